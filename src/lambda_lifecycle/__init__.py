@@ -1,0 +1,24 @@
+"""lambda-lifecycle: what every AWS Lambda execution environment lived through, in CloudWatch.
+
+Decorate the handler and each invocation writes one Embedded Metric Format line: cold start or
+not, init duration, invocation count, idle (frozen) time, memory, ``/tmp`` and more::
+
+    import lambda_lifecycle
+
+    lambda_lifecycle.bootstrap(service="orders")  # optional
+
+    @lambda_lifecycle.instrument
+    def lambda_handler(event, context):
+        ...
+
+Importing the package has no side effects: nothing is read, written or installed until
+``bootstrap()`` or the first decoration.
+"""
+
+from ._decorators import bootstrap, instrument
+from ._state import Environment, environment
+from ._warnings import LifecycleWarning
+
+__version__ = "0.1.0"
+
+__all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument"]

@@ -1,0 +1,24 @@
+"""``python -m lambda_lifecycle demo``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lambda_lifecycle", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="simulate one Lambda execution environment locally")
+    demo.add_argument("--format", choices=("emf", "json", "prefixed"), default="emf", help="record format")
+    args = parser.parse_args(argv)
+    os.environ["LAMBDA_LIFECYCLE_FORMAT"] = args.format
+
+    from ._demo import run
+
+    return run(args.format)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

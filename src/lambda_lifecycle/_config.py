@@ -1,0 +1,225 @@
+"""Settings and where they come from.
+
+Precedence: decorator keyword arguments > ``bootstrap()`` > environment variables > defaults.
+Values given in code are checked at once and raise ``ValueError`` (a mistake found while
+developing); values from the environment can change without a deploy, so a malformed one warns
+once and falls back instead: nothing here raises at import or inside a handler.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._record import MEASUREMENTS, PROPERTIES
+from ._warnings import warn_once
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+"""Default of every keyword argument: "not given here, look further down the precedence"."""
+
+FORMATS = ("emf", "prefixed", "json")
+DEFAULT_NAMESPACE = "LambdaLifecycle"
+# What a user pays for by default: each name is one custom metric per function (and service).
+# Duration is left out because AWS/Lambda publishes it already.
+DEFAULT_METRICS = ("ColdStart", "InitDuration", "IdleTime", "MemoryUsedPercent", "TmpUsedPercent")
+_MAX_DIMENSIONS = 30  # EMF's limit for one dimension set, function_name and service included
+_RESERVED = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"environment_id", "worker"}
+
+
+def _namespace(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 255 or value.startswith("AWS/"):
+        raise ValueError(f"namespace must be 1-255 characters and not start with 'AWS/', got {value!r}")
+    return value
+
+
+def _service(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 1024:
+        raise ValueError(f"service must be a string of at most 1024 characters, got {value!r}")
+    return value
+
+
+def _format(value: object) -> str:
+    if not isinstance(value, str) or value.lower() not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {value!r}")
+    return value.lower()
+
+
+def _metrics(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+        if value in (["all"], ["ALL"]):
+            return tuple(MEASUREMENTS)
+        if value in (["none"], ["NONE"]):
+            return ()
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise ValueError(f"metrics must be names of measurements, 'all' or 'none', got {value!r}")
+    unknown = [name for name in value if name not in MEASUREMENTS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; known: {', '.join(MEASUREMENTS)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"dimensions must look like 'key=value,key2=value2', got {value!r}")
+        value = {k.strip(): v.strip() for k, v in pairs}
+    if not isinstance(value, dict):
+        raise ValueError(f"dimensions must be a mapping of names to values, got {value!r}")
+    for key, val in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 255 or key.startswith(":"):
+            raise ValueError(f"dimension name must be 1-255 characters, got {key!r}")
+        if key in _RESERVED:
+            raise ValueError(
+                f"{key!r} cannot be a user dimension: it is a record field "
+                "(ids are high-cardinality and would create a metric per container or request)"
+            )
+        if not isinstance(val, str) or not 1 <= len(val) <= 1024:
+            raise ValueError(f"dimension {key!r} needs a 1-1024 character string value, got {val!r}")
+    if len(value) > _MAX_DIMENSIONS - 2:
+        raise ValueError(f"at most {_MAX_DIMENSIONS - 2} user dimensions, got {len(value)}")
+    return tuple(value.items())
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _path(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"tmp_path must be a non-empty path, got {value!r}")
+    return value
+
+
+def _milliseconds(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not number >= 0 or number == float("inf"):
+        raise ValueError(f"expected a non-negative number of milliseconds, got {value!r}")
+    return number
+
+
+# setting -> (check, environment variables in order of preference, default)
+_TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
+    "namespace": (_namespace, ("LAMBDA_LIFECYCLE_NAMESPACE", "POWERTOOLS_METRICS_NAMESPACE"), DEFAULT_NAMESPACE),
+    "service": (_service, ("LAMBDA_LIFECYCLE_SERVICE", "POWERTOOLS_SERVICE_NAME"), None),
+    "format": (_format, ("LAMBDA_LIFECYCLE_FORMAT",), "emf"),
+    "metrics": (_metrics, ("LAMBDA_LIFECYCLE_METRICS",), DEFAULT_METRICS),
+    "dimensions": (_dimensions, ("LAMBDA_LIFECYCLE_DIMENSIONS",), ()),
+    "disabled": (_flag, ("LAMBDA_LIFECYCLE_DISABLED",), False),
+    "tmp_path": (_path, ("LAMBDA_LIFECYCLE_TMP_PATH",), "/tmp"),
+    "proactive_init_threshold_ms": (_milliseconds, ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS",), 10_000.0),
+}
+
+
+class Settings:
+    """The resolved settings one decorated handler runs with."""
+
+    __slots__ = (*_TABLE, "dimension_names")
+
+    namespace: str
+    service: str | None
+    format: str
+    metrics: tuple[str, ...]
+    dimensions: tuple[tuple[str, str], ...]
+    disabled: bool
+    tmp_path: str
+    proactive_init_threshold_ms: float
+    dimension_names: tuple[str, ...]
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        for name in _TABLE:
+            setattr(self, name, values[name])
+        # The one dimension set every declared metric is published under.
+        names = ["function_name"] + (["service"] if self.service else [])
+        self.dimension_names = (*names, *(key for key, _ in self.dimensions))
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in _TABLE) + ")"
+
+
+def check(**given: Any) -> dict[str, Any]:
+    """Validate settings given in code; drop the ones left ``UNSET``. Raises ``ValueError``."""
+    checked = {}
+    for name, value in given.items():
+        if value is not UNSET:
+            try:
+                checked[name] = _TABLE[name][0](value)
+            except ValueError as exc:
+                raise ValueError(f"lambda-lifecycle {name}: {exc}") from None
+    return checked
+
+
+_bootstrap: dict[str, Any] = {}
+_generation = 0
+
+
+def set_bootstrap(values: dict[str, Any]) -> None:
+    """Record ``bootstrap()`` settings; decorated handlers pick them up on their next call."""
+    global _generation
+    _bootstrap.update(values)
+    _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever resolved settings may have changed."""
+    return _generation
+
+
+def reset() -> None:
+    """Forget ``bootstrap()`` settings and make every handler read the environment again."""
+    global _generation
+    _bootstrap.clear()
+    _generation += 1
+
+
+def _from_environment(name: str) -> Any:
+    check_value, variables, default = _TABLE[name]
+    for variable in variables:
+        raw = os.environ.get(variable)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            return check_value(raw)
+        except ValueError as exc:
+            warn_once(f"config.{variable}", f"ignoring {variable}={raw!r}: {exc}; using {default!r}")
+            return default
+    return default
+
+
+def value(name: str, overrides: Mapping[str, Any]) -> Any:
+    """One setting, by precedence."""
+    if name in overrides:
+        return overrides[name]
+    if name in _bootstrap:
+        return _bootstrap[name]
+    return _from_environment(name)
+
+
+def resolve(overrides: Mapping[str, Any]) -> Settings:
+    """All settings for a handler decorated with ``overrides``."""
+    return Settings({name: value(name, overrides) for name in _TABLE})

@@ -1,0 +1,248 @@
+"""``@instrument``: classify, measure and record every invocation of a handler."""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import os
+import time
+
+import wrapt
+
+from . import _config, _emit, _probes, _record, _state
+from ._config import UNSET
+from ._warnings import warn_once
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from types import TracebackType
+    from typing import Any, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
+
+# Set while an instrumented call runs, so a handler calling another instrumented function (or one
+# decorated twice through other decorators) is counted once. A ContextVar, not a thread-local,
+# so concurrent asyncio tasks each get their own.
+_active: contextvars.ContextVar[bool] = contextvars.ContextVar("lambda_lifecycle_active", default=False)
+
+
+class _Instrumented(wrapt.FunctionWrapper):  # type: ignore[misc]
+    """A handler wrapped by ``instrument``; decorating it again returns it unchanged."""
+
+
+class _SettingsFor:
+    """The resolved settings of one decorated handler, re-read when ``bootstrap()`` changes them."""
+
+    __slots__ = ("_overrides", "_generation", "_settings")
+
+    def __init__(self, overrides: Mapping[str, Any]) -> None:
+        self._overrides = overrides
+        self._generation = -1
+        self._settings: _config.Settings | None = None
+
+    def __call__(self) -> _config.Settings:
+        generation = _config.generation()
+        if self._settings is None or generation != self._generation:
+            self._settings = _config.resolve(self._overrides)
+            self._generation = generation
+        return self._settings
+
+
+def _field(context: object, name: str) -> object:
+    if context is None:
+        return None
+    if isinstance(context, dict):
+        return context.get(name)
+    try:
+        return getattr(context, name, None)
+    except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _megabytes(value: object) -> int | None:
+    # The runtime client gives memory_limit_in_mb as a string; tests often give an int.
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _trace_root(header: str | None) -> str | None:
+    # _X_AMZN_TRACE_ID is "Root=1-...;Parent=...;Sampled=1" and changes on every invocation.
+    if header:
+        for part in header.split(";"):
+            if part.startswith("Root="):
+                return part[5:] or None
+    return None
+
+
+class _Measurement:
+    """One call of an instrumented handler; it lives in the wrapper's frame and nowhere else."""
+
+    __slots__ = ("_resolve", "_settings", "_context", "_invocation", "_token", "_t0")
+
+    def __init__(self, resolve: _SettingsFor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._resolve = resolve
+        self._invocation: _state.Invocation | None = None
+        # Handlers take (event, context); methods and classmethods put more in front.
+        self._context = args[-1] if len(args) >= 2 else kwargs.get("context")
+
+    def __enter__(self) -> None:
+        if _active.get():
+            return
+        try:
+            self._settings = settings = self._resolve()
+            if settings.disabled:
+                return
+            self._invocation = _state.begin(settings.proactive_init_threshold_ms)
+        except Exception as exc:  # noqa: BLE001
+            warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
+            return
+        self._token = _active.set(True)
+        self._t0 = time.perf_counter()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Returns None: the handler's exception, if any, propagates untouched with its traceback.
+        if self._invocation is None:
+            return
+        duration_ms = (time.perf_counter() - self._t0) * 1000
+        _active.reset(self._token)
+        try:
+            now, age_s = _state.end()
+            settings, context = self._settings, self._context
+            usage = _probes.sample(settings.tmp_path)
+            record = _record.invoke_record(
+                settings,
+                self._invocation,
+                function_name=_text(_field(context, "function_name"))
+                or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+                or "unknown",
+                function_version=_text(_field(context, "function_version"))
+                or os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+                request_id=_text(_field(context, "aws_request_id")),
+                memory_limit_mb=_megabytes(_field(context, "memory_limit_in_mb"))
+                or _megabytes(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+                xray_trace_id=_trace_root(os.environ.get("_X_AMZN_TRACE_ID")),
+                error=None if exc_type is None else exc_type.__name__,
+                duration_ms=duration_ms,
+                container_age_s=age_s,
+                usage=usage,
+            )
+            _emit.write_line(_record.render(settings, record, int(now * 1000)))
+        except Exception as error:  # noqa: BLE001
+            warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
+
+
+def _is_async(func: object) -> bool:
+    target = getattr(func, "__func__", func)  # classmethod and staticmethod objects
+    if inspect.iscoroutinefunction(target):
+        return True
+    # A callable object whose __call__ is a coroutine function.
+    return not inspect.isroutine(target) and inspect.iscoroutinefunction(type(target).__call__)
+
+
+def _wrapper(settings: _SettingsFor, is_async: bool) -> Callable[..., Any]:
+    if is_async:
+
+        async def call_async(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
+            with _Measurement(settings, args, kwargs):
+                return await wrapped(*args, **kwargs)
+
+        return call_async
+
+    def call(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
+        with _Measurement(settings, args, kwargs):
+            return wrapped(*args, **kwargs)
+
+    return call
+
+
+def instrument(
+    func: F | None = None,
+    /,
+    *,
+    namespace: str = UNSET,
+    service: str | None = UNSET,
+    format: str = UNSET,
+    metrics: Any = UNSET,
+    dimensions: Mapping[str, str] = UNSET,
+    tmp_path: str = UNSET,
+    proactive_init_threshold_ms: float = UNSET,
+    disabled: bool = UNSET,
+) -> Any:
+    """Record every invocation of a Lambda handler as one structured line on stdout.
+
+    Use it bare (``@instrument``) or with keyword options (``@instrument(namespace="Shop")``); a
+    keyword given here beats ``bootstrap()``, which beats the environment. Works on functions,
+    methods, classmethods, callable objects and ``async def`` handlers; the handler's return value
+    and exceptions pass through unchanged, and a failure of the SDK itself only warns.
+
+    With ``disabled=True`` or ``LAMBDA_LIFECYCLE_DISABLED=true`` the handler is returned as it is.
+
+    Raises:
+        ValueError: an option has a value that cannot work (checked when decorating).
+    """
+    overrides = _config.check(
+        namespace=namespace,
+        service=service,
+        format=format,
+        metrics=metrics,
+        dimensions=dimensions,
+        tmp_path=tmp_path,
+        proactive_init_threshold_ms=proactive_init_threshold_ms,
+        disabled=disabled,
+    )
+
+    def decorate(target: F) -> F:
+        if type(target) is _Instrumented or _config.value("disabled", overrides):
+            return target
+        _state.mark_handler_ready()
+        wrapped: F = _Instrumented(target, _wrapper(_SettingsFor(overrides), _is_async(target)))
+        return wrapped
+
+    return decorate if func is None else decorate(func)
+
+
+def bootstrap(
+    *,
+    namespace: str = UNSET,
+    service: str | None = UNSET,
+    format: str = UNSET,
+    metrics: Any = UNSET,
+    dimensions: Mapping[str, str] = UNSET,
+    tmp_path: str = UNSET,
+    proactive_init_threshold_ms: float = UNSET,
+    disabled: bool = UNSET,
+) -> _state.Environment:
+    """Set process-wide options and start the lifecycle clock; call it at module level.
+
+    Optional: the first decorated handler does the same with defaults. Calling it again is safe;
+    options given in a later call replace earlier ones, for handlers already decorated too.
+    Returns the current ``environment()`` snapshot.
+
+    Raises:
+        ValueError: an option has a value that cannot work.
+    """
+    _config.set_bootstrap(
+        _config.check(
+            namespace=namespace,
+            service=service,
+            format=format,
+            metrics=metrics,
+            dimensions=dimensions,
+            tmp_path=tmp_path,
+            proactive_init_threshold_ms=proactive_init_threshold_ms,
+            disabled=disabled,
+        )
+    )
+    return _state.environment()

@@ -1,0 +1,97 @@
+"""``python -m lambda_lifecycle demo``: one execution environment's life, simulated locally.
+
+Gaps between invocations are simulated (the clock jumps instead of sleeping); everything else,
+the handler, the probes and the records, is real.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+from . import testing
+from ._decorators import instrument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_MB = 1024 * 1024
+
+# (seconds frozen before the invocation, MB the handler writes to /tmp, whether it raises)
+_SCRIPT = [(0, 0, False), (2, 0, False), (45, 8, False), (300, 16, False), (1, 0, True), (20, 0, False)]
+
+
+def _make_handler(tmp_dir: str) -> Any:
+    # Module-level init of a real function: runs once per environment and is reused warm.
+    connections: list[str] = []
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if not connections:
+            connections.append("db-connection")
+        if event["write_mb"]:
+            path = os.path.join(tmp_dir, f"cache-{event['n']}.bin")
+            with open(path, "wb") as f:
+                f.write(os.urandom(event["write_mb"] * _MB))
+                os.fsync(f.fileno())
+        if event["fail"]:
+            raise ValueError("payment provider said no")
+        return {"statusCode": 200, "connections": len(connections)}
+
+    return lambda_handler
+
+
+def _number(record: dict[str, Any], name: str) -> float:
+    return float(record.get(name) or 0)
+
+
+def _line(record: dict[str, Any]) -> str:
+    idle = record.get("IdleTime")
+    return (
+        f"  #{record['invocation']:<3} {'cold' if record['cold_start'] else 'warm':<5}"
+        f" idle {'-' if idle is None else f'{idle / 1000:.0f} s':>6}"
+        f"  took {record['Duration']:7.2f} ms  RSS {record.get('MemoryUsed', 0):6.1f} MB"
+        f"  /tmp {record.get('TmpUsed', 0):10.1f} MB  {record['error'] or ''}"
+    )
+
+
+def run(record_format: str = "emf") -> int:
+    """Run the simulation, print every record as Lambda would, then a summary."""
+    print("lambda-lifecycle demo: one simulated Lambda execution environment\n")
+    print("Records, one JSON line per invocation, exactly as they reach CloudWatch Logs:\n")
+    with tempfile.TemporaryDirectory(prefix="lambda-lifecycle-demo-") as tmp_dir, testing.simulated_clock() as clock:
+        testing.reset(init_duration_ms=0)
+        clock.advance(0.35)  # the runtime and the function's imports (simulated: 350 ms)
+        handler = instrument(tmp_path=tmp_dir, service="demo")(_make_handler(tmp_dir))
+        with testing.capture(echo=True) as records:
+            for n, (frozen_s, write_mb, fail) in enumerate(_SCRIPT, start=1):
+                clock.advance(frozen_s)
+                event = {"n": n, "write_mb": write_mb, "fail": fail}
+                # Lambda reports a raised error as a function error; the record names it too.
+                with contextlib.suppress(ValueError):
+                    handler(event, testing.LambdaContext(function_name="orders-demo", memory_limit_in_mb=128))
+
+    first = records[0]
+    print("\nWhat this container lived through:\n")
+    for record in records:
+        print(_line(record))
+    errors = [str(r["error"]) for r in records if r["error"]]
+    tmp_growth = _number(records[-1], "TmpUsed") - _number(first, "TmpUsed")
+    print(
+        f"\n  container {first['container_id']} ({first['init_type']}): init {first['InitDuration']:.0f} ms,"
+        f" {len(records)} invocations, {sum(1 for r in records if r['cold_start'])} cold start,"
+        f" {len(errors)} error ({', '.join(errors)})"
+    )
+    print(
+        f"  frozen {sum(_number(r, 'IdleTime') for r in records) / 1000:.0f} s in all;"
+        f" peak RSS {_number(records[-1], 'MaxMemoryUsed'):.1f} MB of 128 MB;"
+        f" /tmp grew {tmp_growth:.1f} MB"
+    )
+    if record_format == "emf":
+        print(
+            "\n  In Lambda, CloudWatch reads the _aws block of each line and publishes the declared"
+            " measurements as metrics in the LambdaLifecycle namespace; every field stays queryable"
+            " in Logs Insights."
+        )
+    return 0

@@ -1,0 +1,124 @@
+"""Readers of the process and the environment: /proc, statvfs, getrusage.
+
+Each reader is O(1) or bounded, returns ``None`` when the information cannot be had, and warns
+once. None of them raises.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+from ._warnings import warn_once
+
+PROC_SELF = "/proc/self"
+_MB = 1024 * 1024
+
+
+def _read(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
+
+
+def _stat_fields() -> list[bytes]:
+    # The command name (field 2) may hold spaces and parentheses, so split after the last ")";
+    # the list then starts at field 3 (state).
+    data = _read(f"{PROC_SELF}/stat")
+    return data[data.rindex(b")") + 2 :].split()
+
+
+def process_start_time() -> float | None:
+    """When this process started, as epoch seconds, or ``None``.
+
+    ``/proc/self/stat`` gives the start in clock ticks since boot; CLOCK_BOOTTIME is the same
+    clock, so now minus (boot-time now - start) is the start on the wall clock (10 ms ticks).
+    """
+    try:
+        ticks = int(_stat_fields()[19])
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
+    except Exception as exc:  # noqa: BLE001
+        warn_once("probe.start", f"cannot read the process start time ({exc!r}); using import time")
+        return None
+
+
+class Usage:
+    """One sample of what the process and ``/tmp`` use; a field is ``None`` when unreadable."""
+
+    __slots__ = ("rss_mb", "max_rss_mb", "threads", "fds", "tmp_used_mb", "tmp_size_mb")
+
+    def __init__(
+        self,
+        rss_mb: float | None,
+        max_rss_mb: float | None,
+        threads: int | None,
+        fds: int | None,
+        tmp_used_mb: float | None,
+        tmp_size_mb: float | None,
+    ) -> None:
+        self.rss_mb = rss_mb
+        self.max_rss_mb = max_rss_mb
+        self.threads = threads
+        self.fds = fds
+        self.tmp_used_mb = tmp_used_mb
+        self.tmp_size_mb = tmp_size_mb
+
+
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
+
+
+def rss_and_threads() -> tuple[float | None, int | None]:
+    """Resident memory (MB) and OS threads, both from one read of /proc/self/stat."""
+    try:
+        fields = _stat_fields()
+        return int(fields[21]) * _PAGE_MB, int(fields[17])
+    except Exception as exc:  # noqa: BLE001
+        warn_once("probe.stat", f"cannot read {PROC_SELF}/stat ({exc!r}); memory and threads omitted")
+        return None, None
+
+
+def max_rss_mb() -> float | None:
+    """Peak resident memory of the process (MB) from getrusage."""
+    try:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    except Exception as exc:  # noqa: BLE001
+        warn_once("probe.rusage", f"cannot read peak memory ({exc!r}); MaxMemoryUsed omitted")
+        return None
+
+
+def open_fds() -> int | None:
+    """Open file descriptors of the process.
+
+    Linux 6.2+ reports the count as the size of /proc/self/fd (O(1)); older kernels, as on
+    Lambda today, need a listing, bounded by the 1024 descriptors Lambda allows.
+    """
+    path = f"{PROC_SELF}/fd"
+    try:
+        size = os.stat(path).st_size
+        if size:
+            return size
+        return len(os.listdir(path)) - 1  # the listing's own descriptor
+    except Exception as exc:  # noqa: BLE001
+        warn_once("probe.fds", f"cannot count open file descriptors ({exc!r}); FileDescriptors omitted")
+        return None
+
+
+def tmp_usage(path: str) -> tuple[float | None, float | None]:
+    """Used and total size (MB) of the file system holding ``path``."""
+    try:
+        st = os.statvfs(path)
+        return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
+    except Exception as exc:  # noqa: BLE001
+        warn_once(f"probe.tmp:{path}", f"cannot stat {path!r} ({exc!r}); TmpUsed omitted")
+        return None, None
+
+
+def sample(tmp_path: str) -> Usage:
+    """Take every reading once."""
+    rss, threads = rss_and_threads()
+    used, size = tmp_usage(tmp_path)
+    return Usage(rss, max_rss_mb(), threads, open_fds(), used, size)

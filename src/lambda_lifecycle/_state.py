@@ -1,0 +1,214 @@
+"""The lifecycle of this process: its identity, init timing, invocations, and cold-start rules.
+
+This module is the only owner of that state; everything else reads it through these functions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from . import _probes
+from ._warnings import warn_once
+
+INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
+
+clock = time.time
+"""Wall clock for lifecycle timestamps. Wall time, not monotonic, because idle time spans the
+freeze between invocations. ``lambda_lifecycle.testing`` replaces it to simulate idle gaps."""
+
+_IMPORTED_AT = time.time()
+
+
+class Invocation:
+    """What the lifecycle says about one invocation, fixed when it begins."""
+
+    __slots__ = ("container_id", "number", "init_type", "cold_start", "proactive_init", "init_duration_ms", "idle_ms")
+
+    def __init__(
+        self,
+        container_id: str,
+        number: int,
+        init_type: str,
+        cold_start: bool,
+        proactive_init: bool,
+        init_duration_ms: float | None,
+        idle_ms: float | None,
+    ) -> None:
+        self.container_id = container_id
+        self.number = number
+        self.init_type = init_type
+        self.cold_start = cold_start
+        self.proactive_init = proactive_init
+        self.init_duration_ms = init_duration_ms
+        self.idle_ms = idle_ms
+
+
+class Environment:
+    """A read-only snapshot of this execution environment, from ``lambda_lifecycle.environment()``.
+
+    Times are epoch seconds. Inside a handler, ``invocations`` counts the running invocation and
+    ``cold_start`` / ``proactive_init`` describe it.
+    """
+
+    __slots__ = (
+        "container_id",
+        "init_type",
+        "process_start",
+        "handler_ready",
+        "init_duration_ms",
+        "invocations",
+        "last_invocation_start",
+        "last_invocation_end",
+        "cold_start",
+        "proactive_init",
+        "age_s",
+    )
+
+    container_id: str
+    init_type: str
+    process_start: float
+    handler_ready: float | None
+    init_duration_ms: float | None
+    invocations: int
+    last_invocation_start: float | None
+    last_invocation_end: float | None
+    cold_start: bool
+    proactive_init: bool
+    age_s: float
+
+    def __init__(self, **values: object) -> None:
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Environment is a read-only snapshot; cannot set {name!r}")
+
+    def as_dict(self) -> dict[str, object]:
+        """The snapshot as a plain dict, e.g. to log it or return it from a handler."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __repr__(self) -> str:
+        return "Environment(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
+
+
+class _Process:
+    __slots__ = (
+        "container_id",
+        "init_type",
+        "process_start",
+        "handler_ready",
+        "invocations",
+        "last_start",
+        "last_end",
+        "cold_start",
+        "proactive_init",
+    )
+
+    def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
+        init_type = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand"
+        if init_type not in INIT_TYPES:
+            warn_once("state.init_type", f"unknown AWS_LAMBDA_INITIALIZATION_TYPE {init_type!r}: no cold start claimed")
+        # 48 random bits: ids of thousands of environments of one function stay distinct.
+        self.container_id = os.urandom(6).hex()
+        self.init_type = init_type
+        self.process_start = process_start or _probes.process_start_time() or _IMPORTED_AT
+        self.handler_ready = handler_ready
+        self.invocations = 0
+        self.last_start: float | None = None
+        self.last_end: float | None = None
+        self.cold_start = False
+        self.proactive_init = False
+
+    def init_duration_ms(self) -> float | None:
+        if self.handler_ready is None:
+            return None
+        return max(0.0, (self.handler_ready - self.process_start) * 1000)
+
+
+_lock = threading.Lock()
+_process: _Process | None = None
+_simulated: tuple[float, float] | None = None  # start and ready times for the next process, from reset()
+
+
+def started() -> _Process:
+    """This process's lifecycle, created on first use (bootstrap or decoration)."""
+    global _process
+    if _process is None:
+        with _lock:
+            if _process is None:
+                _process = _Process(*(_simulated or ()))
+    return _process
+
+
+def mark_handler_ready() -> None:
+    """A handler was decorated: init is at least this far along (the latest one before any call wins)."""
+    process = started()
+    with _lock:
+        if process.invocations == 0:
+            process.handler_ready = clock()
+
+
+def begin(proactive_init_threshold_ms: float) -> Invocation:
+    """Count an invocation and classify it, before the handler runs (so one that raises counts)."""
+    process = started()
+    now = clock()
+    with _lock:
+        process.invocations += 1
+        number = process.invocations
+        idle_ms = None if process.last_end is None else max(0.0, (now - process.last_end) * 1000)
+        init_ms = None
+        cold = proactive = False
+        if number == 1:
+            if process.handler_ready is None:
+                process.handler_ready = now
+            init_ms = process.init_duration_ms()
+            # Only on-demand environments make a caller wait for init; even they may be
+            # initialized ahead of demand, which shows as a long gap between ready and first call.
+            if process.init_type == "on-demand":
+                proactive = (now - process.handler_ready) * 1000 > proactive_init_threshold_ms
+                cold = not proactive
+        process.cold_start, process.proactive_init = cold, proactive
+        process.last_start = now
+    return Invocation(process.container_id, number, process.init_type, cold, proactive, init_ms, idle_ms)
+
+
+def end() -> tuple[float, float]:
+    """An invocation ended: returns the time and the container age in seconds."""
+    process = started()
+    now = clock()
+    with _lock:
+        process.last_end = now
+    return now, now - process.process_start
+
+
+def environment() -> Environment:
+    """A read-only snapshot of this execution environment's lifecycle so far."""
+    process = started()
+    with _lock:
+        return Environment(
+            container_id=process.container_id,
+            init_type=process.init_type,
+            process_start=process.process_start,
+            handler_ready=process.handler_ready,
+            init_duration_ms=process.init_duration_ms(),
+            invocations=process.invocations,
+            last_invocation_start=process.last_start,
+            last_invocation_end=process.last_end,
+            cold_start=process.cold_start,
+            proactive_init=process.proactive_init,
+            age_s=clock() - process.process_start,
+        )
+
+
+def reset(process_start: float | None = None, handler_ready: float | None = None) -> None:
+    """Forget this process's lifecycle (for tests and simulations).
+
+    The next use starts a new lifecycle, reading the environment then; with ``process_start``
+    and ``handler_ready`` it is a simulated process that started and became ready at those times.
+    """
+    global _process, _simulated
+    with _lock:
+        _process = None
+        _simulated = None if process_start is None or handler_ready is None else (process_start, handler_ready)

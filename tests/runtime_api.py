@@ -1,0 +1,191 @@
+"""A local stand-in for the Lambda Runtime API, for running handlers under the real awslambdaric.
+
+It serves queued events on ``/next`` with the headers Lambda sends, collects responses and
+errors, and holds the last ``/next`` open, as Lambda does while an environment is frozen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+API = "/2018-06-01/runtime"
+
+
+class Invocation:
+    def __init__(self, event: Any, timeout_s: float) -> None:
+        self.event = event
+        self.timeout_s = timeout_s
+        self.request_id = str(uuid.uuid4())
+        self.trace_root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+        self.outcome: str | None = None  # "response" or "error"
+        self.body: Any = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the runtime is killed mid-request at the end of every test
+
+
+class RuntimeAPI:
+    """Start with ``with RuntimeAPI() as api:``; ``api.address`` goes into AWS_LAMBDA_RUNTIME_API."""
+
+    def __init__(self) -> None:
+        self._queue: list[Invocation] = []
+        self.invocations: list[Invocation] = []
+        self.init_errors: list[Any] = []
+        self.next_calls: list[float] = []  # time.time() of each GET /next
+        self._cond = threading.Condition()
+        self._closed = False
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def __enter__(self) -> RuntimeAPI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def invoke(self, event: Any, timeout_s: float = 30.0) -> Invocation:
+        """Queue an event; the runtime picks it up on its next ``/next``."""
+        invocation = Invocation(event, timeout_s)
+        with self._cond:
+            self._queue.append(invocation)
+            self.invocations.append(invocation)
+            self._cond.notify_all()
+        return invocation
+
+    def wait_done(self, count: int, timeout_s: float = 60.0) -> None:
+        """Wait until ``count`` invocations have a response or an error."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while sum(1 for i in self.invocations if i.outcome) < count or self.init_errors:
+                if self.init_errors:
+                    raise AssertionError(f"init failed: {self.init_errors}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"only {[i.outcome for i in self.invocations]} after {timeout_s} s")
+                self._cond.wait(left)
+
+    def _next(self) -> Invocation | None:
+        with self._cond:
+            self.next_calls.append(time.time())
+            self._cond.notify_all()
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            return self._queue.pop(0) if self._queue else None
+
+    def _finish(self, request_id: str, outcome: str, body: Any) -> None:
+        with self._cond:
+            for invocation in self.invocations:
+                if invocation.request_id == request_id:
+                    invocation.outcome, invocation.body = outcome, body
+            self._cond.notify_all()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                if self.path != f"{API}/invocation/next":
+                    return self._reply(404)
+                invocation = api._next()
+                if invocation is None:
+                    return self._reply(500)
+                deadline_ms = int((time.time() + invocation.timeout_s) * 1000)
+                headers = {
+                    "Content-Type": "application/json",
+                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:e2e",
+                    "Lambda-Runtime-Trace-Id": f"Root={invocation.trace_root};Parent=53995c3f42cd8ad8;Sampled=1",
+                }
+                self._reply(200, json.dumps(invocation.event).encode(), headers)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parsed = json.loads(body) if body else None
+                if self.path == f"{API}/init/error":
+                    with api._cond:
+                        api.init_errors.append(parsed)
+                        api._cond.notify_all()
+                    return self._reply(202)
+                parts = self.path.split("/")
+                if len(parts) == 6 and parts[-1] in ("response", "error"):
+                    api._finish(parts[-2], parts[-1], parsed)
+                    return self._reply(202)
+                return self._reply(404)
+
+        return Handler
+
+
+def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
+    """The environment variables Lambda gives a Python runtime, pointing at ``api``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_", "_X_AMZN"))}
+    env.update(
+        AWS_LAMBDA_RUNTIME_API=api.address,
+        AWS_LAMBDA_FUNCTION_NAME="e2e",
+        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256",
+        AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/e2e",
+        AWS_LAMBDA_LOG_STREAM_NAME="2026/11/22/[$LATEST]0123456789abcdef",
+        AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
+        AWS_REGION="us-east-1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start_runtime(app_dir: Path, handler: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``python -m awslambdaric module.function`` from ``app_dir``, as Lambda's bootstrap runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "awslambdaric", handler],
+        cwd=app_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def records(stdout: str) -> list[dict[str, Any]]:
+    """The lambda-lifecycle records among a runtime's output lines."""
+    found = []
+    for line in stdout.splitlines():
+        if line.startswith("{") and '"event":' in line:
+            found.append(json.loads(line))
+    return found

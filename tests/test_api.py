@@ -1,0 +1,70 @@
+"""The public surface, and what importing the package costs and does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import lambda_lifecycle
+from lambda_lifecycle import testing
+
+
+def test_public_api_is_exactly_this():
+    assert sorted(lambda_lifecycle.__all__) == [
+        "Environment",
+        "LifecycleWarning",
+        "__version__",
+        "bootstrap",
+        "environment",
+        "instrument",
+    ]
+    public = {name for name in vars(lambda_lifecycle) if not name.startswith("_")}
+    # Submodules are reachable as attributes once imported; only `testing` is public among them.
+    assert public - {"testing"} == set(lambda_lifecycle.__all__) - {"__version__"}
+    assert lambda_lifecycle.__version__ == "0.1.0"
+    assert sorted(testing.__all__) == ["Clock", "LambdaContext", "capture", "parse", "reset", "simulated_clock"]
+
+
+def test_package_is_typed():
+    from importlib.resources import files
+
+    assert files("lambda_lifecycle").joinpath("py.typed").is_file()
+
+
+def _run(code: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_import_has_no_side_effects():
+    facts = _run(
+        "import signal, sys, threading, json, atexit\n"
+        "before = (signal.getsignal(signal.SIGTERM), threading.active_count())\n"
+        "import lambda_lifecycle, lambda_lifecycle._state as s\n"
+        "print(json.dumps({'signal_same': signal.getsignal(signal.SIGTERM) == before[0],\n"
+        "  'threads_same': threading.active_count() == before[1], 'state': s._process is None}))\n"
+    )
+    assert facts == {"signal_same": True, "threads_same": True, "state": True}
+
+
+def test_import_pulls_in_nothing_heavy():
+    # Every import is paid on every cold start; wall time is noisy, the module list is not.
+    modules = _run(
+        "import sys, json\n"
+        "import awslambdaric.bootstrap\n"
+        "before = set(sys.modules)\n"
+        "import lambda_lifecycle\n"
+        "lambda_lifecycle.instrument(lambda e, c: None)({}, None)\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    heavy = {"asyncio", "typing", "dataclasses", "uuid", "importlib.metadata", "email", "http", "socket", "ssl"}
+    assert not heavy & set(modules), modules
+    assert not [m for m in modules if m.startswith("aws_lambda_powertools")]
+
+
+def test_wrapt_is_the_fast_major_version():
+    import wrapt
+
+    assert int(wrapt.__version__.split(".")[0]) == 1

@@ -1,0 +1,160 @@
+"""Where settings come from: keyword > bootstrap() > environment > default, and bad values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import lambda_lifecycle
+from lambda_lifecycle import testing
+
+# setting -> (environment variable, a value for it, how it shows in the record)
+SETTINGS = {
+    "namespace": ("LAMBDA_LIFECYCLE_NAMESPACE", "FromEnv", lambda doc: doc["_aws"]["CloudWatchMetrics"][0]["Namespace"]),
+    "service": ("LAMBDA_LIFECYCLE_SERVICE", "from-env", lambda doc: doc.get("service")),
+    "metrics": ("LAMBDA_LIFECYCLE_METRICS", "Threads", lambda doc: [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]]),
+    "dimensions": ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=env", lambda doc: doc.get("stage")),
+}
+VALUES = {
+    "namespace": ("FromBootstrap", "FromKeyword"),
+    "service": ("from-bootstrap", "from-keyword"),
+    "metrics": (["Duration"], ["FileDescriptors"]),
+    "dimensions": ({"stage": "bootstrap"}, {"stage": "keyword"}),
+}
+
+
+def record(capsys, **options):
+    lambda_lifecycle.instrument(**options)(lambda e, c: None)({}, testing.LambdaContext())
+    return json.loads(capsys.readouterr().out.splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_precedence(name, capsys, monkeypatch):
+    variable, env_value, shown = SETTINGS[name]
+    from_bootstrap, from_keyword = VALUES[name]
+    default = shown(record(capsys))
+    monkeypatch.setenv(variable, env_value)
+    from_env = shown(record(capsys))
+    lambda_lifecycle.bootstrap(**{name: from_bootstrap})
+    after_bootstrap = shown(record(capsys))
+    with_keyword = shown(record(capsys, **{name: from_keyword}))
+    assert len({repr(v) for v in (default, from_env, after_bootstrap, with_keyword)}) == 4
+    assert from_env in ("FromEnv", "from-env", ["Threads"], "env")
+    assert with_keyword in ("FromKeyword", "from-keyword", ["FileDescriptors"], "keyword")
+
+
+def test_format_precedence(capsys, monkeypatch):
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_FORMAT", "json")
+    handler = lambda_lifecycle.instrument(lambda e, c: None)
+    handler({}, None)
+    lambda_lifecycle.bootstrap(format="prefixed")
+    handler({}, None)
+    lambda_lifecycle.instrument(format="emf")(lambda e, c: None)({}, None)
+    env_line, bootstrap_line, keyword_line = capsys.readouterr().out.splitlines()
+    assert env_line.startswith("{") and "_aws" not in env_line
+    assert bootstrap_line.startswith("METRICS: ")
+    assert keyword_line.startswith('{"_aws"')
+
+
+def test_powertools_variables_are_the_fallback(capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "PtNamespace")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "pt-service")
+    doc = record(capsys)
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PtNamespace"
+    assert doc["service"] == "pt-service"
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_NAMESPACE", "Ours")
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_SERVICE", "ours")
+    testing.reset()
+    doc = record(capsys)
+    assert (doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], doc["service"]) == ("Ours", "ours")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LAMBDA_LIFECYCLE_NAMESPACE", "AWS/Lambda"),
+        ("LAMBDA_LIFECYCLE_FORMAT", "xml"),
+        ("LAMBDA_LIFECYCLE_METRICS", "ColdStart,NoSuchMetric"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "container_id=abc"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "no-equals-sign"),
+        ("LAMBDA_LIFECYCLE_DISABLED", "maybe"),
+        ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "soon"),
+        ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "-5"),
+        ("LAMBDA_LIFECYCLE_SERVICE", "s" * 2000),
+    ],
+)
+def test_malformed_environment_warns_once_and_falls_back(variable, value, capsys, monkeypatch):
+    monkeypatch.setenv(variable, value)
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match=variable) as warned:
+        handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+        assert [handler({}, None) for _ in range(2)] == ["ok", "ok"]
+    assert len(warned) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2  # records still written, with the default for the bad setting
+    doc = json.loads(lines[0])
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LambdaLifecycle"
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["function_name"]]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "yes", "on"])
+def test_disabled_spellings(value, monkeypatch):
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_DISABLED", value)
+
+    def handler(e, c):
+        return None
+
+    assert lambda_lifecycle.instrument(handler) is handler
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"namespace": ""},
+        {"namespace": "AWS/Lambda"},
+        {"format": "xml"},
+        {"metrics": ["NoSuchMetric"]},
+        {"metrics": 5},
+        {"dimensions": {"stage": 1}},
+        {"dimensions": "stage"},
+        {"proactive_init_threshold_ms": -1},
+        {"proactive_init_threshold_ms": float("nan")},
+        {"disabled": "perhaps"},
+        {"tmp_path": ""},
+    ],
+)
+def test_bad_values_in_code_raise_when_decorating(options):
+    with pytest.raises(ValueError, match=f"lambda-lifecycle {next(iter(options))}"):
+        lambda_lifecycle.instrument(**options)
+    with pytest.raises(ValueError, match="lambda-lifecycle"):
+        lambda_lifecycle.bootstrap(**options)
+
+
+def test_bootstrap_is_idempotent_and_later_calls_win(capsys):
+    first = lambda_lifecycle.bootstrap(service="a")
+    again = lambda_lifecycle.bootstrap(service="a")
+    assert first.container_id == again.container_id
+    handler = lambda_lifecycle.instrument(lambda e, c: None)
+    handler({}, None)
+    lambda_lifecycle.bootstrap(service="b")
+    handler({}, None)
+    services = [json.loads(line)["service"] for line in capsys.readouterr().out.splitlines()]
+    assert services == ["a", "b"]
+
+
+def test_malformed_environment_never_breaks_import():
+    env = {
+        "LAMBDA_LIFECYCLE_FORMAT": "xml",
+        "LAMBDA_LIFECYCLE_METRICS": ",,,",
+        "LAMBDA_LIFECYCLE_DIMENSIONS": "=",
+        "LAMBDA_LIFECYCLE_DISABLED": "maybe",
+        "LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS": "inf",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "weird",
+        "PATH": "/usr/bin:/bin",
+    }
+    code = "import lambda_lifecycle as l; print(l.instrument(lambda e, c: 'ok')({}, None))"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "ok"

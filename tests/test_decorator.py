@@ -1,0 +1,389 @@
+"""@instrument on every kind of callable, with every kind of context, through every failure."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import subprocess
+import sys
+import threading
+import traceback
+from unittest import mock
+
+import pytest
+
+import lambda_lifecycle
+from lambda_lifecycle import _record, testing
+
+CONTEXT = testing.LambdaContext(function_name="orders", memory_limit_in_mb=256)
+
+
+def test_bare_and_with_options(records):
+    @lambda_lifecycle.instrument
+    def bare(event, context):
+        return 1
+
+    @lambda_lifecycle.instrument()
+    def empty(event, context):
+        return 2
+
+    @lambda_lifecycle.instrument(namespace="Shop", service="cart")
+    def configured(event, context):
+        return 3
+
+    assert (bare({}, CONTEXT), empty({}, CONTEXT), configured({}, CONTEXT)) == (1, 2, 3)
+    assert [r["_aws"]["CloudWatchMetrics"][0]["Namespace"] for r in records] == [
+        "LambdaLifecycle",
+        "LambdaLifecycle",
+        "Shop",
+    ]
+    assert records[2]["service"] == "cart"
+    assert [r["invocation"] for r in records] == [1, 2, 3]
+
+
+def test_name_docstring_and_signature_are_kept():
+    def lambda_handler(event: dict, context: object) -> dict:
+        """Handle an order."""
+        return event
+
+    wrapped = lambda_lifecycle.instrument(lambda_handler)
+    assert wrapped.__name__ == "lambda_handler"
+    assert wrapped.__doc__ == "Handle an order."
+    assert inspect.signature(wrapped) == inspect.signature(lambda_handler)
+    assert wrapped.__wrapped__ is lambda_handler
+
+
+def test_return_value_is_the_same_object(records):
+    result = {"statusCode": 200}
+    handler = lambda_lifecycle.instrument(lambda event, context: result)
+    assert handler({}, CONTEXT) is result
+
+
+def test_exception_is_the_same_object_with_its_traceback(records):
+    error = KeyError("missing")
+
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        raise error  # the line the traceback must point at
+
+    with pytest.raises(KeyError) as caught:
+        handler({}, CONTEXT)
+    assert caught.value is error
+    last = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert (last.name, last.line) == ("handler", "raise error  # the line the traceback must point at")
+    assert records[0]["error"] == "KeyError"
+
+
+def test_base_exceptions_pass_through_too(records):
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit) as caught:
+        handler({}, CONTEXT)
+    assert caught.value.code == 3
+    assert records[0]["error"] == "SystemExit"
+
+
+class Handlers:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @lambda_lifecycle.instrument
+    def method(self, event, context):
+        self.calls += 1
+        return ("method", self.calls)
+
+    @classmethod
+    @lambda_lifecycle.instrument
+    def class_outer(cls, event, context):
+        return ("class_outer", cls.__name__)
+
+    @lambda_lifecycle.instrument
+    @classmethod
+    def class_inner(cls, event, context):
+        return ("class_inner", cls.__name__)
+
+    @staticmethod
+    @lambda_lifecycle.instrument
+    def static(event, context):
+        return ("static", event)
+
+
+class CallableHandler:
+    def __call__(self, event, context):
+        return ("callable", event)
+
+
+def test_methods_classmethods_staticmethods_and_callable_objects(records):
+    handlers = Handlers()
+    assert handlers.method({}, CONTEXT) == ("method", 1)
+    assert Handlers.class_outer({}, CONTEXT) == ("class_outer", "Handlers")
+    assert Handlers.class_inner({}, CONTEXT) == ("class_inner", "Handlers")
+    assert Handlers.static(5, CONTEXT) == ("static", 5)
+    assert lambda_lifecycle.instrument(CallableHandler())(7, CONTEXT) == ("callable", 7)
+    # Every form finds the context, wherever the instance or class sits in the arguments.
+    assert [r["function_name"] for r in records] == ["orders"] * 5
+    assert [r["request_id"] for r in records] == [CONTEXT.aws_request_id] * 5
+    assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5]
+
+
+def test_async_handler_is_measured_while_it_awaits(records):
+    @lambda_lifecycle.instrument
+    async def handler(event, context):
+        await asyncio.sleep(0.05)
+        return event["n"]
+
+    class AsyncCallable:
+        async def __call__(self, event, context):
+            return "called"
+
+    assert inspect.iscoroutinefunction(handler)
+    assert asyncio.run(handler({"n": 4}, CONTEXT)) == 4
+    assert asyncio.run(lambda_lifecycle.instrument(AsyncCallable())({}, CONTEXT)) == "called"
+    assert records[0]["Duration"] >= 45  # the await, not just the creation of the coroutine
+    assert [r["invocation"] for r in records] == [1, 2]
+
+
+def test_async_exception_passes_through(records):
+    @lambda_lifecycle.instrument
+    async def handler(event, context):
+        raise ValueError("async boom")
+
+    with pytest.raises(ValueError, match="async boom"):
+        asyncio.run(handler({}, CONTEXT))
+    assert records[0]["error"] == "ValueError"
+
+
+def test_concurrent_async_invocations_are_each_recorded(records):
+    @lambda_lifecycle.instrument
+    async def handler(event, context):
+        await asyncio.sleep(0.01)
+        return event
+
+    async def main():
+        return await asyncio.gather(*(handler(n, CONTEXT) for n in range(4)))
+
+    assert asyncio.run(main()) == [0, 1, 2, 3]
+    assert sorted(r["invocation"] for r in records) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        None,
+        {},
+        {"aws_request_id": "from-dict", "function_name": "dict-fn", "memory_limit_in_mb": 128},
+        mock.Mock(),
+        mock.MagicMock(),
+        object(),
+        "not a context",
+    ],
+    ids=["none", "empty-dict", "dict", "mock", "magicmock", "object", "string"],
+)
+def test_odd_contexts_are_accepted(context, records):
+    handler = lambda_lifecycle.instrument(lambda event, ctx: "ok")
+    assert handler({}, context) == "ok"
+    record = records[0]
+    assert isinstance(record["function_name"], str)  # a dimension must be a string
+    assert record["request_id"] is None or isinstance(record["request_id"], str)
+    if isinstance(context, dict) and context:
+        assert (record["request_id"], record["function_name"]) == ("from-dict", "dict-fn")
+        assert "MemoryUsedPercent" in record
+
+
+def test_context_as_keyword_and_missing_context(records):
+    handler = lambda_lifecycle.instrument(lambda event, context=None: "ok")
+    assert handler({}, context=CONTEXT) == "ok"
+    assert handler({}) == "ok"
+    assert records[0]["request_id"] == CONTEXT.aws_request_id
+    assert records[1]["request_id"] is None
+
+
+def test_context_whose_properties_raise():
+    class Hostile:
+        @property
+        def aws_request_id(self):
+            raise RuntimeError("nope")
+
+    with testing.capture() as records:
+        assert lambda_lifecycle.instrument(lambda e, c: "ok")({}, Hostile()) == "ok"
+    assert records[0]["request_id"] is None
+
+
+@pytest.mark.parametrize(("limit", "expected"), [("256", 256), (256, 256), ("abc", None), ("0", None), (True, None)])
+def test_memory_limit_as_the_runtime_gives_it(limit, expected, records):
+    handler = lambda_lifecycle.instrument(lambda e, c: None)
+    handler({}, {"memory_limit_in_mb": limit})
+    if expected:
+        assert records[0]["MemoryUsedPercent"] == pytest.approx(100 * records[0]["MemoryUsed"] / expected, abs=0.1)
+    else:
+        assert "MemoryUsedPercent" not in records[0]
+
+
+def test_memory_limit_falls_back_to_the_environment(monkeypatch, records):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "from-env")
+    lambda_lifecycle.instrument(lambda e, c: None)({}, None)
+    assert records[0]["function_name"] == "from-env"
+    assert records[0]["MemoryUsedPercent"] == pytest.approx(100 * records[0]["MemoryUsed"] / 1024, abs=0.1)
+
+
+def test_trace_id_is_read_on_every_invocation(monkeypatch, records):
+    handler = lambda_lifecycle.instrument(lambda e, c: None)
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-aaaa-1111;Parent=53995c3f42cd8ad8;Sampled=1")
+    handler({}, CONTEXT)
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-bbbb-2222;Parent=53995c3f42cd8ad8;Sampled=0")
+    handler({}, CONTEXT)
+    monkeypatch.delenv("_X_AMZN_TRACE_ID")
+    handler({}, CONTEXT)
+    assert [r.get("xray_trace_id") for r in records] == ["1-aaaa-1111", "1-bbbb-2222", None]
+
+
+def test_decorating_twice_counts_once(records):
+    def handler(event, context):
+        return "ok"
+
+    once = lambda_lifecycle.instrument(handler)
+    twice = lambda_lifecycle.instrument(once)
+    assert twice is once
+    assert twice({}, CONTEXT) == "ok"
+    assert len(records) == 1
+
+
+def test_nested_instrumented_calls_count_once(records):
+    @lambda_lifecycle.instrument
+    def inner(event, context):
+        return "inner"
+
+    def other_decorator(func):
+        def wrapper(*args, **kwargs):
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    outer = lambda_lifecycle.instrument(other_decorator(inner))
+    assert outer({}, CONTEXT) == "inner"
+    assert inner({}, CONTEXT) == "inner"
+    assert [r["invocation"] for r in records] == [1, 2]
+
+
+def test_threads_share_one_counter(records):
+    handler = lambda_lifecycle.instrument(lambda e, c: None)
+    workers = [threading.Thread(target=lambda: [handler({}, CONTEXT) for _ in range(50)]) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(r["invocation"] for r in records) == list(range(1, 401))
+    assert sum(r["cold_start"] for r in records) == 1
+
+
+@pytest.mark.parametrize("how", ["env", "keyword", "bootstrap"])
+def test_disabled_returns_the_handler_itself(how, monkeypatch, records):
+    if how == "env":
+        monkeypatch.setenv("LAMBDA_LIFECYCLE_DISABLED", "true")
+    if how == "bootstrap":
+        lambda_lifecycle.bootstrap(disabled=True)
+
+    def handler(event, context):
+        return "ok"
+
+    result = lambda_lifecycle.instrument(disabled=True)(handler) if how == "keyword" else lambda_lifecycle.instrument(handler)
+    assert result is handler
+    assert result({}, CONTEXT) == "ok"
+    assert records == []
+
+
+def test_disabling_after_decoration_stops_the_records(records):
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    handler({}, CONTEXT)
+    lambda_lifecycle.bootstrap(disabled=True)
+    assert handler({}, CONTEXT) == "ok"
+    assert len(records) == 1
+
+
+def test_sdk_failure_warns_once_and_leaves_the_handler_alone(monkeypatch, records):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug in the SDK")
+
+    monkeypatch.setattr(_record, "invoke_record", broken)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="bug in the SDK") as warned:
+        assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
+    assert len(warned) == 1
+    assert records == []
+
+
+def test_sdk_failure_before_the_handler_runs(monkeypatch):
+    from lambda_lifecycle import _state
+
+    monkeypatch.setattr(_state, "begin", lambda *a: 1 / 0)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="ZeroDivisionError"):
+        assert handler({}, CONTEXT) == "ok"
+
+
+def test_sdk_failure_does_not_mask_the_handlers_exception(monkeypatch):
+    monkeypatch.setattr(_record, "render", lambda *a: 1 / 0)
+    handler = lambda_lifecycle.instrument(lambda e, c: {}["missing"])
+    with pytest.warns(lambda_lifecycle.LifecycleWarning), pytest.raises(KeyError) as caught:
+        handler({}, CONTEXT)
+    assert caught.value.__context__ is None
+
+
+def test_closed_stdout_warns_once(monkeypatch):
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="stdout") as warned:
+        assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
+    assert len(warned) == 1
+
+
+def test_warnings_as_errors_do_not_reach_the_handler(monkeypatch):
+    import warnings
+
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert handler({}, CONTEXT) == "ok"
+
+
+def test_one_line_one_write_one_flush(capsys, monkeypatch):
+    writes, flushes = [], []
+    real = sys.stdout
+
+    class Spy:
+        def write(self, text):
+            writes.append(text)
+            return real.write(text)
+
+        def flush(self):
+            flushes.append(1)
+            real.flush()
+
+    monkeypatch.setattr(sys, "stdout", Spy())
+    lambda_lifecycle.instrument(lambda e, c: None)({}, CONTEXT)
+    assert len(writes) == 1 and writes[0].endswith("\n") and writes[0].count("\n") == 1
+    assert len(flushes) == 1
+
+
+def test_closed_stdout_in_a_real_process():
+    # The whole chain, in a process whose stdout is really closed: exit 0, result intact.
+    code = (
+        "import os, lambda_lifecycle\n"
+        "os.close(1)\n"
+        "h = lambda_lifecycle.instrument(lambda e, c: 'ok')\n"
+        "import sys\n"
+        "sys.stderr.write(repr([h({}, None) for _ in range(3)]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "['ok', 'ok', 'ok']" in result.stderr
+    assert result.stderr.count("LifecycleWarning") == 1

@@ -1,0 +1,43 @@
+"""The main job: python -m lambda_lifecycle demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from emf import problems
+
+
+def demo(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle", "demo", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_demo_tells_a_whole_lifecycle():
+    result = demo()
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert [r["cold_start"] for r in records] == [True] + [False] * 5
+    assert [r["error"] for r in records].count("ValueError") == 1
+    assert [round(r.get("IdleTime", 0) / 1000) for r in records] == [0, 2, 45, 300, 1, 20]
+    assert records[0]["InitDuration"] == pytest.approx(350, abs=5)
+    assert records[-1]["TmpUsed"] - records[0]["TmpUsed"] > 12  # 24 MB written to its /tmp
+    assert all(problems(r) == [] for r in records)
+    assert "1 cold start" in result.stdout and "6 invocations" in result.stdout
+    assert result.stderr == ""
+
+
+def test_demo_formats():
+    result = demo("--format", "prefixed")
+    assert result.returncode == 0, result.stderr
+    assert sum(line.startswith("METRICS: {") for line in result.stdout.splitlines()) == 6
+
+
+def test_unknown_command_is_a_clear_error():
+    result = subprocess.run([sys.executable, "-m", "lambda_lifecycle", "dmeo"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr

@@ -1,0 +1,142 @@
+"""The record contract: field names, units, EMF validity, formats and size."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from emf import problems
+
+import lambda_lifecycle
+from lambda_lifecycle import testing
+
+CONTRACT_PROPERTIES = {
+    "event": str,
+    "function_name": str,
+    "function_version": str,
+    "request_id": str,
+    "container_id": str,
+    "invocation": int,
+    "init_type": str,
+    "cold_start": bool,
+    "proactive_init": bool,
+    "error": (str, type(None)),
+}
+CONTRACT_UNITS = {
+    "ColdStart": "Count",
+    "InitDuration": "Milliseconds",
+    "Duration": "Milliseconds",
+    "IdleTime": "Milliseconds",
+    "ContainerAge": "Seconds",
+    "TmpUsed": "Megabytes",
+    "TmpUsedPercent": "Percent",
+    "MemoryUsed": "Megabytes",
+    "MaxMemoryUsed": "Megabytes",
+    "MemoryUsedPercent": "Percent",
+    "FileDescriptors": "Count",
+    "Threads": "Count",
+}
+EVERY_INVOCATION = set(CONTRACT_UNITS) - {"InitDuration", "IdleTime"}
+
+
+def lines_of(calls, capsys, clock=None, **options):
+    handler = lambda_lifecycle.instrument(**options)(lambda event, context: None)
+    for _ in range(calls):
+        handler({}, testing.LambdaContext(function_name="orders", memory_limit_in_mb=512))
+        if clock:
+            clock.advance(1)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_one_compact_json_line_per_invocation(capsys):
+    lines = lines_of(3, capsys)
+    assert len(lines) == 3
+    for line in lines:
+        doc = json.loads(line)
+        assert line == json.dumps(doc, separators=(",", ":"))  # compact, nothing else on the line
+        assert len(line.encode()) < 256 * 1024
+
+
+def test_every_record_is_valid_emf(capsys, monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
+    for line in lines_of(3, capsys, service="orders", dimensions={"stage": "prod"}, metrics="all"):
+        assert problems(json.loads(line)) == []
+
+
+def test_contract_properties_and_units(capsys, clock):
+    first, second = (json.loads(line) for line in lines_of(2, capsys, clock=clock, metrics="all"))
+    for doc in (first, second):
+        for name, kind in CONTRACT_PROPERTIES.items():
+            assert isinstance(doc[name], kind), name
+        for name in EVERY_INVOCATION:
+            assert isinstance(doc[name], (int, float)) and not isinstance(doc[name], bool), name
+        assert doc["event"] == "invoke"
+        assert "xray_trace_id" not in doc and "service" not in doc
+    assert "InitDuration" in first and "IdleTime" not in first
+    assert "InitDuration" not in second and second["IdleTime"] == pytest.approx(1000, abs=5)
+    declared = {m["Name"]: m["Unit"] for m in second["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert declared == {k: v for k, v in CONTRACT_UNITS.items() if k != "InitDuration"}
+
+
+def test_default_metrics_are_few_and_ids_are_never_dimensions(capsys, clock):
+    first, second = (json.loads(line) for line in lines_of(2, capsys, clock=clock, service="orders"))
+    directive = first["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "LambdaLifecycle"
+    assert directive["Dimensions"] == [["function_name", "service"]]
+    assert [m["Name"] for m in directive["Metrics"]] == ["ColdStart", "InitDuration", "MemoryUsedPercent", "TmpUsedPercent"]
+    assert [m["Name"] for m in second["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == [
+        "ColdStart",
+        "IdleTime",
+        "MemoryUsedPercent",
+        "TmpUsedPercent",
+    ]
+    for doc in (first, second):
+        dimensions = {d for ds in doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] for d in ds}
+        assert not dimensions & {"container_id", "request_id", "xray_trace_id", "invocation"}
+        # Every measurement stays in the line for Logs Insights, declared or not.
+        assert EVERY_INVOCATION <= set(doc)
+
+
+def test_user_dimensions_are_added_to_the_set_and_the_root(capsys):
+    doc = json.loads(lines_of(1, capsys, dimensions={"stage": "prod", "team": "checkout"})[0])
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["function_name", "stage", "team"]]
+    assert (doc["stage"], doc["team"]) == ("prod", "checkout")
+
+
+@pytest.mark.parametrize("name", ["container_id", "request_id", "xray_trace_id", "ColdStart", "environment_id"])
+def test_high_cardinality_or_reserved_dimension_names_are_refused(name):
+    with pytest.raises(ValueError, match=name):
+        lambda_lifecycle.instrument(dimensions={name: "x"})
+
+
+def test_metrics_selection(capsys):
+    doc = json.loads(lines_of(1, capsys, metrics=["Duration", "Threads"])[0])
+    assert [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == ["Duration", "Threads"]
+    none = json.loads(lines_of(1, capsys, metrics="none")[0])
+    assert none["_aws"]["CloudWatchMetrics"][0]["Metrics"] == []
+    assert problems(none) == []
+
+
+def test_prefixed_format_is_the_seed_style_line_without_metrics(capsys):
+    line = lines_of(1, capsys, format="prefixed")[0]
+    assert line.startswith("METRICS: {")
+    doc = json.loads(line[len("METRICS: ") :])
+    assert "_aws" not in doc and doc["event"] == "invoke" and "ColdStart" in doc
+
+
+def test_json_format_has_no_emf_block(capsys):
+    doc = json.loads(lines_of(1, capsys, format="json")[0])
+    assert "_aws" not in doc and doc["invocation"] == 1
+
+
+def test_largest_possible_configuration_stays_far_below_the_limit(capsys):
+    dimensions = {f"d{i:02}" + "k" * 250: "v" * 1024 for i in range(28)}
+    line = lines_of(1, capsys, service="s" * 1024, dimensions=dimensions, metrics="all", namespace="n" * 255)[0]
+    assert len(line.encode()) < 256 * 1024
+    assert problems(json.loads(line)) == []
+
+
+def test_typical_record_size(capsys):
+    # The size users pay CloudWatch Logs ingestion for: report it, bound it loosely.
+    warm = lines_of(2, capsys)[1]
+    assert len(warm.encode()) < 900
