@@ -13,9 +13,17 @@ from lambda_lifecycle import testing
 
 # setting -> (environment variable, a value for it, how it shows in the record)
 SETTINGS = {
-    "namespace": ("LAMBDA_LIFECYCLE_NAMESPACE", "FromEnv", lambda doc: doc["_aws"]["CloudWatchMetrics"][0]["Namespace"]),
+    "namespace": (
+        "LAMBDA_LIFECYCLE_NAMESPACE",
+        "FromEnv",
+        lambda doc: doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+    ),
     "service": ("LAMBDA_LIFECYCLE_SERVICE", "from-env", lambda doc: doc.get("service")),
-    "metrics": ("LAMBDA_LIFECYCLE_METRICS", "Threads", lambda doc: [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]]),
+    "metrics": (
+        "LAMBDA_LIFECYCLE_METRICS",
+        "Threads",
+        lambda doc: [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]],
+    ),
     "dimensions": ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=env", lambda doc: doc.get("stage")),
 }
 VALUES = {
@@ -54,7 +62,8 @@ def test_format_precedence(capsys, monkeypatch):
     handler({}, None)
     lambda_lifecycle.instrument(format="emf")(lambda e, c: None)({}, None)
     env_line, bootstrap_line, keyword_line = capsys.readouterr().out.splitlines()
-    assert env_line.startswith("{") and "_aws" not in env_line
+    assert env_line.startswith("{")
+    assert "_aws" not in env_line
     assert bootstrap_line.startswith("METRICS: ")
     assert keyword_line.startswith('{"_aws"')
 

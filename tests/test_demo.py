@@ -27,7 +27,8 @@ def test_demo_tells_a_whole_lifecycle():
     assert records[0]["InitDuration"] == pytest.approx(350, abs=5)
     assert records[-1]["TmpUsed"] - records[0]["TmpUsed"] > 12  # 24 MB written to its /tmp
     assert all(problems(r) == [] for r in records)
-    assert "1 cold start" in result.stdout and "6 invocations" in result.stdout
+    assert "1 cold start" in result.stdout
+    assert "6 invocations" in result.stdout
     assert result.stderr == ""
 
 

@@ -29,7 +29,7 @@ def test_memory_follows_what_the_handler_holds(records):
     assert grown["MaxMemoryUsed"] >= grown["MemoryUsed"]
     assert released["MemoryUsed"] < grown["MemoryUsed"] - 50
     assert released["MaxMemoryUsed"] >= grown["MemoryUsed"]  # the peak is remembered
-    assert grown["MemoryUsedPercent"] == pytest.approx(100 * grown["MemoryUsed"] / 512, abs=0.1)
+    assert grown["MemoryUsedPercent"] == pytest.approx(100 * grown["MemoryUsed"] / 512, abs=0.15)
 
 
 def test_open_descriptors_are_counted(records, tmp_path):
@@ -78,6 +78,7 @@ def test_tmp_usage_comes_from_the_configured_path(records, tmp_path):
     size_mb = st.f_blocks * st.f_frsize / 2**20
     assert 0 < records[0]["TmpUsed"] <= size_mb
     assert records[0]["TmpUsedPercent"] == pytest.approx(100 * records[0]["TmpUsed"] / size_mb, abs=0.2)
+    assert isinstance(records[0]["TmpUsed"], int)
 
 
 def test_tmp_growth_shows(records, tmp_path):

@@ -12,7 +12,8 @@ def test_context_looks_like_the_runtime_clients():
     context = testing.LambdaContext(function_name="orders", memory_limit_in_mb=512, timeout_s=2)
     assert context.memory_limit_in_mb == "512"  # a string, as awslambdaric gives it
     assert context.invoked_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:orders"
-    assert len(context.aws_request_id) == 36 and context.aws_request_id[14] == "4"
+    assert len(context.aws_request_id) == 36
+    assert context.aws_request_id[14] == "4"
     first = context.get_remaining_time_in_millis()
     time.sleep(0.05)
     assert 1800 < context.get_remaining_time_in_millis() < first <= 2000
@@ -46,4 +47,5 @@ def test_reset_starts_a_new_environment(records):
     testing.reset(init_duration_ms=120)
     handler({}, None)
     assert [r["invocation"] for r in records] == [1, 2, 1]
-    assert records[2]["cold_start"] and records[2]["InitDuration"] == 120
+    assert records[2]["cold_start"]
+    assert records[2]["InitDuration"] == 120

@@ -49,24 +49,29 @@ class _SettingsFor:
         return self._settings
 
 
-def _field(context: object, name: str) -> object:
-    if context is None:
-        return None
-    if isinstance(context, dict):
-        return context.get(name)
+def _context_info(context: object) -> tuple[str | None, str | None, str | None, int | None]:
+    """Function name, version, request id and memory limit from whatever context the handler got."""
     try:
-        return getattr(context, name, None)
+        if isinstance(context, dict):
+            name, version, request_id, memory = (context.get(key) for key in _CONTEXT_FIELDS)
+        else:
+            name, version, request_id, memory = (getattr(context, key, None) for key in _CONTEXT_FIELDS)
     except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
-        return None
+        return None, None, None, None
+    return (
+        name if isinstance(name, str) and name else None,
+        version if isinstance(version, str) and version else None,
+        request_id if isinstance(request_id, str) and request_id else None,
+        _megabytes(memory),
+    )
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+_CONTEXT_FIELDS = ("function_name", "function_version", "aws_request_id", "memory_limit_in_mb")
 
 
 def _megabytes(value: object) -> int | None:
     # The runtime client gives memory_limit_in_mb as a string; tests often give an int.
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
     try:
         number = int(value)  # type: ignore[call-overload]
@@ -77,11 +82,13 @@ def _megabytes(value: object) -> int | None:
 
 def _trace_root(header: str | None) -> str | None:
     # _X_AMZN_TRACE_ID is "Root=1-...;Parent=...;Sampled=1" and changes on every invocation.
-    if header:
-        for part in header.split(";"):
-            if part.startswith("Root="):
-                return part[5:] or None
-    return None
+    if not header:
+        return None
+    start = header.find("Root=")
+    if start < 0:
+        return None
+    end = header.find(";", start)
+    return header[start + 5 : None if end < 0 else end] or None
 
 
 class _Measurement:
@@ -119,20 +126,18 @@ class _Measurement:
         _active.reset(self._token)
         try:
             now, age_s = _state.end()
-            settings, context = self._settings, self._context
+            settings = self._settings
+            name, version, request_id, memory = _context_info(self._context)
+            environ = os.environ
             usage = _probes.sample(settings.tmp_path)
             record = _record.invoke_record(
                 settings,
                 self._invocation,
-                function_name=_text(_field(context, "function_name"))
-                or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-                or "unknown",
-                function_version=_text(_field(context, "function_version"))
-                or os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
-                request_id=_text(_field(context, "aws_request_id")),
-                memory_limit_mb=_megabytes(_field(context, "memory_limit_in_mb"))
-                or _megabytes(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
-                xray_trace_id=_trace_root(os.environ.get("_X_AMZN_TRACE_ID")),
+                function_name=name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
+                function_version=version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+                request_id=request_id,
+                memory_limit_mb=memory or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+                xray_trace_id=_trace_root(environ.get("_X_AMZN_TRACE_ID")),
                 error=None if exc_type is None else exc_type.__name__,
                 duration_ms=duration_ms,
                 container_age_s=age_s,

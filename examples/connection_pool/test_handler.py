@@ -1,0 +1,14 @@
+from lambda_lifecycle import testing
+
+
+def test_connections_are_made_once_and_do_not_leak(load_handler, monkeypatch, tmp_path):
+    monkeypatch.setenv("DB_PATH", str(tmp_path / "orders.sqlite"))
+    testing.reset()
+    handler = load_handler()
+    with testing.capture() as records:
+        results = [handler.lambda_handler({"item": f"book-{n}"}, testing.LambdaContext()) for n in range(4)]
+    handler.pool.close()
+    assert [r["orders"] for r in results] == [1, 2, 3, 4]
+    assert {r["connects"] for r in results} == {2}  # the pool made at init, nothing more
+    # The same descriptors on every warm invocation: no connection leaks.
+    assert len({r["FileDescriptors"] for r in records[1:]}) == 1
