@@ -53,9 +53,18 @@ def _context_info(context: object) -> tuple[str | None, str | None, str | None, 
     """Function name, version, request id and memory limit from whatever context the handler got."""
     try:
         if isinstance(context, dict):
-            name, version, request_id, memory = (context.get(key) for key in _CONTEXT_FIELDS)
+            get = context.get
+            name, version, request_id, memory = (
+                get("function_name"),
+                get("function_version"),
+                get("aws_request_id"),
+                get("memory_limit_in_mb"),
+            )
         else:
-            name, version, request_id, memory = (getattr(context, key, None) for key in _CONTEXT_FIELDS)
+            name = getattr(context, "function_name", None)
+            version = getattr(context, "function_version", None)
+            request_id = getattr(context, "aws_request_id", None)
+            memory = getattr(context, "memory_limit_in_mb", None)
     except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
         return None, None, None, None
     return (
@@ -64,9 +73,6 @@ def _context_info(context: object) -> tuple[str | None, str | None, str | None, 
         request_id if isinstance(request_id, str) and request_id else None,
         _megabytes(memory),
     )
-
-
-_CONTEXT_FIELDS = ("function_name", "function_version", "aws_request_id", "memory_limit_in_mb")
 
 
 def _megabytes(value: object) -> int | None:
