@@ -121,6 +121,8 @@ def test_high_cardinality_or_reserved_dimension_names_are_refused(name):
 def test_metrics_selection(capsys):
     doc = json.loads(lines_of(1, capsys, metrics=["Duration", "Threads"])[0])
     assert [m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == ["Duration", "Threads"]
+    every = json.loads(lines_of(1, capsys, metrics="All")[0])
+    assert len(every["_aws"]["CloudWatchMetrics"][0]["Metrics"]) == len(CONTRACT_UNITS) - 1  # no IdleTime yet
     none = json.loads(lines_of(1, capsys, metrics="none")[0])
     assert none["_aws"]["CloudWatchMetrics"][0]["Metrics"] == []
     assert problems(none) == []

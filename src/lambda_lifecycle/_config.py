@@ -64,9 +64,9 @@ def _format(value: object) -> str:
 def _metrics(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
-        if value in (["all"], ["ALL"]):
+        if [name.lower() for name in value] == ["all"]:
             return tuple(MEASUREMENTS)
-        if value in (["none"], ["NONE"]):
+        if [name.lower() for name in value] == ["none"]:
             return ()
     if not isinstance(value, (list, tuple, set, frozenset)):
         raise ValueError(f"metrics must be names of measurements, 'all' or 'none', got {value!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import inspect
 import os
@@ -129,7 +130,9 @@ class _Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
-        _active.reset(self._token)
+        # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
+        with contextlib.suppress(ValueError):
+            _active.reset(self._token)
         try:
             now, age_s = _state.end()
             settings = self._settings
@@ -203,16 +206,8 @@ def instrument(
     Raises:
         ValueError: an option has a value that cannot work (checked when decorating).
     """
-    overrides = _config.check(
-        namespace=namespace,
-        service=service,
-        format=format,
-        metrics=metrics,
-        dimensions=dimensions,
-        tmp_path=tmp_path,
-        proactive_init_threshold_ms=proactive_init_threshold_ms,
-        disabled=disabled,
-    )
+    # Every keyword of this signature is a setting; UNSET ones are dropped by check().
+    overrides = _config.check(**{name: value for name, value in locals().items() if name != "func"})
 
     def decorate(target: F) -> F:
         if type(target) is _Instrumented or _config.value("disabled", overrides):
@@ -244,16 +239,5 @@ def bootstrap(
     Raises:
         ValueError: an option has a value that cannot work.
     """
-    _config.set_bootstrap(
-        _config.check(
-            namespace=namespace,
-            service=service,
-            format=format,
-            metrics=metrics,
-            dimensions=dimensions,
-            tmp_path=tmp_path,
-            proactive_init_threshold_ms=proactive_init_threshold_ms,
-            disabled=disabled,
-        )
-    )
+    _config.set_bootstrap(_config.check(**locals()))  # every keyword of this signature is a setting
     return _state.environment()
