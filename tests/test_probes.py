@@ -81,16 +81,19 @@ def test_tmp_usage_comes_from_the_configured_path(records, tmp_path):
     assert isinstance(records[0]["TmpUsed"], int)
 
 
-def test_tmp_growth_shows(records, tmp_path):
-    def fill():
-        with open(tmp_path / "blob", "wb") as f:
-            f.write(os.urandom(64 * 2**20))
-            os.fsync(f.fileno())
+def test_tmp_growth_shows(records, monkeypatch):
+    # A 512 MB /tmp, as Lambda gives by default, filling from 10 MB to 100 MB. Scripted, because a
+    # real disk shared with other processes can shrink while a test writes to it.
+    free_blocks = iter([131072 - 2560, 131072 - 25600])
 
-    run(tmp_path=str(tmp_path))
-    run(fill, tmp_path=str(tmp_path))
-    # A shared disk moves under us; 64 MB written must still show as most of that.
-    assert records[1]["TmpUsed"] - records[0]["TmpUsed"] > 32
+    def statvfs(path):
+        assert path == "/mnt/lambda-tmp"
+        return os.statvfs_result((4096, 4096, 131072, next(free_blocks), 0, 0, 0, 0, 0, 255))
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    run(tmp_path="/mnt/lambda-tmp")
+    run(tmp_path="/mnt/lambda-tmp")
+    assert [(r["TmpUsed"], r["TmpUsedPercent"]) for r in records] == [(10, 2.0), (100, 19.5)]
 
 
 def _fails(*args, **kwargs):
