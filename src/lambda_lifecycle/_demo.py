@@ -51,8 +51,8 @@ def _line(record: dict[str, Any]) -> str:
     return (
         f"  #{record['invocation']:<3} {'cold' if record['cold_start'] else 'warm':<5}"
         f" idle {'-' if idle is None else f'{idle / 1000:.0f} s':>6}"
-        f"  took {record['Duration']:7.2f} ms  RSS {record.get('MemoryUsed', 0):6.1f} MB"
-        f"  /tmp {record.get('TmpUsed', 0):10.1f} MB  {record['error'] or ''}"
+        f"  took {record['Duration']:7.2f} ms  RSS {_number(record, 'MemoryUsed'):4.0f} MB"
+        f"  /tmp used {_number(record, 'TmpUsed'):7.0f} MB  {record['error'] or ''}"
     )
 
 
@@ -85,8 +85,8 @@ def run(record_format: str = "emf") -> int:
     )
     print(
         f"  frozen {sum(_number(r, 'IdleTime') for r in records) / 1000:.0f} s in all;"
-        f" peak RSS {_number(records[-1], 'MaxMemoryUsed'):.1f} MB of 128 MB;"
-        f" /tmp grew {tmp_growth:.1f} MB"
+        f" peak RSS {_number(records[-1], 'MaxMemoryUsed'):.0f} MB of 128 MB;"
+        f" /tmp grew {tmp_growth:.0f} MB"
     )
     if record_format == "emf":
         print(
