@@ -17,14 +17,6 @@ PROC_SELF = "/proc/self"
 _MB = 1024 * 1024
 
 
-def _read(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, 4096)
-    finally:
-        os.close(fd)
-
-
 class _StatFile:
     """/proc/self/stat, kept open: a pread costs a third of open, read and close, on every invocation.
 
@@ -138,8 +130,8 @@ def max_rss_mb() -> float | None:
 def open_fds() -> int | None:
     """Open file descriptors of the process.
 
-    Linux 6.2+ reports the count as the size of /proc/self/fd (O(1)); older kernels, as on
-    Lambda today, need a listing, bounded by the 1024 descriptors Lambda allows.
+    Linux 6.2+ reports the count as the size of /proc/self/fd (O(1)); older kernels, which
+    Lambda has run (4.14 and 5.x), need a listing, bounded by the 1024 descriptors Lambda allows.
     """
     path = f"{PROC_SELF}/fd"
     try:
