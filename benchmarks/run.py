@@ -34,16 +34,24 @@ import sys, time
 import awslambdaric.bootstrap
 t = time.perf_counter()
 exec(compile(sys.argv[1], "<bench>", "exec"))
-print((time.perf_counter() - t) * 1000)
+print((time.perf_counter() - t) * 1000)  # first line: a shutdown record may follow at exit
 """
 
 
 def _import_ms(python: str, statement: str) -> float:
     out = subprocess.run([python, "-c", _IMPORT_PROBE, statement], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(out.stdout.strip().splitlines()[0])
 
 
 def measure_imports(repeat: int, wrapt2_python: str | None) -> dict[str, float]:
+    # pip writes .pyc files when it installs a package, so a deployed function imports compiled
+    # code; a source checkout may have none (PYTHONDONTWRITEBYTECODE), and compiling would be
+    # measured instead. Compile the SDK as pip would.
+    import compileall
+
+    import lambda_lifecycle
+
+    compileall.compile_dir(str(Path(lambda_lifecycle.__file__).parent), quiet=1)
     samples: dict[str, list[float]] = {name: [] for name in IMPORTS}
     if wrapt2_python:
         samples["wrapt 2 (side venv)"] = []
@@ -160,7 +168,8 @@ def measure_invocations(rounds: int, calls: int) -> dict[str, float]:
     from lambda_lifecycle import testing
 
     handlers = _handlers()
-    context = testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=512)
+    # A deadline far enough away that every call is watched for a timeout, as in Lambda.
+    context = testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=512, timeout_s=900)
     samples: dict[str, list[float]] = {name: [] for name in handlers}
     real_stdout = sys.stdout
     with open(os.devnull, "w") as devnull:
@@ -255,6 +264,27 @@ def measure_bytes() -> dict[str, int]:
     return sizes
 
 
+def measure_extension_registration(repeat: int) -> float:
+    """Median ms the shutdown extension adds to init: register, then the first /event/next sent.
+
+    Against the local Runtime API stand-in the tests use, so it is the SDK's own cost; in Lambda
+    the Extensions API is a local endpoint as well.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from runtime_api import RuntimeAPI
+
+    from lambda_lifecycle import _extension
+
+    samples = []
+    with RuntimeAPI() as api:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            if _extension.register(api.address) is None:
+                raise RuntimeError("registration failed")
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few repetitions, no wrapt 2 venv (a smoke run)")
@@ -267,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     invocations = measure_invocations(3 if args.quick else 15, 200 if args.quick else 4000)
     cold = measure_cold_calls(2 if args.quick else 11)
     sizes = measure_bytes()
+    extension_ms = measure_extension_registration(5 if args.quick else 41)
+    from lambda_lifecycle import testing
+
+    testing.reset()  # this process is no execution environment: no shutdown record at its exit
 
     bare = invocations["bare handler"]
     overhead = {name: us - bare for name, us in invocations.items() if name != "bare handler"}
@@ -285,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         "cold_call_overhead_us": cold_overhead,
         "cold_call_ratio_vs_powertools": cold_overhead["lambda-lifecycle"] / powertools_cold,
         "record_bytes": sizes,
+        "extension_registration_ms": extension_ms,
+        "extension_ratio_vs_import": extension_ms / imports["lambda-lifecycle (import + decorate)"],
     }
     if args.json:
         print(json.dumps(results, indent=2))
@@ -303,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| bytes per record line | bytes |\n|---|---:|")
     for name, size in sizes.items():
         print(f"| {name} | {size} |")
+    print(
+        f"\nShutdown extension, added to init (register + first /event/next): {extension_ms:.2f} ms,"
+        f" {results['extension_ratio_vs_import']:.2f}x the SDK's import + decorate"
+    )
     return 0
 
 

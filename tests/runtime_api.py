@@ -1,13 +1,16 @@
 """A local stand-in for the Lambda Runtime API, for running handlers under the real awslambdaric.
 
 It serves queued events on ``/next`` with the headers Lambda sends, collects responses and
-errors, and holds the last ``/next`` open, as Lambda does while an environment is frozen.
+errors, and holds the last ``/next`` open, as Lambda does while an environment is frozen. It
+also serves the Extensions API's register and ``/event/next``, and ``shutdown()`` ends the
+runtime as Lambda does: SIGTERM and 500 ms of grace when an extension registered, else SIGKILL.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 API = "/2018-06-01/runtime"
+EXTENSION_API = "/2020-01-01/extension"
+SHUTDOWN_GRACE_S = 0.5  # what Lambda gives the runtime after SIGTERM with an internal extension
 
 
 class Invocation:
@@ -45,6 +50,8 @@ class RuntimeAPI:
         self.invocations: list[Invocation] = []
         self.init_errors: list[Any] = []
         self.next_calls: list[float] = []  # time.time() of each GET /next
+        self.extensions: list[tuple[str, dict[str, Any]]] = []  # (name, register body)
+        self.extension_next_calls: list[float] = []
         self._cond = threading.Condition()
         self._closed = False
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -87,6 +94,31 @@ class RuntimeAPI:
                     raise TimeoutError(f"only {[i.outcome for i in self.invocations]} after {timeout_s} s")
                 self._cond.wait(left)
 
+    def shutdown(self, process: subprocess.Popen[str]) -> tuple[int, float]:
+        """End ``process`` as Lambda ends an environment; returns its exit code and how long it took.
+
+        Without a registered extension Lambda sends SIGKILL at once. With one it sends SIGTERM and
+        SIGKILL after the grace period, if the runtime is still there.
+        """
+        started = time.monotonic()
+        if not self.extensions:
+            process.kill()
+        else:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(SHUTDOWN_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        code = process.wait()
+        return code, time.monotonic() - started
+
+    def _extension_next(self) -> None:
+        with self._cond:
+            self.extension_next_calls.append(time.time())
+            self._cond.notify_all()
+            while not self._closed:
+                self._cond.wait()
+
     def _next(self) -> Invocation | None:
         with self._cond:
             self.next_calls.append(time.time())
@@ -94,6 +126,9 @@ class RuntimeAPI:
             while not self._queue and not self._closed:
                 self._cond.wait()
             return self._queue.pop(0) if self._queue else None
+
+    def extension_ids(self) -> list[str]:
+        return [f"ext-{n}-{name}" for n, (name, _) in enumerate(self.extensions)]
 
     def _finish(self, request_id: str, outcome: str, body: Any) -> None:
         with self._cond:
@@ -120,6 +155,11 @@ class RuntimeAPI:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                if self.path == f"{EXTENSION_API}/event/next":
+                    if self.headers.get("Lambda-Extension-Identifier") not in api.extension_ids():
+                        return self._reply(403)
+                    api._extension_next()
+                    return self._reply(500)
                 if self.path != f"{API}/invocation/next":
                     return self._reply(404)
                 invocation = api._next()
@@ -138,6 +178,16 @@ class RuntimeAPI:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parsed = json.loads(body) if body else None
+                if self.path == f"{EXTENSION_API}/register":
+                    name = self.headers.get("Lambda-Extension-Name")
+                    if not name or parsed is None or set(parsed.get("events", [])) - {"INVOKE"}:
+                        # Internal extensions may not register for SHUTDOWN.
+                        return self._reply(400)
+                    with api._cond:
+                        api.extensions.append((name, parsed))
+                        ident = api.extension_ids()[-1]
+                    body = json.dumps({"functionName": "e2e", "functionVersion": "$LATEST", "handler": "app.handler"})
+                    return self._reply(200, body.encode(), {"Lambda-Extension-Identifier": ident})
                 if self.path == f"{API}/init/error":
                     with api._cond:
                         api.init_errors.append(parsed)

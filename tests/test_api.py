@@ -18,12 +18,21 @@ def test_public_api_is_exactly_this():
         "bootstrap",
         "environment",
         "instrument",
+        "on_shutdown",
     ]
     public = {name for name in vars(lambda_lifecycle) if not name.startswith("_")}
     # Submodules are reachable as attributes once imported; only `testing` is public among them.
     assert public - {"testing"} == set(lambda_lifecycle.__all__) - {"__version__"}
     assert lambda_lifecycle.__version__ == "0.1.0"
-    assert sorted(testing.__all__) == ["Clock", "LambdaContext", "capture", "parse", "reset", "simulated_clock"]
+    assert sorted(testing.__all__) == [
+        "Clock",
+        "LambdaContext",
+        "capture",
+        "parse",
+        "reset",
+        "shutdown",
+        "simulated_clock",
+    ]
 
 
 def test_package_is_typed():
@@ -60,6 +69,7 @@ def test_import_pulls_in_nothing_heavy():
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     )
     heavy = {"asyncio", "typing", "dataclasses", "uuid", "importlib.metadata", "email", "http", "socket", "ssl"}
+    heavy.add("signal")  # enum-heavy: imported only where SIGTERM is handled, inside Lambda
     assert not heavy & set(modules), modules
     assert not [m for m in modules if m.startswith("aws_lambda_powertools")]
 

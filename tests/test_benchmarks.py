@@ -16,7 +16,12 @@ def test_quick_benchmark_reports_every_comparison():
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    for key in ("import_ratio_vs_powertools", "invocation_ratio_vs_powertools", "cold_call_ratio_vs_powertools"):
+    for key in (
+        "import_ratio_vs_powertools",
+        "invocation_ratio_vs_powertools",
+        "cold_call_ratio_vs_powertools",
+        "extension_ratio_vs_import",
+    ):
         assert report[key] > 0
     assert set(report["record_bytes"]) == {
         "lambda-lifecycle, warm",

@@ -160,10 +160,18 @@ def test_malformed_environment_never_breaks_import():
         "LAMBDA_LIFECYCLE_DIMENSIONS": "=",
         "LAMBDA_LIFECYCLE_DISABLED": "maybe",
         "LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS": "inf",
+        "LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS": "soon",
+        "LAMBDA_LIFECYCLE_HANDLE_SIGTERM": "maybe",
+        "LAMBDA_LIFECYCLE_SHUTDOWN_BUDGET_MS": "-1",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "weird",
         "PATH": "/usr/bin:/bin",
     }
     code = "import lambda_lifecycle as l; print(l.instrument(lambda e, c: 'ok')({}, None))"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "ok"
+    record, returned, shutdown = result.stdout.splitlines()
+    assert returned == "ok"
+    assert json.loads(record)["event"] == "invoke"
+    assert json.loads(shutdown)["shutdown_budget_ms"] == 400  # the malformed budget fell back
+    for variable in ("TIMEOUT_WARNING_MS", "HANDLE_SIGTERM", "SHUTDOWN_BUDGET_MS"):
+        assert f"LAMBDA_LIFECYCLE_{variable}" in result.stderr

@@ -19,7 +19,10 @@ def demo(*args: str) -> subprocess.CompletedProcess[str]:
 def test_demo_tells_a_whole_lifecycle():
     result = demo()
     assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["event"] for r in everything] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
+    warning, shutdown = everything[5], everything[7]
+    records = [r for r in everything if r["event"] == "invoke"]
     assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5, 6]
     assert [r["cold_start"] for r in records] == [True] + [False] * 5
     assert [r["error"] for r in records].count("ValueError") == 1
@@ -29,13 +32,20 @@ def test_demo_tells_a_whole_lifecycle():
     assert all(problems(r) == [] for r in records)
     assert "1 cold start" in result.stdout
     assert "6 invocations" in result.stdout
+    assert warning["invocation"] == 6
+    assert "in lambda_handler: time.sleep" in warning["stack"][0]
+    assert (shutdown["invocations"], shutdown["hooks_run"], shutdown["hooks_failed"]) == (6, 1, 0)
+    assert shutdown["container_id"] == records[0]["container_id"]
+    assert shutdown["function_name"] == records[0]["function_name"]
+    assert "(shutdown hook: closing 1 connection)" in result.stdout
     assert result.stderr == ""
 
 
 def test_demo_formats():
     result = demo("--format", "prefixed")
     assert result.returncode == 0, result.stderr
-    assert sum(line.startswith("METRICS: {") for line in result.stdout.splitlines()) == 6
+    # Six invocations, the timeout warning and the shutdown record: every record, prefixed.
+    assert sum(line.startswith("METRICS: {") for line in result.stdout.splitlines()) == 8
 
 
 def test_unknown_command_is_a_clear_error():

@@ -14,7 +14,8 @@ def test_handler_and_records_agree(load_handler):
     assert [r["invocation"] for r in results] == [r["invocation"] for r in records] == [1, 2, 3]
     assert {r["container_id"] for r in results} == {r["container_id"] for r in records}
     assert [r["cold_start"] for r in results] == [True, False, False]
-    assert results[0]["init_duration_ms"] == pytest.approx(420, abs=1)
+    # 420 ms simulated, plus the real time the handler module took to import.
+    assert 420 <= results[0]["init_duration_ms"] < 520
     assert [r.get("IdleTime", 0) // 1000 for r in records] == [0, 30, 600]
     assert results[2]["container_age_s"] == pytest.approx(630.4, abs=0.5)
     assert all(0 < r["remaining_ms"] <= 10_000 for r in results)

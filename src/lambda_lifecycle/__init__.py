@@ -11,14 +11,18 @@ not, init duration, invocation count, idle (frozen) time, memory, ``/tmp`` and m
     def lambda_handler(event, context):
         ...
 
+Cleanup code registered with ``@lambda_lifecycle.on_shutdown`` runs when Lambda shuts the
+environment down, which ``atexit`` functions never do there.
+
 Importing the package has no side effects: nothing is read, written or installed until
-``bootstrap()`` or the first decoration.
+``bootstrap()``, the first decoration or the first ``on_shutdown()``.
 """
 
 from ._decorators import bootstrap, instrument
+from ._shutdown import on_shutdown
 from ._state import Environment, environment
 from ._warnings import LifecycleWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument"]
+__all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument", "on_shutdown"]

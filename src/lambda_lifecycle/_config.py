@@ -113,6 +113,12 @@ def _path(value: object) -> str:
     return value
 
 
+def _auto_flag(value: object) -> bool | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    return _flag(value)
+
+
 def _milliseconds(value: object) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -121,6 +127,18 @@ def _milliseconds(value: object) -> float:
     if isinstance(value, bool) or not number >= 0 or number == float("inf"):
         raise ValueError(f"expected a non-negative number of milliseconds, got {value!r}")
     return number
+
+
+def _auto_milliseconds(value: object) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    return _milliseconds(value)
+
+
+def _margin(value: object) -> float | None:
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "false")):
+        return 0.0
+    return _auto_milliseconds(value)
 
 
 # setting -> (check, environment variables in order of preference, default)
@@ -133,6 +151,15 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     "disabled": (_flag, ("LAMBDA_LIFECYCLE_DISABLED",), False),
     "tmp_path": (_path, ("LAMBDA_LIFECYCLE_TMP_PATH",), "/tmp"),
     "proactive_init_threshold_ms": (_milliseconds, ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS",), 10_000.0),
+    # None: max(200 ms, 3 % of the time the invocation had); 0: no timeout warning.
+    "timeout_warning_ms": (_margin, ("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS",), None),
+    # Process-wide, so bootstrap() and the environment only:
+    # None: only inside Lambda (AWS_LAMBDA_RUNTIME_API set).
+    "handle_sigterm": (_auto_flag, ("LAMBDA_LIFECYCLE_HANDLE_SIGTERM",), None),
+    "shutdown_extension": (_flag, ("LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION",), True),
+    # None: what fits the runtime's share of Lambda's shutdown window (see _shutdown).
+    "shutdown_budget_ms": (_auto_milliseconds, ("LAMBDA_LIFECYCLE_SHUTDOWN_BUDGET_MS",), None),
+    "run_atexit": (_flag, ("LAMBDA_LIFECYCLE_RUN_ATEXIT",), False),
 }
 
 
@@ -149,6 +176,11 @@ class Settings:
     disabled: bool
     tmp_path: str
     proactive_init_threshold_ms: float
+    timeout_warning_ms: float | None
+    handle_sigterm: bool | None
+    shutdown_extension: bool
+    shutdown_budget_ms: float | None
+    run_atexit: bool
     dimension_names: tuple[str, ...]
 
     def __init__(self, values: Mapping[str, Any]) -> None:

@@ -6,11 +6,12 @@ import contextlib
 import contextvars
 import inspect
 import os
+import threading
 import time
 
 import wrapt
 
-from . import _config, _emit, _probes, _record, _state
+from . import _config, _emit, _probes, _record, _shutdown, _state, _watchdog
 from ._config import UNSET
 from ._warnings import warn_once
 
@@ -50,8 +51,9 @@ class _SettingsFor:
         return self._settings
 
 
-def _context_info(context: object) -> tuple[str | None, str | None, str | None, int | None]:
-    """Function name, version, request id and memory limit from whatever context the handler got."""
+def _context_info(context: object) -> tuple[str, str | None, str | None, int | None]:
+    """Function name, version, request id and memory limit, from whatever context the handler got
+    and, where it says nothing, from the environment Lambda sets."""
     try:
         if isinstance(context, dict):
             get = context.get
@@ -67,12 +69,13 @@ def _context_info(context: object) -> tuple[str | None, str | None, str | None, 
             request_id = getattr(context, "aws_request_id", None)
             memory = getattr(context, "memory_limit_in_mb", None)
     except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
-        return None, None, None, None
+        name = version = request_id = memory = None
+    environ = os.environ
     return (
-        name if isinstance(name, str) and name else None,
-        version if isinstance(version, str) and version else None,
+        name if isinstance(name, str) and name else environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
+        version if isinstance(version, str) and version else environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
         request_id if isinstance(request_id, str) and request_id else None,
-        _megabytes(memory),
+        _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
     )
 
 
@@ -101,13 +104,14 @@ def _trace_root(header: str | None) -> str | None:
 class _Measurement:
     """One call of an instrumented handler; it lives in the wrapper's frame and nowhere else."""
 
-    __slots__ = ("_resolve", "_settings", "_context", "_invocation", "_token", "_t0")
+    __slots__ = ("_resolve", "_settings", "_context", "_info", "_invocation", "_token", "_t0", "_watch", "_thread")
 
     def __init__(self, resolve: _SettingsFor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._resolve = resolve
         self._invocation: _state.Invocation | None = None
+        self._watch = 0
         # Handlers take (event, context); methods and classmethods put more in front.
-        self._context = args[-1] if len(args) >= 2 else kwargs.get("context")
+        self._context: Any = args[-1] if len(args) >= 2 else kwargs.get("context")
 
     def __enter__(self) -> None:
         if _active.get():
@@ -116,12 +120,54 @@ class _Measurement:
             self._settings = settings = self._resolve()
             if settings.disabled:
                 return
+            self._info = _context_info(self._context)
             self._invocation = _state.begin(settings.proactive_init_threshold_ms)
         except Exception as exc:  # noqa: BLE001
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
         self._t0 = time.perf_counter()
+        self._watch_deadline(settings)
+
+    def _watch_deadline(self, settings: _config.Settings) -> None:
+        margin_ms = settings.timeout_warning_ms
+        if margin_ms == 0:
+            return
+        try:
+            remaining_ms = self._context.get_remaining_time_in_millis()
+        except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, or a test double
+            return
+        if not isinstance(remaining_ms, (int, float)):  # a Mock's, say
+            return
+        if margin_ms is None:
+            margin_ms = max(200.0, 0.03 * remaining_ms)
+        if remaining_ms > margin_ms:
+            self._thread = threading.get_ident()
+            due = time.monotonic() + (remaining_ms - margin_ms) / 1000
+            try:
+                self._watch = _watchdog.arm(due, self._warn_timeout)
+            except Exception as exc:  # noqa: BLE001 - e.g. no thread can be started
+                warn_once("watchdog.arm", f"cannot watch for timeouts ({exc!r})")
+
+    def _warn_timeout(self) -> None:
+        # On the watchdog thread, while the handler is still running.
+        settings = self._settings
+        inv = self._invocation
+        assert inv is not None  # armed only after begin()
+        name, version, request_id, memory = self._info
+        record = _record.timeout_record(
+            settings,
+            inv,
+            function_name=name,
+            function_version=version,
+            request_id=request_id,
+            elapsed_ms=(time.perf_counter() - self._t0) * 1000,
+            remaining_ms=self._context.get_remaining_time_in_millis(),
+            memory_limit_mb=memory,
+            usage=_probes.sample(settings.tmp_path),
+            stack=_probes.thread_stack(self._thread),
+        )
+        _emit.write_line(_record.render(settings, record))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -130,23 +176,24 @@ class _Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
+        if self._watch:
+            _watchdog.disarm(self._watch)
         # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
         with contextlib.suppress(ValueError):
             _active.reset(self._token)
         try:
-            now, age_s = _state.end()
             settings = self._settings
-            name, version, request_id, memory = _context_info(self._context)
-            environ = os.environ
             usage = _probes.sample(settings.tmp_path)
+            now, age_s = _state.end(usage.tmp_used_mb)
+            name, version, request_id, memory = self._info
             record = _record.invoke_record(
                 settings,
                 self._invocation,
-                function_name=name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
-                function_version=version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+                function_name=name,
+                function_version=version,
                 request_id=request_id,
-                memory_limit_mb=memory or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
-                xray_trace_id=_trace_root(environ.get("_X_AMZN_TRACE_ID")),
+                memory_limit_mb=memory,
+                xray_trace_id=_trace_root(os.environ.get("_X_AMZN_TRACE_ID")),
                 error=None if exc_type is None else exc_type.__name__,
                 duration_ms=duration_ms,
                 container_age_s=age_s,
@@ -192,6 +239,7 @@ def instrument(
     dimensions: Mapping[str, str] = UNSET,
     tmp_path: str = UNSET,
     proactive_init_threshold_ms: float = UNSET,
+    timeout_warning_ms: float | str | None = UNSET,
     disabled: bool = UNSET,
 ) -> Any:
     """Record every invocation of a Lambda handler as one structured line on stdout.
@@ -200,6 +248,10 @@ def instrument(
     keyword given here beats ``bootstrap()``, which beats the environment. Works on functions,
     methods, classmethods, callable objects and ``async def`` handlers; the handler's return value
     and exceptions pass through unchanged, and a failure of the SDK itself only warns.
+
+    When the context has a deadline, a ``timeout_warning`` record with the handler's stack is
+    written ``timeout_warning_ms`` before it (default ``"auto"``: max(200 ms, 3 % of the time the
+    invocation had); 0 turns it off).
 
     With ``disabled=True`` or ``LAMBDA_LIFECYCLE_DISABLED=true`` the handler is returned as it is.
 
@@ -213,6 +265,8 @@ def instrument(
         if type(target) is _Instrumented or _config.value("disabled", overrides):
             return target
         _state.mark_handler_ready()
+        _shutdown.install()
+        _watchdog.start()  # a thread start costs about 0.3 ms: better in init than in the first call
         wrapped: F = _Instrumented(target, _wrapper(_SettingsFor(overrides), _is_async(target)))
         return wrapped
 
@@ -228,16 +282,28 @@ def bootstrap(
     dimensions: Mapping[str, str] = UNSET,
     tmp_path: str = UNSET,
     proactive_init_threshold_ms: float = UNSET,
+    timeout_warning_ms: float | str | None = UNSET,
     disabled: bool = UNSET,
+    handle_sigterm: bool | None = UNSET,
+    shutdown_extension: bool = UNSET,
+    shutdown_budget_ms: float | None = UNSET,
+    run_atexit: bool = UNSET,
 ) -> _state.Environment:
     """Set process-wide options and start the lifecycle clock; call it at module level.
 
     Optional: the first decorated handler does the same with defaults. Calling it again is safe;
     options given in a later call replace earlier ones, for handlers already decorated too.
+
+    The shutdown options are process-wide and take effect here, so call it before decorating:
+    ``handle_sigterm`` (default: only inside Lambda) runs the ``on_shutdown`` hooks on SIGTERM;
+    ``shutdown_extension`` (default true) registers the internal extension that makes Lambda send
+    SIGTERM on python3.12+ runtimes; ``shutdown_budget_ms`` bounds the hooks (default 400 ms, 200 ms
+    when external extensions are present); ``run_atexit`` also runs ``atexit`` functions on SIGTERM.
     Returns the current ``environment()`` snapshot.
 
     Raises:
         ValueError: an option has a value that cannot work.
     """
     _config.set_bootstrap(_config.check(**locals()))  # every keyword of this signature is a setting
+    _shutdown.install()
     return _state.environment()

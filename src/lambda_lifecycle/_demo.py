@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 
 from . import testing
 from ._decorators import instrument
+from ._shutdown import on_shutdown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,17 +21,33 @@ if TYPE_CHECKING:
 
 _MB = 1024 * 1024
 
-# (seconds frozen before the invocation, MB the handler writes to /tmp, whether it raises)
-_SCRIPT = [(0, 0, False), (2, 0, False), (45, 8, False), (300, 16, False), (1, 0, True), (20, 0, False)]
+# (seconds frozen before the invocation, MB the handler writes to /tmp, whether it raises,
+#  seconds it takes: really slept, so the last one nears its 0.6 s timeout and is warned about)
+_SCRIPT = [
+    (0, 0, False, 0),
+    (2, 0, False, 0),
+    (45, 8, False, 0),
+    (300, 16, False, 0),
+    (1, 0, True, 0),
+    (20, 0, False, 0.45),
+]
+_TIMEOUT_S = 0.6
 
 
 def _make_handler(tmp_dir: str) -> Any:
-    # Module-level init of a real function: runs once per environment and is reused warm.
+    # Module-level init of a real function: runs once per environment and is reused warm, and
+    # its cleanup runs when the environment shuts down.
     connections: list[str] = []
+
+    @on_shutdown
+    def close_connections() -> None:
+        print(f"  (shutdown hook: closing {len(connections)} connection)")
+        connections.clear()
 
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not connections:
             connections.append("db-connection")
+        time.sleep(event["takes_s"])
         if event["write_mb"]:
             path = os.path.join(tmp_dir, f"cache-{event['n']}.bin")
             with open(path, "wb") as f:
@@ -59,19 +77,29 @@ def _line(record: dict[str, Any]) -> str:
 def run(record_format: str = "emf") -> int:
     """Run the simulation, print every record as Lambda would, then a summary."""
     print("lambda-lifecycle demo: one simulated Lambda execution environment\n")
-    print("Records, one JSON line per invocation, exactly as they reach CloudWatch Logs:\n")
+    print("Records, one JSON line per invocation (plus a timeout warning and the shutdown record),")
+    print("exactly as they reach CloudWatch Logs:\n")
+    os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "orders-demo")  # as Lambda sets it
     with tempfile.TemporaryDirectory(prefix="lambda-lifecycle-demo-") as tmp_dir, testing.simulated_clock() as clock:
         testing.reset(init_duration_ms=0)
         clock.advance(0.35)  # the runtime and the function's imports (simulated: 350 ms)
         handler = instrument(tmp_path=tmp_dir, service="demo")(_make_handler(tmp_dir))
         with testing.capture(echo=True) as records:
-            for n, (frozen_s, write_mb, fail) in enumerate(_SCRIPT, start=1):
+            for n, (frozen_s, write_mb, fail, takes_s) in enumerate(_SCRIPT, start=1):
                 clock.advance(frozen_s)
-                event = {"n": n, "write_mb": write_mb, "fail": fail}
+                event = {"n": n, "write_mb": write_mb, "fail": fail, "takes_s": takes_s}
+                context = testing.LambdaContext(
+                    function_name="orders-demo", memory_limit_in_mb=128, timeout_s=_TIMEOUT_S
+                )
                 # Lambda reports a raised error as a function error; the record names it too.
                 with contextlib.suppress(ValueError):
-                    handler(event, testing.LambdaContext(function_name="orders-demo", memory_limit_in_mb=128))
+                    handler(event, context)
+            clock.advance(600)
+            testing.shutdown()  # Lambda's SIGTERM, after ten idle minutes
 
+    warnings = [r for r in records if r["event"] == "timeout_warning"]
+    shutdown = records[-1]
+    records = [r for r in records if r["event"] == "invoke"]
     first = records[0]
     print("\nWhat this container lived through:\n")
     for record in records:
@@ -87,6 +115,14 @@ def run(record_format: str = "emf") -> int:
         f"  frozen {sum(_number(r, 'IdleTime') for r in records) / 1000:.0f} s in all;"
         f" peak RSS {_number(records[-1], 'MaxMemoryUsed'):.0f} MB of 128 MB;"
         f" /tmp grew {tmp_growth:.0f} MB"
+    )
+    for warning in warnings:
+        stack = warning["stack"]
+        where = stack[0] if isinstance(stack, list) and stack else "an unknown line"
+        print(f"  invocation {warning['invocation']} was {warning['remaining_ms']} ms from timing out, at {where}")
+    print(
+        f"  shut down ({shutdown['reason']}) after {shutdown['ContainerAge']} s:"
+        f" {shutdown['hooks_run']} shutdown hook ran, {shutdown['hooks_failed']} failed"
     )
     if record_format == "emf":
         print(

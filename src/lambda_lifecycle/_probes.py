@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import sys
 import time
 
 from ._warnings import warn_once
@@ -159,3 +160,29 @@ def sample(tmp_path: str) -> Usage:
     rss, threads = rss_and_threads()
     used, size = tmp_usage(tmp_path)
     return Usage(rss, max_rss_mb(), threads, open_fds(), used, size)
+
+
+def thread_stack(ident: int, limit: int = 10, width: int = 240) -> list[str] | None:
+    """The innermost ``limit`` frames of thread ``ident``, innermost first, each line at most ``width``.
+
+    Paths under the working directory (``/var/task`` in Lambda) are shown relative to it.
+    """
+    try:
+        import linecache  # only when a warning fires: not on the import path of every cold start
+
+        frame = sys._current_frames().get(ident)
+        cwd = os.getcwd() + os.sep
+        lines: list[str] = []
+        while frame is not None and len(lines) < limit:
+            code = frame.f_code
+            path = code.co_filename
+            path = path[len(cwd) :] if path.startswith(cwd) else path
+            lineno = frame.f_lineno or 0
+            source = linecache.getline(code.co_filename, lineno).strip()
+            line = f"{path}:{lineno} in {code.co_name}" + (f": {source}" if source else "")
+            lines.append(line[:width])
+            frame = frame.f_back
+        return lines
+    except Exception as exc:  # noqa: BLE001
+        warn_once("probe.stack", f"cannot read the handler's stack ({exc!r})")
+        return None

@@ -107,6 +107,11 @@ def invoke_record(
     if inv.idle_ms is not None:
         rec["IdleTime"] = round(inv.idle_ms)
     rec["ContainerAge"] = round(container_age_s)
+    _usage(rec, usage, memory_limit_mb)
+    return rec
+
+
+def _usage(rec: dict[str, object], usage: Usage, memory_limit_mb: int | None) -> None:
     rss = usage.rss_mb
     if rss is not None:
         rec["MemoryUsed"] = round(rss)
@@ -121,6 +126,80 @@ def invoke_record(
     if usage.tmp_used_mb is not None and usage.tmp_size_mb:
         rec["TmpUsed"] = round(usage.tmp_used_mb)
         rec["TmpUsedPercent"] = round(100 * usage.tmp_used_mb / usage.tmp_size_mb, 1)
+
+
+def _common(settings: Settings, event: str, function_name: str, function_version: str | None) -> dict[str, object]:
+    rec: dict[str, object] = {"event": event, "function_name": function_name, "function_version": function_version}
+    if settings.service:
+        rec["service"] = settings.service
+    return rec
+
+
+def timeout_record(
+    settings: Settings,
+    inv: Invocation,
+    *,
+    function_name: str,
+    function_version: str | None,
+    request_id: str | None,
+    elapsed_ms: float,
+    remaining_ms: float,
+    memory_limit_mb: int | None,
+    usage: Usage,
+    stack: list[str] | None,
+) -> dict[str, object]:
+    """The warning written when an invocation is about to time out. ``stack`` is innermost first."""
+    rec = _common(settings, "timeout_warning", function_name, function_version)
+    rec.update(
+        request_id=request_id,
+        container_id=inv.container_id,
+        invocation=inv.number,
+        init_type=inv.init_type,
+        elapsed_ms=round(elapsed_ms),
+        remaining_ms=round(remaining_ms),
+    )
+    _usage(rec, usage, memory_limit_mb)
+    rec["stack"] = stack
+    return rec
+
+
+def shutdown_record(
+    settings: Settings,
+    *,
+    function_name: str,
+    function_version: str | None,
+    container_id: str,
+    init_type: str,
+    reason: str,
+    invocations: int,
+    in_flight: int,
+    container_age_s: float,
+    max_memory_mb: float | None,
+    max_tmp_used_mb: float | None,
+    hooks: dict[str, int],
+    hook_errors: list[str],
+    budget_ms: float,
+    shutdown_ms: float,
+) -> dict[str, object]:
+    """The last record of a process: what it served and how its shutdown hooks went."""
+    rec = _common(settings, "shutdown", function_name, function_version)
+    rec.update(
+        container_id=container_id,
+        init_type=init_type,
+        reason=reason,
+        invocations=invocations,
+        in_flight=in_flight,
+        ContainerAge=round(container_age_s),
+    )
+    if max_memory_mb is not None:
+        rec["MaxMemoryUsed"] = round(max_memory_mb)
+    if max_tmp_used_mb is not None:
+        rec["MaxTmpUsed"] = round(max_tmp_used_mb)
+    rec.update(("hooks_" + outcome, count) for outcome, count in hooks.items())
+    if hook_errors:
+        rec["hook_errors"] = hook_errors
+    rec["shutdown_budget_ms"] = round(budget_ms)
+    rec["ShutdownDuration"] = round(shutdown_ms, 1)
     return rec
 
 
@@ -139,10 +218,14 @@ def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
     return tuple(name for name in settings.metrics if name in rec)
 
 
-def render(settings: Settings, rec: dict[str, object], timestamp_ms: int) -> str:
-    """One JSON line for ``rec`` in the configured format, without the newline."""
+def render(settings: Settings, rec: dict[str, object], timestamp_ms: int | None = None) -> str:
+    """One JSON line for ``rec`` in the configured format, without the newline.
+
+    With no ``timestamp_ms`` the record declares no metrics: in the EMF format it is plain JSON,
+    which CloudWatch Logs keeps (and Logs Insights reads) without publishing anything.
+    """
     body = _encode(rec)
-    if settings.format == "emf":
+    if settings.format == "emf" and timestamp_ms is not None:
         head = _emf_head(settings.namespace, settings.dimension_names, declared(settings, rec))
         return '{"_aws":{"Timestamp":' + str(timestamp_ms) + head + body[1:]
     if settings.format == "prefixed":

@@ -49,7 +49,8 @@ class Environment:
     """A read-only snapshot of this execution environment, from ``lambda_lifecycle.environment()``.
 
     Times are epoch seconds. Inside a handler, ``invocations`` counts the running invocation and
-    ``cold_start`` / ``proactive_init`` describe it.
+    ``cold_start`` / ``proactive_init`` describe it; ``in_flight`` is how many invocations are
+    running now, and ``max_tmp_used_mb`` the most ``/tmp`` use an invocation ended with.
     """
 
     __slots__ = (
@@ -64,6 +65,8 @@ class Environment:
         "cold_start",
         "proactive_init",
         "age_s",
+        "in_flight",
+        "max_tmp_used_mb",
     )
 
     container_id: str
@@ -77,6 +80,8 @@ class Environment:
     cold_start: bool
     proactive_init: bool
     age_s: float
+    in_flight: int
+    max_tmp_used_mb: float | None
 
     def __init__(self, **values: object) -> None:
         for name in self.__slots__:
@@ -104,6 +109,8 @@ class _Process:
         "last_end",
         "cold_start",
         "proactive_init",
+        "in_flight",
+        "max_tmp_used_mb",
     )
 
     def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
@@ -120,6 +127,8 @@ class _Process:
         self.last_end: float | None = None
         self.cold_start = False
         self.proactive_init = False
+        self.in_flight = 0
+        self.max_tmp_used_mb: float | None = None
 
     def init_duration_ms(self) -> float | None:
         if self.handler_ready is None:
@@ -171,15 +180,19 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
                 cold = not proactive
         process.cold_start, process.proactive_init = cold, proactive
         process.last_start = now
+        process.in_flight += 1
     return Invocation(process.container_id, number, process.init_type, cold, proactive, init_ms, idle_ms)
 
 
-def end() -> tuple[float, float]:
-    """An invocation ended: returns the time and the container age in seconds."""
+def end(tmp_used_mb: float | None) -> tuple[float, float]:
+    """An invocation ended with ``/tmp`` this full: returns the time and the container age in seconds."""
     process = started()
     now = clock()
     with _lock:
         process.last_end = now
+        process.in_flight -= 1
+        if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
+            process.max_tmp_used_mb = tmp_used_mb
     return now, now - process.process_start
 
 
@@ -199,7 +212,24 @@ def environment() -> Environment:
             cold_start=process.cold_start,
             proactive_init=process.proactive_init,
             age_s=clock() - process.process_start,
+            in_flight=process.in_flight,
+            max_tmp_used_mb=process.max_tmp_used_mb,
         )
+
+
+def simulated() -> bool:
+    """Whether this lifecycle was made by ``lambda_lifecycle.testing`` rather than by a real process."""
+    return _simulated is not None
+
+
+def _after_fork_in_child() -> None:
+    # A forked child is a new process: its own lifecycle, and a lock no parent thread holds.
+    global _lock, _process
+    _lock = threading.Lock()
+    _process = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def reset(process_start: float | None = None, handler_ready: float | None = None) -> None:

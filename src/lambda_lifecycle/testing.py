@@ -19,13 +19,13 @@ import json
 import os
 import time
 
-from . import _config, _emit, _state, _warnings
+from . import _config, _emit, _shutdown, _state, _warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["Clock", "LambdaContext", "capture", "parse", "reset", "simulated_clock"]
+__all__ = ["Clock", "LambdaContext", "capture", "parse", "reset", "shutdown", "simulated_clock"]
 
 
 class LambdaContext:
@@ -133,11 +133,21 @@ def reset(*, init_duration_ms: float = 0.0) -> None:
     """Start a new simulated execution environment.
 
     The new process began ``init_duration_ms`` ago and its handlers are ready now, so the next
-    invocation is its first. ``bootstrap()`` settings are forgotten, the environment variables are
-    read again (set ``AWS_LAMBDA_INITIALIZATION_TYPE`` before calling this), and every
-    warning may fire again.
+    invocation is its first. ``bootstrap()`` settings and ``on_shutdown`` hooks are forgotten, the
+    environment variables are read again (set ``AWS_LAMBDA_INITIALIZATION_TYPE`` before calling
+    this), and every warning may fire again.
+
+    A simulated environment writes no shutdown record when the interpreter exits; call
+    :func:`shutdown` to end it.
     """
     now = _state.clock()
     _state.reset(process_start=now - init_duration_ms / 1000, handler_ready=now)
     _config.reset()
+    _shutdown.reset()
     _warnings.forget()
+
+
+def shutdown(reason: str = "SIGTERM") -> None:
+    """End the simulated environment as Lambda does: run the ``on_shutdown`` hooks, within the
+    budget, and write the shutdown record (captured by :func:`capture`). The process goes on."""
+    _shutdown.shutdown(reason)

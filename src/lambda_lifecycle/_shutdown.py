@@ -1,0 +1,269 @@
+"""Shutdown hooks, and the two ways a process ends that run them: SIGTERM and interpreter exit.
+
+Lambda never runs ``atexit`` by itself: it ends the runtime with SIGKILL, or, when an extension is
+registered, with SIGTERM and about 500 ms of grace. ``install()`` sets up what is needed for the
+hooks to run inside that window (see ``_extension`` for how SIGTERM is made to arrive), and
+``shutdown()`` runs them once, last registered first, each isolated and all within a time budget,
+then writes the shutdown record.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+import time
+
+from . import _config, _emit, _probes, _record, _state
+from ._warnings import warn_once
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Any, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
+
+_hooks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+_owner = os.getpid()  # the process whose hooks these are; a forked child is not it
+_done = False
+_atexit_registered = False
+_sigterm_installed = False
+_previous_sigterm: Any = None  # what SIGTERM did before ours; None: not installed from Python
+_extension_tried = False
+
+_MAX_ERRORS = 10
+
+
+class _HookTimeout(BaseException):
+    """Raised inside a hook that outlives the budget; a BaseException, so ``except Exception`` in
+    the hook does not swallow it."""
+
+
+def on_shutdown(func: F, /, *args: Any, **kwargs: Any) -> F:
+    """Run ``func(*args, **kwargs)`` once when this execution environment shuts down.
+
+    Use it as a decorator (``@on_shutdown``) or a call (``on_shutdown(pool.close)``); it returns
+    ``func``. Hooks run last registered first, each isolated (an exception is reported in the
+    shutdown record and the others still run), all within ``shutdown_budget_ms``: a hook still
+    running when the budget ends is interrupted and reported as timed out, and the rest are
+    skipped. They run on SIGTERM inside Lambda (python3.12 and later runtimes) and at a normal
+    interpreter exit; a process killed with SIGKILL runs nothing.
+
+    Raises:
+        TypeError: ``func`` is not callable.
+    """
+    if not callable(func):
+        raise TypeError(f"lambda-lifecycle on_shutdown needs a callable, got {func!r}")
+    _hooks.append((func, args, kwargs))
+    install()
+    return func
+
+
+def install() -> None:
+    """Set up what runs the hooks, as far as the settings ask; calling it again is safe.
+
+    Called by ``bootstrap()``, by decorating a handler and by ``on_shutdown()``, never by importing.
+    """
+    global _atexit_registered, _sigterm_installed, _previous_sigterm, _extension_tried, _owner
+    try:
+        if not _atexit_registered:
+            atexit.register(_at_exit)
+            _atexit_registered = True
+            _owner = os.getpid()
+        address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+        wanted = _config.value("handle_sigterm", {})
+        if not (address if wanted is None else wanted):
+            return
+        if not _sigterm_installed:
+            import signal  # enum-heavy (about 1 ms), so only when it is needed: inside Lambda
+
+            if threading.current_thread() is not threading.main_thread():
+                warn_once("shutdown.thread", "SIGTERM handling needs the main thread; hooks may not run on SIGTERM")
+                return
+            _previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+            _sigterm_installed = True
+        if not _extension_tried and address and _extension_wanted():
+            _extension_tried = True
+            from . import _extension
+
+            _extension.register(address)
+    except Exception as exc:  # noqa: BLE001 - init must never fail because of this
+        warn_once("shutdown.install", f"cannot set up shutdown handling ({exc!r})")
+
+
+def _extension_wanted() -> bool:
+    # Only during init (Lambda refuses registration later), only where the SIGTERM it brings can
+    # run a Python handler, and not where a held-open connection would be cloned into a snapshot
+    # (SnapStart) or shared by worker processes (Managed Instances).
+    from ._extension import runtime_delivers_sigterm  # only inside Lambda
+
+    return (
+        _config.value("shutdown_extension", {})
+        and runtime_delivers_sigterm()
+        and _state.started().init_type in ("on-demand", "provisioned-concurrency")
+        and _state.environment().invocations == 0
+    )
+
+
+def default_budget_ms() -> float:
+    """The hooks' share of Lambda's shutdown window, leaving 100 ms for the record and the exit.
+
+    The runtime gets about 500 ms after SIGTERM, 300 ms when external extensions (files in
+    ``/opt/extensions``) are present.
+    """
+    try:
+        external = bool(os.listdir("/opt/extensions"))
+    except OSError:
+        external = False
+    return 200.0 if external else 400.0
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", None) or repr(func)
+
+
+def _error(func: Callable[..., Any], exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else ""
+    return f"{_name(func)}: {type(exc).__name__}: {exc}{where}"[:300]
+
+
+def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, interrupt: bool) -> BaseException | bool:
+    """Run one hook; returns True if it finished in time, False if it timed out, or its exception."""
+    import signal
+
+    fired = False
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        nonlocal fired
+        fired = True
+        raise _HookTimeout
+
+    started = time.monotonic()
+    previous: Any = signal.SIG_DFL
+    try:
+        if interrupt:
+            previous = signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            result = func(*args, **kwargs)
+        finally:
+            if interrupt:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        if hasattr(result, "__await__"):
+            getattr(result, "close", lambda: None)()
+            raise TypeError("the hook returned an awaitable; register a plain function that does the work")
+    except _HookTimeout:
+        return False
+    except BaseException as exc:  # noqa: BLE001 - a hook's SystemExit must not stop the others
+        return exc
+    finally:
+        if interrupt:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+    # A hook that swallowed the interruption, or one that could not be interrupted, still overran.
+    return not fired and time.monotonic() - started <= seconds
+
+
+def _run_hooks(budget_s: float, with_atexit: bool) -> tuple[dict[str, int], list[str]]:
+    hooks = list(reversed(_hooks))
+    _hooks.clear()
+    if with_atexit:
+        hooks.append((atexit._run_exitfuncs, (), {}))
+    counts = {"run": 0, "failed": 0, "timed_out": 0, "skipped": 0}
+    errors: list[str] = []
+    # SIGALRM can interrupt a hook only on the main thread, where signal handlers run.
+    interrupt = threading.current_thread() is threading.main_thread()
+    deadline = time.monotonic() + budget_s
+    for index, (func, args, kwargs) in enumerate(hooks):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            counts["skipped"] = len(hooks) - index
+            break
+        outcome = _call(func, args, kwargs, left, interrupt)
+        counts["run"] += 1
+        if outcome is False:
+            counts["timed_out"] += 1
+            errors.append(f"{_name(func)}: still running when the {budget_s * 1000:.0f} ms budget ended")
+        elif outcome is not True:
+            counts["failed"] += 1
+            errors.append(_error(func, outcome))
+    return counts, errors[:_MAX_ERRORS]
+
+
+def shutdown(reason: str) -> None:
+    """Run the hooks and write the shutdown record, once per process; never raises."""
+    global _done
+    if _done or os.getpid() != _owner:
+        return
+    _done = True
+    try:
+        started = time.perf_counter()
+        settings = _config.resolve({})
+        budget_ms = settings.shutdown_budget_ms
+        if budget_ms is None:
+            budget_ms = default_budget_ms()
+        counts, errors = _run_hooks(budget_ms / 1000, settings.run_atexit and reason != "exit")
+        env = _state.environment()
+        environ = os.environ
+        record = _record.shutdown_record(
+            settings,
+            function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
+            function_version=environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            container_id=env.container_id,
+            init_type=env.init_type,
+            reason=reason,
+            invocations=env.invocations,
+            in_flight=env.in_flight,
+            container_age_s=env.age_s,
+            max_memory_mb=_probes.max_rss_mb(),
+            max_tmp_used_mb=env.max_tmp_used_mb,
+            hooks=counts,
+            hook_errors=errors,
+            budget_ms=budget_ms,
+            shutdown_ms=(time.perf_counter() - started) * 1000,
+        )
+        _emit.write_line(_record.render(settings, record))
+        sys.stderr.flush()
+    except Exception as exc:  # noqa: BLE001
+        warn_once("shutdown", f"cannot complete the shutdown ({exc!r})")
+
+
+def _at_exit() -> None:
+    # A simulated environment (lambda_lifecycle.testing) shuts down only when a test says so.
+    if not _state.simulated():
+        shutdown("exit")
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    import signal
+
+    shutdown("SIGTERM")
+    # Then whatever would have happened without us: the earlier handler, ignoring, or dying.
+    previous = _previous_sigterm
+    if callable(previous):
+        previous(signum, frame)
+    elif previous != signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def reset() -> None:
+    """Forget the hooks and let ``shutdown()`` run again (a new simulated environment)."""
+    global _done
+    _hooks.clear()
+    _done = False
+
+
+def _after_fork_in_child() -> None:
+    # The parent's hooks and shutdown record are the parent's: a child neither runs nor writes them.
+    global _owner
+    _hooks.clear()
+    _owner = -1
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,107 @@
+"""The near-timeout warning: one watchdog thread, armed per invocation, never for a finished one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from unittest import mock
+
+import pytest
+
+import lambda_lifecycle
+from lambda_lifecycle import testing
+
+
+def watchdogs():
+    return [t for t in threading.enumerate() if t.name == "lambda-lifecycle-watchdog"]
+
+
+def warnings_in(records):
+    return [r for r in records if r["event"] == "timeout_warning"]
+
+
+def test_a_slow_invocation_is_warned_about_with_its_stack(records):
+    @lambda_lifecycle.instrument(timeout_warning_ms=300)
+    def handler(event, context):
+        time.sleep(0.6)  # stuck here
+
+    context = testing.LambdaContext(timeout_s=0.5)
+    handler({}, context)
+    [warning] = warnings_in(records)
+    assert records[-1]["event"] == "invoke"  # the warning came first, while it ran
+    assert warning["request_id"] == context.aws_request_id
+    assert warning["invocation"] == 1
+    assert warning["container_id"] == records[-1]["container_id"]
+    assert 150 <= warning["elapsed_ms"] < 500
+    assert 0 < warning["remaining_ms"] <= 350
+    assert warning["stack"][0].endswith("in handler: time.sleep(0.6)  # stuck here")
+    assert len(warning["stack"]) <= 10
+
+
+def test_the_auto_margin_is_at_least_200_ms(records):
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        time.sleep(0.5)
+
+    handler({}, testing.LambdaContext(timeout_s=0.6))
+    [warning] = warnings_in(records)
+    assert warning["elapsed_ms"] < 450  # fired about 400 ms in, 200 ms before the deadline
+
+
+def test_finished_invocations_are_never_warned_about(records):
+    handler = lambda_lifecycle.instrument(timeout_warning_ms=50)(lambda event, context: None)
+    for _ in range(50):
+        handler({}, testing.LambdaContext(timeout_s=0.2))
+    time.sleep(0.4)  # every deadline has passed; the frozen time between invocations is like this
+    assert warnings_in(records) == []
+    assert len(records) == 50
+
+
+def test_one_watchdog_thread_serves_every_invocation(records):
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    for _ in range(20):
+        handler({}, testing.LambdaContext())
+    assert len(watchdogs()) == 1
+    assert watchdogs()[0].daemon
+
+
+def test_concurrent_invocations_are_each_watched(records):
+    @lambda_lifecycle.instrument(timeout_warning_ms=100)
+    def handler(event, context):
+        time.sleep(event["sleep"])
+
+    contexts = [testing.LambdaContext(timeout_s=0.4), testing.LambdaContext(timeout_s=5)]
+    threads = [
+        threading.Thread(target=handler, args=({"sleep": 0.5}, contexts[0])),
+        threading.Thread(target=handler, args=({"sleep": 0.1}, contexts[1])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [w["request_id"] for w in warnings_in(records)] == [contexts[0].aws_request_id]
+
+
+@pytest.mark.parametrize("context", [None, {"aws_request_id": "r"}, mock.Mock(), object()])
+def test_contexts_without_a_deadline_are_not_watched(records, context):
+    lambda_lifecycle.instrument(timeout_warning_ms=1)(lambda event, context: time.sleep(0.05))({}, context)
+    assert warnings_in(records) == []
+    assert len(records) == 1
+
+
+@pytest.mark.parametrize("off", [0, "off", False])
+def test_the_warning_can_be_switched_off(records, off):
+    handler = lambda_lifecycle.instrument(timeout_warning_ms=off)(lambda event, context: time.sleep(0.3))
+    handler({}, testing.LambdaContext(timeout_s=0.4))
+    assert warnings_in(records) == []
+
+
+def test_the_margin_comes_from_the_environment_too(records, monkeypatch):
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS", "off")
+    lambda_lifecycle.instrument(lambda event, context: time.sleep(0.3))({}, testing.LambdaContext(timeout_s=0.4))
+    assert warnings_in(records) == []
+
+
+def test_a_bad_margin_is_refused_when_decorating():
+    with pytest.raises(ValueError, match="timeout_warning_ms"):
+        lambda_lifecycle.instrument(timeout_warning_ms=-1)
