@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.pop("LAMBDA_LIFECYCLE_DISABLED", None)
     os.environ["_X_AMZN_TRACE_ID"] = TRACE_HEADER  # inherited by the fresh processes too
+    # As inside Lambda: a Runtime API address (the SDK then installs its SIGTERM handler and keeps
+    # its /tmp marker, and both are measured), though nothing listens there; the shutdown
+    # extension is measured on its own, against a local stand-in.
+    os.environ["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9"
+    os.environ["LAMBDA_LIFECYCLE_TMP_PATH"] = tempfile.mkdtemp(prefix="bench-tmp-")
     wrapt2 = None if args.quick else wrapt2_venv()
     imports = measure_imports(3 if args.quick else 21, wrapt2)
     invocations = measure_invocations(3 if args.quick else 15, 200 if args.quick else 4000)

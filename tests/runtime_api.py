@@ -8,11 +8,13 @@ runtime as Lambda does: SIGTERM and 500 ms of grace when an extension registered
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -52,6 +54,7 @@ class RuntimeAPI:
         self.next_calls: list[float] = []  # time.time() of each GET /next
         self.extensions: list[tuple[str, dict[str, Any]]] = []  # (name, register body)
         self.extension_next_calls: list[float] = []
+        self.restore_next_calls: list[float] = []  # SnapStart: the runtime is ready to be snapshotted
         self._cond = threading.Condition()
         self._closed = False
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -160,6 +163,12 @@ class RuntimeAPI:
                         return self._reply(403)
                     api._extension_next()
                     return self._reply(500)
+                if self.path == f"{API}/restore/next":
+                    # The snapshot is taken while this is pending; answering it is the restore.
+                    with api._cond:
+                        api.restore_next_calls.append(time.time())
+                        api._cond.notify_all()
+                    return self._reply(200)
                 if self.path != f"{API}/invocation/next":
                     return self._reply(404)
                 invocation = api._next()
@@ -188,7 +197,7 @@ class RuntimeAPI:
                         ident = api.extension_ids()[-1]
                     body = json.dumps({"functionName": "e2e", "functionVersion": "$LATEST", "handler": "app.handler"})
                     return self._reply(200, body.encode(), {"Lambda-Extension-Identifier": ident})
-                if self.path == f"{API}/init/error":
+                if self.path in (f"{API}/init/error", f"{API}/restore/error"):
                     with api._cond:
                         api.init_errors.append(parsed)
                         api._cond.notify_all()
@@ -203,7 +212,11 @@ class RuntimeAPI:
 
 
 def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
-    """The environment variables Lambda gives a Python runtime, pointing at ``api``."""
+    """The environment variables Lambda gives a Python runtime, pointing at ``api``.
+
+    Each call is a new execution environment, so it gets a /tmp of its own (for the SDK's
+    marker); pass the same ``LAMBDA_LIFECYCLE_TMP_PATH`` to two runtimes for one environment.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_", "_X_AMZN"))}
     env.update(
         AWS_LAMBDA_RUNTIME_API=api.address,
@@ -215,6 +228,7 @@ def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
         AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
         AWS_REGION="us-east-1",
         PYTHONUNBUFFERED="1",
+        LAMBDA_LIFECYCLE_TMP_PATH=tempfile.mkdtemp(prefix="lambda-tmp-"),
     )
     env.update(extra)
     return env
@@ -229,7 +243,14 @@ def start_runtime(app_dir: Path, handler: str, env: dict[str, str]) -> subproces
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, with the workers it forks (Managed Instances)
     )
+
+
+def kill_environment(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the runtime and every process it started, as Lambda ends an environment."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def records(stdout: str) -> list[dict[str, Any]]:

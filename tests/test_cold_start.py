@@ -95,7 +95,9 @@ def test_other_init_types_never_claim_a_cold_start_but_report_init(init_type, mo
     assert [r["cold_start"] for r in records] == [False, False]
     assert [r["ColdStart"] for r in records] == [0, 0]
     assert [r["proactive_init"] for r in records] == [False, False]
-    assert records[0]["InitDuration"] == pytest.approx(800, abs=1)
+    # 800 ms simulated, plus the real time decorating took (under SnapStart that includes
+    # importing snapshot_restore_py, once, to register the after-restore hook).
+    assert 800 <= records[0]["InitDuration"] < 850
     assert "InitDuration" not in records[1]
 
 

@@ -51,31 +51,26 @@ class _SettingsFor:
         return self._settings
 
 
-def _context_info(context: object) -> tuple[str, str | None, str | None, int | None]:
-    """Function name, version, request id and memory limit, from whatever context the handler got
-    and, where it says nothing, from the environment Lambda sets."""
+_CONTEXT_FIELDS = ("function_name", "function_version", "aws_request_id", "memory_limit_in_mb", "tenant_id")
+
+
+def _context_info(context: object) -> tuple[str, str | None, str | None, int | None, str | None]:
+    """Function name, version, request id, memory limit and tenant id, from whatever context the
+    handler got and, where it says nothing, from the environment Lambda sets."""
     try:
         if isinstance(context, dict):
-            get = context.get
-            name, version, request_id, memory = (
-                get("function_name"),
-                get("function_version"),
-                get("aws_request_id"),
-                get("memory_limit_in_mb"),
-            )
+            name, version, request_id, memory, tenant = map(context.get, _CONTEXT_FIELDS)
         else:
-            name = getattr(context, "function_name", None)
-            version = getattr(context, "function_version", None)
-            request_id = getattr(context, "aws_request_id", None)
-            memory = getattr(context, "memory_limit_in_mb", None)
+            name, version, request_id, memory, tenant = (getattr(context, f, None) for f in _CONTEXT_FIELDS)
     except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
-        name = version = request_id = memory = None
+        name = version = request_id = memory = tenant = None
     environ = os.environ
     return (
         name if isinstance(name, str) and name else environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
         version if isinstance(version, str) and version else environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
         request_id if isinstance(request_id, str) and request_id else None,
         _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+        tenant if isinstance(tenant, str) and tenant else None,
     )
 
 
@@ -154,13 +149,14 @@ class _Measurement:
         settings = self._settings
         inv = self._invocation
         assert inv is not None  # armed only after begin()
-        name, version, request_id, memory = self._info
+        name, version, request_id, memory, tenant = self._info
         record = _record.timeout_record(
             settings,
             inv,
             function_name=name,
             function_version=version,
             request_id=request_id,
+            tenant_id=tenant,
             elapsed_ms=(time.perf_counter() - self._t0) * 1000,
             remaining_ms=self._context.get_remaining_time_in_millis(),
             memory_limit_mb=memory,
@@ -185,7 +181,7 @@ class _Measurement:
             settings = self._settings
             usage = _probes.sample(settings.tmp_path)
             now, age_s = _state.end(usage.tmp_used_mb)
-            name, version, request_id, memory = self._info
+            name, version, request_id, memory, tenant = self._info
             record = _record.invoke_record(
                 settings,
                 self._invocation,
@@ -194,6 +190,7 @@ class _Measurement:
                 request_id=request_id,
                 memory_limit_mb=memory,
                 xray_trace_id=_trace_root(os.environ.get("_X_AMZN_TRACE_ID")),
+                tenant_id=tenant,
                 error=None if exc_type is None else exc_type.__name__,
                 duration_ms=duration_ms,
                 container_age_s=age_s,

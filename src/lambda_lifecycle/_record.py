@@ -22,6 +22,7 @@ MEASUREMENTS: dict[str, str] = {
     "InitDuration": "Milliseconds",
     "Duration": "Milliseconds",
     "IdleTime": "Milliseconds",
+    "RestoreToInvoke": "Milliseconds",
     "ContainerAge": "Seconds",
     "TmpUsed": "Megabytes",
     "TmpUsedPercent": "Percent",
@@ -39,12 +40,21 @@ PROPERTIES = (
     "function_version",
     "request_id",
     "container_id",
+    "environment_id",
+    "process_restarts",
+    "worker",
     "invocation",
     "init_type",
     "cold_start",
     "proactive_init",
+    "reinit",
+    "restored",
+    "previous_container_id",
+    "previous_invocations",
+    "previous_killed",
     "error",
     "xray_trace_id",
+    "tenant_id",
     "service",
 )
 
@@ -73,6 +83,7 @@ def invoke_record(
     request_id: str | None,
     memory_limit_mb: int | None,
     xray_trace_id: str | None,
+    tenant_id: str | None,
     error: str | None,
     duration_ms: float,
     container_age_s: float,
@@ -88,21 +99,31 @@ def invoke_record(
         "function_name": function_name,
         "function_version": function_version,
         "request_id": request_id,
-        "container_id": inv.container_id,
-        "invocation": inv.number,
-        "init_type": inv.init_type,
-        "cold_start": inv.cold_start,
-        "proactive_init": inv.proactive_init,
-        "error": error,
     }
+    _identity(rec, inv)
+    rec["cold_start"] = inv.cold_start
+    rec["proactive_init"] = inv.proactive_init
+    # Rare facts are present only when true, to keep the line short.
+    if inv.reinit:
+        rec["reinit"] = True
+    if inv.restored:
+        rec["restored"] = True
+    if inv.previous is not None:
+        for key, value in inv.previous.items():
+            rec["previous_" + key] = value
+    rec["error"] = error
     if xray_trace_id:
         rec["xray_trace_id"] = xray_trace_id
+    if tenant_id:
+        rec["tenant_id"] = tenant_id
     if settings.service:
         rec["service"] = settings.service
     rec.update(settings.dimensions)
     rec["ColdStart"] = 1 if inv.cold_start else 0
     if inv.init_duration_ms is not None:
         rec["InitDuration"] = round(inv.init_duration_ms)
+    if inv.restore_ms is not None:
+        rec["RestoreToInvoke"] = round(inv.restore_ms)
     rec["Duration"] = round(duration_ms, 3)
     if inv.idle_ms is not None:
         rec["IdleTime"] = round(inv.idle_ms)
@@ -128,6 +149,16 @@ def _usage(rec: dict[str, object], usage: Usage, memory_limit_mb: int | None) ->
         rec["TmpUsedPercent"] = round(100 * usage.tmp_used_mb / usage.tmp_size_mb, 1)
 
 
+def _identity(rec: dict[str, object], inv: Invocation) -> None:
+    rec["container_id"] = inv.container_id
+    rec["environment_id"] = inv.environment_id
+    rec["process_restarts"] = inv.process_restarts
+    if inv.worker is not None:
+        rec["worker"] = inv.worker
+    rec["invocation"] = inv.number
+    rec["init_type"] = inv.init_type
+
+
 def _common(settings: Settings, event: str, function_name: str, function_version: str | None) -> dict[str, object]:
     rec: dict[str, object] = {"event": event, "function_name": function_name, "function_version": function_version}
     if settings.service:
@@ -142,6 +173,7 @@ def timeout_record(
     function_name: str,
     function_version: str | None,
     request_id: str | None,
+    tenant_id: str | None,
     elapsed_ms: float,
     remaining_ms: float,
     memory_limit_mb: int | None,
@@ -150,14 +182,12 @@ def timeout_record(
 ) -> dict[str, object]:
     """The warning written when an invocation is about to time out. ``stack`` is innermost first."""
     rec = _common(settings, "timeout_warning", function_name, function_version)
-    rec.update(
-        request_id=request_id,
-        container_id=inv.container_id,
-        invocation=inv.number,
-        init_type=inv.init_type,
-        elapsed_ms=round(elapsed_ms),
-        remaining_ms=round(remaining_ms),
-    )
+    rec["request_id"] = request_id
+    _identity(rec, inv)
+    if tenant_id:
+        rec["tenant_id"] = tenant_id
+    rec["elapsed_ms"] = round(elapsed_ms)
+    rec["remaining_ms"] = round(remaining_ms)
     _usage(rec, usage, memory_limit_mb)
     rec["stack"] = stack
     return rec
@@ -169,6 +199,9 @@ def shutdown_record(
     function_name: str,
     function_version: str | None,
     container_id: str,
+    environment_id: str,
+    process_restarts: int,
+    worker: int | None,
     init_type: str,
     reason: str,
     invocations: int,
@@ -183,8 +216,10 @@ def shutdown_record(
 ) -> dict[str, object]:
     """The last record of a process: what it served and how its shutdown hooks went."""
     rec = _common(settings, "shutdown", function_name, function_version)
+    rec.update(container_id=container_id, environment_id=environment_id, process_restarts=process_restarts)
+    if worker is not None:
+        rec["worker"] = worker
     rec.update(
-        container_id=container_id,
         init_type=init_type,
         reason=reason,
         invocations=invocations,

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from . import _config, _emit, _probes, _record, _state
+from . import _config, _emit, _marker, _probes, _record, _state
 from ._warnings import warn_once
 
 TYPE_CHECKING = False
@@ -209,12 +209,16 @@ def shutdown(reason: str) -> None:
             budget_ms = default_budget_ms()
         counts, errors = _run_hooks(budget_ms / 1000, settings.run_atexit and reason != "exit")
         env = _state.environment()
+        _marker.count(env.invocations, shut_down=True)
         environ = os.environ
         record = _record.shutdown_record(
             settings,
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
             function_version=environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
             container_id=env.container_id,
+            environment_id=env.environment_id,
+            process_restarts=env.process_restarts,
+            worker=env.worker,
             init_type=env.init_type,
             reason=reason,
             invocations=env.invocations,

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 
-from . import _probes
+from . import _config, _marker, _probes
 from ._warnings import warn_once
 
 INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
@@ -22,31 +22,52 @@ _IMPORTED_AT = time.time()
 
 
 class Invocation:
-    """What the lifecycle says about one invocation, fixed when it begins."""
+    """What the lifecycle says about one invocation, fixed when it begins.
 
-    __slots__ = ("container_id", "number", "init_type", "cold_start", "proactive_init", "init_duration_ms", "idle_ms")
+    ``previous`` (the process before this one in the environment) and ``restore_ms`` (restore to
+    this invocation) are set on the first invocation of a process only, when known.
+    """
 
-    def __init__(
-        self,
-        container_id: str,
-        number: int,
-        init_type: str,
-        cold_start: bool,
-        proactive_init: bool,
-        init_duration_ms: float | None,
-        idle_ms: float | None,
-    ) -> None:
-        self.container_id = container_id
+    __slots__ = (
+        "container_id",
+        "environment_id",
+        "process_restarts",
+        "worker",
+        "number",
+        "init_type",
+        "cold_start",
+        "proactive_init",
+        "reinit",
+        "restored",
+        "init_duration_ms",
+        "idle_ms",
+        "restore_ms",
+        "previous",
+    )
+
+    def __init__(self, process: _Process, number: int, cold_start: bool, proactive_init: bool) -> None:
+        self.container_id = process.container_id
+        self.environment_id = process.environment_id
+        self.process_restarts = process.process_restarts
+        self.worker = process.worker
         self.number = number
-        self.init_type = init_type
+        self.init_type = process.init_type
         self.cold_start = cold_start
         self.proactive_init = proactive_init
-        self.init_duration_ms = init_duration_ms
-        self.idle_ms = idle_ms
+        self.reinit = number == 1 and process.process_restarts > 0
+        self.restored = process.restored_at is not None
+        self.init_duration_ms: float | None = None
+        self.idle_ms: float | None = None
+        self.restore_ms: float | None = None
+        self.previous = process.previous if number == 1 else None
 
 
 class Environment:
     """A read-only snapshot of this execution environment, from ``lambda_lifecycle.environment()``.
+
+    ``container_id`` is this process's; ``environment_id`` is shared by every process the execution
+    environment has had (``process_restarts`` before this one) or runs at once (Managed Instances
+    workers, numbered by ``worker``). ``restored_at`` is set after a SnapStart restore.
 
     Times are epoch seconds. Inside a handler, ``invocations`` counts the running invocation and
     ``cold_start`` / ``proactive_init`` describe it; ``in_flight`` is how many invocations are
@@ -55,8 +76,12 @@ class Environment:
 
     __slots__ = (
         "container_id",
+        "environment_id",
+        "process_restarts",
+        "worker",
         "init_type",
         "process_start",
+        "restored_at",
         "handler_ready",
         "init_duration_ms",
         "invocations",
@@ -70,8 +95,12 @@ class Environment:
     )
 
     container_id: str
+    environment_id: str
+    process_restarts: int
+    worker: int | None
     init_type: str
     process_start: float
+    restored_at: float | None
     handler_ready: float | None
     init_duration_ms: float | None
     invocations: int
@@ -101,8 +130,14 @@ class Environment:
 class _Process:
     __slots__ = (
         "container_id",
+        "environment_id",
+        "process_restarts",
+        "worker",
+        "previous",
         "init_type",
+        "claims_cold_starts",
         "process_start",
+        "restored_at",
         "handler_ready",
         "invocations",
         "last_start",
@@ -117,10 +152,14 @@ class _Process:
         init_type = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand"
         if init_type not in INIT_TYPES:
             warn_once("state.init_type", f"unknown AWS_LAMBDA_INITIALIZATION_TYPE {init_type!r}: no cold start claimed")
-        # 48 random bits: ids of thousands of environments of one function stay distinct.
-        self.container_id = os.urandom(6).hex()
+        self.container_id = _new_id()
         self.init_type = init_type
+        # Only an on-demand init makes a caller wait; SnapStart without its restore hooks (run
+        # locally) is treated as on-demand, since nothing tells a restore apart.
+        self.claims_cold_starts = init_type == "on-demand" or (init_type == "snap-start" and not _watch_restores())
+        self.identify(_marker_dir() if process_start is None else None)
         self.process_start = process_start or _probes.process_start_time() or _IMPORTED_AT
+        self.restored_at: float | None = None
         self.handler_ready = handler_ready
         self.invocations = 0
         self.last_start: float | None = None
@@ -130,10 +169,64 @@ class _Process:
         self.in_flight = 0
         self.max_tmp_used_mb: float | None = None
 
+    def identify(self, marker_dir: str | None) -> None:
+        """Learn the environment's identity from the marker in ``marker_dir``, or be one's own."""
+        identity = _marker.Identity(_new_id())
+        if marker_dir is not None:
+            workers = self.init_type == "lambda-managed-instances"
+            identity = _marker.join(marker_dir, self.container_id, identity.environment_id, workers)
+        self.environment_id = identity.environment_id
+        self.process_restarts = identity.process_restarts
+        # A per-process id even when the marker is unusable: the pid is unique within an environment.
+        self.worker = (identity.worker or os.getpid()) if self.init_type == "lambda-managed-instances" else None
+        self.previous = identity.previous
+
     def init_duration_ms(self) -> float | None:
         if self.handler_ready is None:
             return None
         return max(0.0, (self.handler_ready - self.process_start) * 1000)
+
+
+def _new_id() -> str:
+    # 48 random bits: ids of thousands of environments of one function stay distinct.
+    return os.urandom(6).hex()
+
+
+def _marker_dir() -> str | None:
+    # Only a real execution environment has a /tmp of its own to keep the marker in.
+    return _config.value("tmp_path", {}) if os.environ.get("AWS_LAMBDA_RUNTIME_API") else None
+
+
+_restore_hook_registered = False
+
+
+def _watch_restores() -> bool:
+    """Register the after-restore hook, once; False where SnapStart's hooks are not available."""
+    global _restore_hook_registered
+    if not _restore_hook_registered:
+        try:
+            from snapshot_restore_py import register_after_restore
+        except ImportError:
+            return False
+        register_after_restore(restored)
+        _restore_hook_registered = True
+    return True
+
+
+def restored() -> None:
+    """The SnapStart after-restore hook: this process is one of many clones of a snapshot.
+
+    Everything made during init that should be unique is made anew: the container id, the
+    environment id and the ``/tmp`` marker (which came from the snapshot too).
+    """
+    process = started()
+    with _lock:
+        process.container_id = _new_id()
+        marker_dir = _marker_dir()
+        if marker_dir is not None:
+            _marker.renew(marker_dir)
+        process.identify(marker_dir)
+        process.restored_at = clock()
 
 
 _lock = threading.Lock()
@@ -166,22 +259,30 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
     with _lock:
         process.invocations += 1
         number = process.invocations
-        idle_ms = None if process.last_end is None else max(0.0, (now - process.last_end) * 1000)
-        init_ms = None
+        _marker.count(number)  # before the handler runs: a process killed in it leaves the count
         cold = proactive = False
         if number == 1:
             if process.handler_ready is None:
                 process.handler_ready = now
-            init_ms = process.init_duration_ms()
-            # Only on-demand environments make a caller wait for init; even they may be
-            # initialized ahead of demand, which shows as a long gap between ready and first call.
-            if process.init_type == "on-demand":
+            # A restart after a crash or timeout ("suppressed init") always happens on an
+            # invocation's path; a first init may have been done ahead of demand, which shows as
+            # a long gap between ready and first call.
+            if process.process_restarts and process.init_type in ("on-demand", "provisioned-concurrency"):
+                cold = True
+            elif process.claims_cold_starts:
                 proactive = (now - process.handler_ready) * 1000 > proactive_init_threshold_ms
                 cold = not proactive
         process.cold_start, process.proactive_init = cold, proactive
         process.last_start = now
         process.in_flight += 1
-    return Invocation(process.container_id, number, process.init_type, cold, proactive, init_ms, idle_ms)
+        inv = Invocation(process, number, cold, proactive)
+        if number == 1:
+            inv.init_duration_ms = process.init_duration_ms()
+            if process.restored_at is not None:
+                inv.restore_ms = max(0.0, (now - process.restored_at) * 1000)
+        elif process.last_end is not None:
+            inv.idle_ms = max(0.0, (now - process.last_end) * 1000)
+    return inv
 
 
 def end(tmp_used_mb: float | None) -> tuple[float, float]:
@@ -193,7 +294,7 @@ def end(tmp_used_mb: float | None) -> tuple[float, float]:
         process.in_flight -= 1
         if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
             process.max_tmp_used_mb = tmp_used_mb
-    return now, now - process.process_start
+    return now, now - (process.restored_at or process.process_start)
 
 
 def environment() -> Environment:
@@ -202,8 +303,12 @@ def environment() -> Environment:
     with _lock:
         return Environment(
             container_id=process.container_id,
+            environment_id=process.environment_id,
+            process_restarts=process.process_restarts,
+            worker=process.worker,
             init_type=process.init_type,
             process_start=process.process_start,
+            restored_at=process.restored_at,
             handler_ready=process.handler_ready,
             init_duration_ms=process.init_duration_ms(),
             invocations=process.invocations,
@@ -211,7 +316,7 @@ def environment() -> Environment:
             last_invocation_end=process.last_end,
             cold_start=process.cold_start,
             proactive_init=process.proactive_init,
-            age_s=clock() - process.process_start,
+            age_s=clock() - (process.restored_at or process.process_start),
             in_flight=process.in_flight,
             max_tmp_used_mb=process.max_tmp_used_mb,
         )

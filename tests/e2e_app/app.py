@@ -9,6 +9,14 @@ import lambda_lifecycle
 
 lambda_lifecycle.bootstrap(service="e2e")
 
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+    from snapshot_restore_py import register_before_snapshot
+
+    @register_before_snapshot
+    def show_ids_in_snapshot():
+        env = lambda_lifecycle.environment()
+        print(f"snapshot ids: {env.container_id} {env.environment_id}", flush=True)
+
 
 @lambda_lifecycle.on_shutdown
 def close_pool():
@@ -22,6 +30,8 @@ def flush_buffers():
 
 @lambda_lifecycle.instrument
 def handler(event, context):
+    if event.get("exit"):
+        os._exit(1)  # a crash: the process ends, the environment and its /tmp stay
     if event.get("fail"):
         raise ValueError(f"invocation {event['n']} was asked to fail")
     if event.get("sleep"):

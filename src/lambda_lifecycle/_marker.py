@@ -1,0 +1,163 @@
+"""What an execution environment remembers across its processes, kept in its ``/tmp``.
+
+A timeout, an ``os._exit`` or an out-of-memory kill ends the Python process but keeps the
+environment and its ``/tmp``; Lambda starts a new process for the next invocation. Managed
+Instances run several worker processes in one environment at once. A small directory in ``/tmp``
+lets each process learn which environment it is in and what came before it:
+
+- ``environment.json``: the environment id, how many processes it has had, the last one's id, and
+  the Managed Instances workers; read and written under ``flock``, once per process start;
+- ``<container_id>``: one per process, holding its invocation count and whether it shut down
+  cleanly, rewritten in place (one ``pwrite``) at every invocation, so a process that is killed
+  leaves its count behind.
+
+The directory is private (0700, files 0600) and nothing in it is followed through a symlink: a
+directory or file that is not what we made is refused. A read-only, full or missing ``/tmp``
+only costs the cross-process facts, with one warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+
+from ._warnings import warn_once
+
+DIRECTORY = ".lambda-lifecycle"
+_FLAGS = os.O_CLOEXEC | os.O_NOFOLLOW
+_SLOT = 16  # bytes of a process file: "%012d" invocations, then "R" running or "S" shut down
+
+
+class Identity:
+    """What the marker says about this process's environment."""
+
+    __slots__ = ("environment_id", "process_restarts", "worker", "previous")
+
+    def __init__(
+        self,
+        environment_id: str,
+        process_restarts: int = 0,
+        worker: int | None = None,
+        previous: dict[str, object] | None = None,
+    ) -> None:
+        self.environment_id = environment_id
+        self.process_restarts = process_restarts
+        self.worker = worker
+        self.previous = previous  # container_id, invocations, killed: the process before this one
+
+
+_slot_fd = -1
+
+
+def _directory(tmp: str) -> str:
+    path = os.path.join(tmp, DIRECTORY)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise PermissionError(f"{path} is not a private directory of this user")
+    return path
+
+
+def _read_slot(path: str) -> tuple[int, bool] | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _FLAGS)
+    except OSError:
+        return None
+    try:
+        data = os.pread(fd, _SLOT, 0)
+    finally:
+        os.close(fd)
+    return (int(data[:12]), data[12:13] == b"S") if len(data) >= 13 and data[:12].isdigit() else None
+
+
+def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) -> Identity:
+    """Register this process in the environment's marker and learn what it holds.
+
+    ``workers``: the environment runs several worker processes at once (Managed Instances), so a
+    new process is another worker, not a restart. Never raises; without a usable ``/tmp`` the
+    process is an environment of its own.
+    """
+    global _slot_fd
+    import fcntl  # only inside Lambda, once per process
+
+    try:
+        directory = _directory(tmp)
+        fd = os.open(os.path.join(directory, "environment.json"), os.O_RDWR | os.O_CREAT | _FLAGS, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = os.pread(fd, 65536, 0)
+            marker = json.loads(raw) if raw else {}
+            if not isinstance(marker, dict) or not isinstance(marker.get("environment_id"), str):
+                marker = {"environment_id": new_environment_id, "processes": 0, "workers": 0}
+            identity = Identity(marker["environment_id"])
+            if workers:
+                marker["workers"] = identity.worker = int(marker.get("workers", 0)) + 1
+            else:
+                identity.process_restarts = int(marker.get("processes", 0))
+                last = marker.get("last")
+                if isinstance(last, str):
+                    slot = _read_slot(os.path.join(directory, last))
+                    identity.previous = {
+                        "container_id": last,
+                        "invocations": slot[0] if slot else None,
+                        "killed": not slot[1] if slot else None,
+                    }
+                    _remove(os.path.join(directory, last))
+                marker["processes"] = identity.process_restarts + 1
+                marker["last"] = container_id
+            body = json.dumps(marker).encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, body, 0)
+        finally:
+            os.close(fd)  # also releases the lock
+        _slot_fd = os.open(os.path.join(directory, container_id), os.O_RDWR | os.O_CREAT | os.O_TRUNC | _FLAGS, 0o600)
+        count(0)
+        return identity
+    except Exception as exc:  # noqa: BLE001
+        warn_once("marker", f"cannot keep the environment marker in {tmp!r} ({exc!r}); no restart detection")
+        return Identity(new_environment_id)
+
+
+def renew(tmp: str) -> None:
+    """Forget the marker: after a SnapStart restore it is the snapshot's, shared by every clone.
+
+    ``join()`` then starts a new one."""
+    close()
+    try:
+        _remove(os.path.join(_directory(tmp), "environment.json"))
+    except Exception as exc:  # noqa: BLE001
+        warn_once("marker", f"cannot renew the environment marker in {tmp!r} ({exc!r})")
+
+
+def count(invocations: int, shut_down: bool = False) -> None:
+    """Record this process's invocation count, and at the end whether it shut down cleanly."""
+    if _slot_fd < 0:
+        return
+    try:
+        os.pwrite(_slot_fd, b"%012d%s" % (invocations, b"S" if shut_down else b"R"), 0)
+    except OSError as exc:  # a full /tmp: the count goes stale, nothing else
+        warn_once("marker.count", f"cannot update the environment marker ({exc!r})")
+
+
+def close() -> None:
+    global _slot_fd
+    if _slot_fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(_slot_fd)
+        _slot_fd = -1
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _after_fork_in_child() -> None:
+    # The descriptor is the parent's slot; the child is not that process.
+    close()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

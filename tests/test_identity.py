@@ -1,0 +1,183 @@
+"""Environment identity across processes, kept in /tmp; SnapStart without its hooks; tenant ids."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import lambda_lifecycle
+from lambda_lifecycle import _state, testing
+
+
+@pytest.fixture
+def in_lambda(monkeypatch, tmp_path):
+    """Look like a real execution environment whose /tmp is ``tmp_path`` (no signal handler here)."""
+    monkeypatch.setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_HANDLE_SIGTERM", "false")
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path))
+
+    def new_process():
+        _state.reset()  # a real process this time, not a simulation
+        return lambda_lifecycle.environment()
+
+    return new_process
+
+
+def test_the_marker_is_private(in_lambda, tmp_path):
+    env = in_lambda()
+    directory = tmp_path / ".lambda-lifecycle"
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()}
+    assert files == {"environment.json": 0o600, env.container_id: 0o600}
+
+
+def test_a_new_process_in_the_same_tmp_is_a_restart_of_the_same_environment(in_lambda, records, context):
+    first = in_lambda()
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    handler({}, context)
+    handler({}, context)
+    second = in_lambda()  # the first was killed: no shutdown
+    assert second.environment_id == first.environment_id
+    assert second.container_id != first.container_id
+    assert (first.process_restarts, second.process_restarts) == (0, 1)
+    handler({}, context)
+    record = records[-1]
+    assert record["reinit"] is True
+    assert record["cold_start"] is True
+    assert (record["previous_container_id"], record["previous_invocations"], record["previous_killed"]) == (
+        first.container_id,
+        2,
+        True,
+    )
+
+
+def test_a_clean_shutdown_is_told_apart_from_a_kill(in_lambda, records, context):
+    in_lambda()
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    testing.shutdown()
+    in_lambda()
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    assert records[-1]["previous_killed"] is False
+    assert records[-1]["previous_invocations"] == 1
+
+
+def test_the_previous_process_file_is_removed_once_read(in_lambda, tmp_path):
+    first = in_lambda()
+    second = in_lambda()
+    names = {p.name for p in (tmp_path / ".lambda-lifecycle").iterdir()}
+    assert names == {"environment.json", second.container_id}
+    assert first.container_id not in names
+
+
+@pytest.mark.parametrize("make", ["symlink", "world-writable", "file", "missing-parent"])
+def test_a_marker_that_is_not_ours_is_refused_with_one_warning(in_lambda, tmp_path, monkeypatch, make):
+    target = tmp_path / ".lambda-lifecycle"
+    if make == "symlink":
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir(mode=0o700)
+        target.symlink_to(elsewhere)
+    elif make == "world-writable":
+        target.mkdir()
+        target.chmod(0o777)
+    elif make == "file":
+        target.write_text("not a directory")
+    else:
+        monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path / "no" / "such" / "dir"))
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="environment marker"):
+        first = in_lambda()
+    second = in_lambda()
+    # Without the marker each process is an environment of its own; nothing was written through it.
+    assert first.environment_id != second.environment_id
+    assert second.process_restarts == 0
+    if make == "symlink":
+        assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_symlinked_marker_file_is_not_followed(in_lambda, tmp_path):
+    directory = tmp_path / ".lambda-lifecycle"
+    directory.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (directory / "environment.json").symlink_to(victim)
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="environment marker"):
+        in_lambda()
+    assert victim.read_text() == "precious"
+
+
+def test_concurrent_workers_get_distinct_numbers_and_one_environment(tmp_path):
+    code = textwrap.dedent(
+        """
+        import json, lambda_lifecycle
+        env = lambda_lifecycle.environment()
+        print(json.dumps([env.environment_id, env.worker, env.process_restarts]))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_"))}
+    env.update(
+        AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
+        AWS_LAMBDA_INITIALIZATION_TYPE="lambda-managed-instances",
+        LAMBDA_LIFECYCLE_HANDLE_SIGTERM="false",
+        LAMBDA_LIFECYCLE_TMP_PATH=str(tmp_path),
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(6)
+    ]
+    seen = [json.loads(worker.communicate(timeout=60)[0].splitlines()[0]) for worker in workers]
+    assert len({environment_id for environment_id, _, _ in seen}) == 1
+    assert sorted(worker for _, worker, _ in seen) == [1, 2, 3, 4, 5, 6]
+    assert {restarts for _, _, restarts in seen} == {0}  # workers are not restarts
+
+
+def test_outside_lambda_no_marker_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path))
+    _state.reset()
+    env = lambda_lifecycle.environment()
+    assert list(tmp_path.iterdir()) == []
+    assert env.process_restarts == 0
+    assert env.environment_id != env.container_id
+
+
+def test_snap_start_without_its_hooks_behaves_as_on_demand(monkeypatch, records, context):
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # not importable: a local run
+    monkeypatch.setattr(_state, "_restore_hook_registered", False)
+    testing.reset()
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    assert records[0]["init_type"] == "snap-start"
+    assert records[0]["cold_start"] is True
+
+
+def test_a_restore_renews_the_ids_and_times_from_the_restore(monkeypatch, records, context, clock):
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    testing.reset()
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    before = lambda_lifecycle.environment()
+    clock.advance(3600)  # the snapshot sits for an hour before this clone is restored
+    from awslambdaric import lambda_runtime_hooks_runner
+
+    lambda_runtime_hooks_runner.run_after_restore()  # as the runtime client does
+    clock.advance(2)
+    handler({}, context)
+    after = lambda_lifecycle.environment()
+    assert after.container_id != before.container_id
+    assert after.environment_id != before.environment_id
+    assert after.restored_at is not None
+    assert records[0]["restored"] is True
+    assert records[0]["RestoreToInvoke"] == pytest.approx(2000, abs=50)
+    assert records[0]["ContainerAge"] == 2  # since the restore, not since the snapshot's init
+    assert records[0]["cold_start"] is False
+
+
+def test_tenant_id_is_a_property_never_a_dimension(records):
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    handler({}, testing.LambdaContext(tenant_id="tenant-42"))
+    handler({}, testing.LambdaContext(tenant_id=""))
+    handler({}, {"tenant_id": "from-a-dict"})
+    assert [r.get("tenant_id") for r in records] == ["tenant-42", None, "from-a-dict"]
+    assert all("tenant_id" not in r["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0] for r in records)
