@@ -11,7 +11,7 @@ import time
 
 import wrapt
 
-from . import _config, _emit, _probes, _record, _shutdown, _state, _watchdog
+from . import _config, _emit, _plugins, _probes, _record, _shutdown, _state, _watchdog
 from ._config import UNSET
 from ._warnings import warn_once
 
@@ -121,8 +121,28 @@ class _Measurement:
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
+        if _plugins.begin_listeners:
+            self._notify(self._invocation)
         self._t0 = time.perf_counter()
         self._watch_deadline(settings)
+
+    @staticmethod
+    def _published(settings: _config.Settings, record: dict[str, object]) -> bool:
+        for publish in _plugins.record_sinks:
+            try:
+                if publish(settings, record):
+                    return True
+            except Exception as exc:  # noqa: BLE001 - the record is then written as usual
+                warn_once(f"plugin:{publish!r}", f"an integration could not publish a record ({exc!r})")
+        return False
+
+    @staticmethod
+    def _notify(invocation: _state.Invocation) -> None:
+        for listener in _plugins.begin_listeners:
+            try:
+                listener(invocation)
+            except Exception as exc:  # noqa: BLE001
+                warn_once(f"plugin:{listener!r}", f"an integration failed at the start of an invocation ({exc!r})")
 
     def _watch_deadline(self, settings: _config.Settings) -> None:
         margin_ms = settings.timeout_warning_ms
@@ -196,7 +216,8 @@ class _Measurement:
                 container_age_s=age_s,
                 usage=usage,
             )
-            _emit.write_line(_record.render(settings, record, int(now * 1000)))
+            if not (_plugins.record_sinks and self._published(settings, record)):
+                _emit.write_line(_record.render(settings, record, int(now * 1000)))
         except Exception as error:  # noqa: BLE001
             warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
 

@@ -17,15 +17,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import time
 
 from . import _config, _emit, _shutdown, _state, _warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from types import TracebackType
+    from typing import Any
 
-__all__ = ["Clock", "LambdaContext", "capture", "parse", "reset", "shutdown", "simulated_clock"]
+__all__ = ["Clock", "LambdaContext", "Lifecycle", "capture", "parse", "reset", "shutdown", "simulated_clock"]
 
 
 class LambdaContext:
@@ -151,3 +154,113 @@ def shutdown(reason: str = "SIGTERM") -> None:
     """End the simulated environment as Lambda does: run the ``on_shutdown`` hooks, within the
     budget, and write the shutdown record (captured by :func:`capture`). The process goes on."""
     _shutdown.shutdown(reason)
+
+
+class Lifecycle:
+    """An execution environment's life, simulated around your instrumented handlers.
+
+    Use it as a context manager (the pytest fixture ``lifecycle`` is one, already entered)::
+
+        with testing.Lifecycle(init_duration_ms=300) as lifecycle:
+            lifecycle.invoke(handler, {"id": 1})   # the cold start
+            lifecycle.idle(600)                    # ten minutes frozen, without sleeping
+            lifecycle.write_tmp(100)               # the handler's files fill /tmp
+            lifecycle.invoke(handler, {"id": 2})
+            lifecycle.shutdown()                   # Lambda's SIGTERM: hooks run, last record
+        assert lifecycle.invocations[1]["IdleTime"] >= 600_000
+
+    ``records`` holds every record written inside the block, parsed; ``invocations``,
+    ``timeout_warnings`` and ``shutdowns`` hold each kind. ``/tmp`` is ``tmp_dir`` (a new
+    temporary directory by default), through ``LAMBDA_LIFECYCLE_TMP_PATH``; the environment
+    variables set here are restored on exit, and the SDK's state is reset.
+    """
+
+    def __init__(
+        self, *, init_type: str = "on-demand", init_duration_ms: float = 0.0, tmp_dir: str | None = None
+    ) -> None:
+        self.init_type = init_type
+        self.init_duration_ms = init_duration_ms
+        self.tmp_dir = tmp_dir
+        self.records: list[dict[str, object]] = []
+        self._stack = contextlib.ExitStack()
+        self._saved_env: dict[str, str | None] = {}
+        self._clock: Clock | None = None
+
+    def __enter__(self) -> Lifecycle:
+        if self.tmp_dir is None:
+            self.tmp_dir = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-tmp-"))
+        self._set_env("LAMBDA_LIFECYCLE_TMP_PATH", self.tmp_dir)
+        self._clock = self._stack.enter_context(simulated_clock())
+        self.records = self._stack.enter_context(capture())
+        self.new_environment(init_type=self.init_type, init_duration_ms=self.init_duration_ms)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        reset()
+        self._stack.close()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    def _set_env(self, name: str, value: str) -> None:
+        self._saved_env.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+
+    def new_environment(self, *, init_type: str | None = None, init_duration_ms: float | None = None) -> None:
+        """Start a new execution environment (its handlers are ready now); the next invocation is
+        its first. ``init_type`` is any ``AWS_LAMBDA_INITIALIZATION_TYPE``."""
+        if init_type is not None:
+            self.init_type = init_type
+        self._set_env("AWS_LAMBDA_INITIALIZATION_TYPE", self.init_type)
+        reset(init_duration_ms=self.init_duration_ms if init_duration_ms is None else init_duration_ms)
+
+    def invoke(self, handler: Callable[..., Any], event: object = None, context: object = None) -> Any:
+        """Call ``handler(event, context)`` as Lambda would; its result or exception is yours.
+
+        Without a ``context``, a new :class:`LambdaContext`.
+        """
+        return handler({} if event is None else event, LambdaContext() if context is None else context)
+
+    def idle(self, seconds: float) -> None:
+        """Let the environment sit frozen for ``seconds`` (the lifecycle clock jumps; nothing sleeps)."""
+        assert self._clock is not None, "use Lifecycle as a context manager"
+        self._clock.advance(seconds)
+
+    def write_tmp(self, megabytes: float, name: str | None = None) -> str:
+        """Write a file of ``megabytes`` into the environment's ``/tmp``; returns its path."""
+        assert self.tmp_dir is not None, "use Lifecycle as a context manager"
+        fd, path = tempfile.mkstemp(prefix=name or "tmp-growth-", dir=self.tmp_dir)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(int(megabytes * 1024 * 1024)))
+            os.fsync(f.fileno())
+        return path
+
+    def restore(self) -> None:
+        """A SnapStart restore of this environment's snapshot, as the runtime client runs it."""
+        _state.restored()
+
+    def shutdown(self, reason: str = "SIGTERM") -> None:
+        """End the environment as Lambda does: the ``on_shutdown`` hooks run and the shutdown
+        record is written; the test goes on."""
+        shutdown(reason)
+
+    def _of(self, event: str) -> list[dict[str, object]]:
+        return [r for r in self.records if r.get("event") == event]
+
+    @property
+    def invocations(self) -> list[dict[str, object]]:
+        """The invoke records so far."""
+        return self._of("invoke")
+
+    @property
+    def timeout_warnings(self) -> list[dict[str, object]]:
+        return self._of("timeout_warning")
+
+    @property
+    def shutdowns(self) -> list[dict[str, object]]:
+        return self._of("shutdown")

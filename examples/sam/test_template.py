@@ -1,0 +1,87 @@
+"""The SAM template deploys the aws_clients example with the SDK, and its CloudWatch pieces read
+what the SDK writes: checked by parsing it, since nothing is deployed from here."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lambda_lifecycle import _config, _record
+
+HERE = Path(__file__).parent
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short forms (!Ref, !Sub, ...) kept as {"!Ref": value}."""
+
+
+def _short_form(loader, tag, node):
+    if isinstance(node, yaml.ScalarNode):
+        return {"!" + tag: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {"!" + tag: loader.construct_sequence(node)}
+    return {"!" + tag: loader.construct_mapping(node)}
+
+
+CloudFormationLoader.add_multi_constructor("!", _short_form)
+
+
+@pytest.fixture(scope="module")
+def template():
+    return yaml.load((HERE / "template.yaml").read_text(), Loader=CloudFormationLoader)
+
+
+def refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "!Ref":
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_every_reference_resolves(template):
+    known = set(template["Resources"]) | set(template["Parameters"])
+    assert set(refs(template)) <= known
+
+
+def test_the_function_runs_the_example_with_the_layer(template):
+    function = template["Resources"]["OrdersFunction"]["Properties"]
+    code = (HERE / function["CodeUri"]).resolve()
+    module, name = function["Handler"].split(".")
+    assert f"def {name}(" in (code / f"{module}.py").read_text()
+    assert function["Layers"] == [{"!Ref": "LifecycleLayer"}]
+    runtime = template["Globals"]["Function"]["Runtime"]
+    assert runtime.startswith("python3.")
+    assert int(runtime.split(".")[1]) >= 12  # where shutdown hooks run on SIGTERM
+    layer = template["Resources"]["LifecycleLayer"]["Properties"]
+    assert runtime in layer["CompatibleRuntimes"]
+    assert layer["ContentUri"].endswith(".zip")
+    variables = function["Environment"]["Variables"]
+    assert {"ORDERS_TABLE", "RECEIPTS_BUCKET"} <= set(variables)
+    assert _config.check(service=variables["LAMBDA_LIFECYCLE_SERVICE"])
+
+
+def test_the_alarms_watch_metrics_the_sdk_publishes(template):
+    service = template["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"][
+        "LAMBDA_LIFECYCLE_SERVICE"
+    ]
+    settings = _config.resolve({"service": service})  # what the deployed function will run with
+    alarms = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == 3
+    for alarm in alarms:
+        assert alarm["Namespace"] == settings.namespace
+        assert alarm["MetricName"] in settings.metrics  # declared by default, so it exists
+        assert [d["Name"] for d in alarm["Dimensions"]] == list(settings.dimension_names)
+        assert {"!Ref": "OrdersFunction"} in [d["Value"] for d in alarm["Dimensions"]]
+        assert alarm["Threshold"]["!Ref"] in template["Parameters"]
+
+
+def test_the_saved_query_reads_record_fields(template):
+    query = template["Resources"]["EnvironmentsQuery"]["Properties"]["QueryString"]
+    for field in ("event", "ColdStart", "TmpUsed", "MaxMemoryUsed", "environment_id"):
+        assert field in query
+        assert field in _record.PROPERTIES or field in _record.MEASUREMENTS
