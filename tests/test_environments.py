@@ -16,8 +16,9 @@ from runtime_api import RuntimeAPI, kill_environment, lambda_environment, record
 APP = Path(__file__).parent / "e2e_app"
 
 
-def run_runtime(events, *, before_first=None, **env):
-    """One runtime process: send ``events`` (waiting for each), kill it; returns (api, stdout)."""
+def run_runtime(events, *, before_first=None, at_once=False, **env):
+    """One runtime process: send ``events`` (each after the last is done, or ``at_once``), kill it;
+    returns (api, stdout)."""
     with RuntimeAPI() as api:
         process = start_runtime(APP, "app.handler", lambda_environment(api, **env))
         try:
@@ -27,8 +28,10 @@ def run_runtime(events, *, before_first=None, **env):
                 api.invoke(event)
                 if event.get("exit"):
                     process.wait(30)
-                else:
+                elif not at_once:
                     api.wait_done(n)
+            if at_once:
+                api.wait_done(len(events))
         finally:
             kill_environment(process)
             stdout, stderr = process.communicate(timeout=30)
@@ -78,9 +81,17 @@ def restart_after_a_crash():
     return records(first) + records(second), {}
 
 
+def both_workers_waiting(api):
+    deadline = time.monotonic() + 60
+    while len(api.next_calls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def managed_instances():
     _, stdout = run_runtime(
         [{"n": n, "sleep": 0.3} for n in range(1, 5)],
+        before_first=both_workers_waiting,
+        at_once=True,  # while one worker sleeps in an invocation, the other takes the next
         AWS_LAMBDA_INITIALIZATION_TYPE="lambda-managed-instances",
         AWS_LAMBDA_MAX_CONCURRENCY="2",
     )

@@ -185,6 +185,7 @@ class Lifecycle:
         self._stack = contextlib.ExitStack()
         self._saved_env: dict[str, str | None] = {}
         self._clock: Clock | None = None
+        self._written: list[str] = []
 
     def __enter__(self) -> Lifecycle:
         if self.tmp_dir is None:
@@ -213,7 +214,11 @@ class Lifecycle:
 
     def new_environment(self, *, init_type: str | None = None, init_duration_ms: float | None = None) -> None:
         """Start a new execution environment (its handlers are ready now); the next invocation is
-        its first. ``init_type`` is any ``AWS_LAMBDA_INITIALIZATION_TYPE``."""
+        its first. ``init_type`` is any ``AWS_LAMBDA_INITIALIZATION_TYPE``. Its ``/tmp`` no longer
+        holds what :meth:`write_tmp` wrote for the previous one."""
+        while self._written:
+            with contextlib.suppress(OSError):
+                os.remove(self._written.pop())
         if init_type is not None:
             self.init_type = init_type
         self._set_env("AWS_LAMBDA_INITIALIZATION_TYPE", self.init_type)
@@ -238,6 +243,7 @@ class Lifecycle:
         with os.fdopen(fd, "wb") as f:
             f.write(os.urandom(int(megabytes * 1024 * 1024)))
             os.fsync(f.fileno())
+        self._written.append(path)
         return path
 
     def restore(self) -> None:

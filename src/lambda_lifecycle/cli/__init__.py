@@ -1,20 +1,87 @@
-"""The ``lambda-lifecycle`` command: tools around the SDK that never run inside a function.
-
-Nothing here is imported by the handler-side SDK.
+"""The ``lambda-lifecycle`` command: reports, dashboards, alarms and saved queries in CloudWatch,
+and Lambda layers. Nothing here runs inside a function, and the handler-side SDK never imports
+it; the AWS commands need the ``[cli]`` extra (boto3).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import time
+from datetime import datetime, timezone
 
 from .. import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _duration_s(text: str) -> int:
+    match = re.fullmatch(r"(\d+)([mhd])", text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"expected a duration like 30m, 24h or 7d, got {text!r}")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _timestamp_ms(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time like 2026-11-22T08:00Z, got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def _add_aws(parser: argparse.ArgumentParser, function_required: bool = True) -> None:
+    parser.add_argument("--function", required=function_required, help="the Lambda function's name")
+    parser.add_argument("--log-group", help="its log group, if not /aws/lambda/<function>")
+    parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    parser.add_argument("--endpoint-url", help="a CloudWatch endpoint to use instead of AWS's (tests, LocalStack)")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lambda-lifecycle", description=__doc__)
     parser.add_argument("--version", action="version", version=f"lambda-lifecycle {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    rep = commands.add_parser("report", help="a lifecycle report of one function over a time window")
+    _add_aws(rep)
+    window = rep.add_mutually_exclusive_group()
+    window.add_argument("--since", type=_duration_s, default=None, help="the last 30m, 24h, 7d ... (default 24h)")
+    window.add_argument("--start", type=_timestamp_ms, help="window start, ISO 8601 (UTC unless it says)")
+    rep.add_argument("--end", type=_timestamp_ms, help="window end, ISO 8601 (default: now)")
+    rep.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    rep.add_argument(
+        "--engine",
+        choices=["insights", "fetch"],
+        default="insights",
+        help="insights: aggregate in Logs Insights, any volume; fetch: read raw records, small windows",
+    )
+
+    queries = commands.add_parser("queries", help="print the Logs Insights queries, or save them (--apply)")
+    _add_aws(queries, function_required=False)
+    queries.add_argument("--apply", action="store_true", help="save them as CloudWatch query definitions")
+
+    dash = commands.add_parser("dashboard", help="print a CloudWatch dashboard body, or put it (--apply)")
+    _add_aws(dash)
+    dash.add_argument("--namespace", default="LambdaLifecycle", help="the SDK's namespace setting")
+    dash.add_argument("--service", help="the SDK's service setting, if the function sets one (a dimension)")
+    dash.add_argument("--apply", action="store_true")
+
+    alarms = commands.add_parser("alarms", help="print CloudWatch alarms, or put them (--apply)")
+    _add_aws(alarms)
+    alarms.add_argument("--namespace", default="LambdaLifecycle")
+    alarms.add_argument("--service")
+    alarms.add_argument("--tmp-percent", type=float, default=80, help="alarm above this /tmp use (default 80)")
+    alarms.add_argument("--memory-percent", type=float, default=90, help="alarm above this memory use (default 90)")
+    alarms.add_argument("--cold-start-rate", type=float, default=0.25, help="alarm above this rate (default 0.25)")
+    alarms.add_argument("--action", action="append", default=[], help="an alarm action ARN (SNS topic); repeatable")
+    alarms.add_argument("--apply", action="store_true")
 
     layer = commands.add_parser("layer", help="Lambda layers with the SDK").add_subparsers(
         dest="layer_command", required=True, metavar="command"
@@ -26,15 +93,152 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+class _Progress:
+    """Progress on stderr: one line rewritten on a terminal, a line per step otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.step = ""
+
+    def __call__(self, message: str) -> None:
+        if self.tty:
+            self.stream.write(f"\r{message}\033[K")
+            self.stream.flush()
+            return
+        step = message.split(":")[0]
+        if step != self.step:
+            self.step = step
+            print(message, file=self.stream)
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K")
+
+
+def _report(args: argparse.Namespace, log_group: str) -> int:
+    from . import aws, report
+
+    end_ms = args.end or int(time.time() * 1000)
+    start_ms = args.start or end_ms - (args.since or 86400) * 1000
+    if start_ms >= end_ms:
+        raise aws.CliError("the window is empty: --start must come before --end")
+    logs = aws.client("logs", args.region, args.endpoint_url)
+    aws.check_log_group(logs, log_group)
+    progress = _Progress(sys.stderr)
+    malformed = 0
+    if args.engine == "fetch":
+        records, malformed = aws.fetch_records(logs, log_group, start_ms, end_ms, progress)
+        rows = report.aggregate(records)
+    else:
+        rows = aws.insights_rows(logs, log_group, start_ms, end_ms, progress)
+    progress.done()
+    if not rows["summary"] and not rows["environments"]:
+        raise aws.CliError(
+            f"no lambda-lifecycle records in {log_group} from {report.iso(start_ms)} to {report.iso(end_ms)}"
+            + (f" ({malformed} malformed lines skipped)" if malformed else "")
+        )
+    built = report.build(
+        function=args.function, log_group=log_group, start_ms=start_ms, end_ms=end_ms, rows=rows, malformed=malformed
+    )
+    print(report.render(built, args.format))
+    return 0
+
+
+def _queries(args: argparse.Namespace, log_group: str | None) -> int:
+    from . import aws
+    from .queries import QUERIES
+
+    if not args.apply:
+        for name, query in QUERIES.items():
+            print(f"# {aws.QUERY_PREFIX}{name}\n{query}\n")
+        return 0
+    logs = aws.client("logs", args.region, args.endpoint_url)
+    for line in aws.apply_queries(logs, [log_group] if log_group else []):
+        print(line)
+    return 0
+
+
+def _dashboard(args: argparse.Namespace, log_group: str) -> int:
+    from . import aws, cloudwatch
+
+    cw = aws.client("cloudwatch", args.region, args.endpoint_url)
+    body = cloudwatch.dashboard_body(
+        function=args.function,
+        region=cw.meta.region_name,
+        log_group=log_group,
+        namespace=args.namespace,
+        service=args.service,
+    )
+    name = cloudwatch.dashboard_name(args.function)
+    if not args.apply:
+        print(cloudwatch.dumps(body))
+        return 0
+    aws.apply_dashboard(cw, name, cloudwatch.dumps(body))
+    print(f"put dashboard {name}")
+    return 0
+
+
+def _alarms(args: argparse.Namespace) -> int:
+    import json
+
+    from . import aws, cloudwatch
+
+    specs = cloudwatch.alarm_specs(
+        function=args.function,
+        namespace=args.namespace,
+        service=args.service,
+        tmp_percent=args.tmp_percent,
+        memory_percent=args.memory_percent,
+        cold_start_rate=args.cold_start_rate,
+        actions=args.action,
+    )
+    if not args.apply:
+        print(json.dumps(specs, indent=2))
+        return 0
+    aws.apply_alarms(aws.client("cloudwatch", args.region, args.endpoint_url), specs)
+    for spec in specs:
+        print(f"put alarm {spec['AlarmName']}")
+    return 0
+
+
+def _layer(args: argparse.Namespace) -> int:
     from . import layer
 
-    try:
-        path, size = layer.build(arch=args.arch, python=args.python, output=args.output)
-    except layer.BuildError as exc:
-        print(f"lambda-lifecycle: {exc}", file=sys.stderr)
-        return 1
+    path, size = layer.build(arch=args.arch, python=args.python, output=args.output)
     print(f"{path} ({size / 1024:.0f} KiB): add it as a layer; the SDK imports as lambda_lifecycle")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (1 for a failure, with one line on stderr)."""
+    args = _parser().parse_args(argv)
+    errors: tuple[type[BaseException], ...] = ()
+    try:
+        if args.command == "layer":
+            from .layer import BuildError
+
+            errors = (BuildError,)
+            return _layer(args)
+        try:
+            from . import aws
+        except ImportError:
+            print("lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'", file=sys.stderr)
+            return 1
+        errors = (aws.CliError,)
+        from .queries import log_group_for
+
+        # --function is required by every command but queries, where it only scopes --apply.
+        log_group = args.log_group or (log_group_for(args.function) if args.function else None)
+        handlers: dict[str, Any] = {
+            "report": lambda: _report(args, str(log_group)),
+            "queries": lambda: _queries(args, log_group),
+            "dashboard": lambda: _dashboard(args, str(log_group)),
+            "alarms": lambda: _alarms(args),
+        }
+        return int(handlers[args.command]())
+    except errors as exc:
+        print(f"lambda-lifecycle: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

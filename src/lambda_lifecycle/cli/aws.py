@@ -1,0 +1,223 @@
+"""The CLI's calls to CloudWatch and CloudWatch Logs: queries with polling, backoff and window
+splitting, raw record fetching, and the ``--apply`` writes. Every AWS failure becomes a
+:class:`CliError` with one line that says what to do."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ..testing import parse
+from . import report
+from .queries import GROUPED, QUERIES, RESULT_LIMIT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Progress = Callable[[str], None]
+
+RECORD_EVENTS = ("invoke", "shutdown", "timeout_warning")
+_RETRYABLE = ("ThrottlingException", "LimitExceededException", "TooManyRequestsException")
+QUERY_PREFIX = "lambda-lifecycle/"
+
+
+class CliError(Exception):
+    """A failure the user can act on; its message is the one line shown."""
+
+
+def client(service: str, region: str | None, endpoint: str | None) -> Any:
+    import os
+
+    import boto3
+    from botocore.config import Config
+
+    try:
+        # Adaptive retries absorb throttling of the API calls themselves.
+        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        region = region or os.environ.get("AWS_REGION")  # what Lambda and most tools set; boto3 reads another
+        return boto3.client(service, region_name=region, endpoint_url=endpoint, config=config)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+        raise explain(exc) from None
+
+
+def explain(exc: Exception) -> CliError:
+    """The one line to show for an exception raised by boto3."""
+    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
+
+    if isinstance(exc, NoCredentialsError):
+        return CliError("no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    if isinstance(exc, NoRegionError):
+        return CliError("no AWS region: pass --region or set AWS_REGION")
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return CliError(f"{error.get('Code', 'error')}: {error.get('Message', exc)}")
+    return CliError(str(exc))
+
+
+def _call(method: Callable[..., Any], sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> Any:
+    """One API call, retried with backoff while CloudWatch says it is too busy."""
+    from botocore.exceptions import ClientError
+
+    delay = 1.0
+    for attempt in range(6):
+        try:
+            return method(**kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in _RETRYABLE or attempt == 5:
+                raise explain(exc) from None
+            sleep(delay)
+            delay = min(delay * 2, 20.0)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+            raise explain(exc) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_log_group(logs: Any, log_group: str) -> None:
+    found = _call(logs.describe_log_groups, logGroupNamePrefix=log_group).get("logGroups", [])
+    if not any(group.get("logGroupName") == log_group for group in found):
+        raise CliError(f"log group {log_group} not found: check --function (or --log-group) and --region")
+
+
+def run_query(
+    logs: Any,
+    log_group: str,
+    name: str,
+    start_ms: int,
+    end_ms: int,
+    progress: Progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> report.Rows:
+    """One Logs Insights query over [start, end], polled with backoff until it completes."""
+    query_id = _call(
+        logs.start_query,
+        sleep,
+        logGroupName=log_group,
+        startTime=start_ms // 1000,
+        endTime=end_ms // 1000,
+        queryString=QUERIES[name],
+        limit=RESULT_LIMIT,
+    )["queryId"]
+    waited, delay = 0.0, 0.5
+    while True:
+        result = _call(logs.get_query_results, sleep, queryId=query_id)
+        status = result.get("status")
+        if status == "Complete":
+            return report.parse_results(result.get("results", []))
+        if status in ("Failed", "Cancelled", "Timeout", "Unknown"):
+            raise CliError(f"the {name} query ended {status.lower()}; try a shorter window (--since)")
+        progress(f"query {name}: {status.lower()} for {waited:.0f} s")
+        sleep(delay)
+        waited += delay
+        delay = min(delay * 1.5, 5.0)
+
+
+def run_split(
+    logs: Any,
+    log_group: str,
+    name: str,
+    start_ms: int,
+    end_ms: int,
+    progress: Progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> report.Rows:
+    """A grouped query; a window whose groups reach the result limit is queried in halves."""
+    rows = run_query(logs, log_group, name, start_ms, end_ms, progress, sleep)
+    if len(rows) < RESULT_LIMIT or end_ms - start_ms < 2000:
+        return rows
+    middle = (start_ms + end_ms) // 2
+    progress(f"query {name}: {len(rows)} groups reach the limit; splitting the window")
+    first = run_split(logs, log_group, name, start_ms, middle, progress, sleep)
+    return report.merge_environments(first, run_split(logs, log_group, name, middle + 1, end_ms, progress, sleep))
+
+
+def insights_rows(
+    logs: Any,
+    log_group: str,
+    start_ms: int,
+    end_ms: int,
+    progress: Progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, report.Rows]:
+    """The rows of every report query, aggregated by Logs Insights."""
+    rows = {}
+    for name in QUERIES:
+        run = run_split if name in GROUPED else run_query
+        rows[name] = run(logs, log_group, name, start_ms, end_ms, progress, sleep)
+    return rows
+
+
+_OURS = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_EVENTS) + ')"')
+
+
+def record_of(message: str) -> dict[str, object] | None:
+    """The SDK record a log line holds, ``None`` for other lines (the function's own JSON logs
+    included); raises ValueError for a line of ours that cannot be read."""
+    line = message.strip()
+    if not line.startswith(("{", "METRICS: {")) or not _OURS.search(line):
+        return None
+    record = parse(line)
+    if not isinstance(record, dict) or record.get("event") not in RECORD_EVENTS:
+        raise ValueError("not a lambda-lifecycle record")
+    return record
+
+
+def fetch_records(
+    logs: Any, log_group: str, start_ms: int, end_ms: int, progress: Progress
+) -> tuple[list[tuple[int, dict[str, object]]], int]:
+    """Every record in the window, and how many record-like lines could not be read."""
+    records: list[tuple[int, dict[str, object]]] = []
+    malformed = 0
+    try:
+        pages = logs.get_paginator("filter_log_events").paginate(
+            logGroupName=log_group, startTime=start_ms, endTime=end_ms
+        )
+        for page in pages:
+            for event in page.get("events", []):
+                try:
+                    record = record_of(event.get("message", ""))
+                except ValueError:
+                    malformed += 1
+                    continue
+                if record is not None:
+                    records.append((int(event["timestamp"]), record))
+            progress(f"fetched {len(records)} records")
+    except CliError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+        raise explain(exc) from None
+    return records, malformed
+
+
+def apply_queries(logs: Any, log_groups: list[str]) -> list[str]:
+    """Save the report queries as query definitions, updating ours in place; returns what was done."""
+    existing = {
+        d["name"]: d["queryDefinitionId"]
+        for d in _call(logs.describe_query_definitions, queryDefinitionNamePrefix=QUERY_PREFIX).get(
+            "queryDefinitions", []
+        )
+    }
+    done = []
+    for name, query in QUERIES.items():
+        full = QUERY_PREFIX + name
+        kwargs: dict[str, Any] = {"name": full, "queryString": query}
+        if log_groups:
+            kwargs["logGroupNames"] = log_groups
+        if full in existing:
+            kwargs["queryDefinitionId"] = existing[full]
+        _call(logs.put_query_definition, **kwargs)
+        done.append(f"{'updated' if full in existing else 'created'} query definition {full}")
+    return done
+
+
+def apply_dashboard(cloudwatch: Any, name: str, body: str) -> None:
+    result = _call(cloudwatch.put_dashboard, DashboardName=name, DashboardBody=body)
+    problems = result.get("DashboardValidationMessages") or []
+    if problems:
+        raise CliError(f"CloudWatch refused the dashboard: {problems[0].get('Message')}")
+
+
+def apply_alarms(cloudwatch: Any, specs: list[dict[str, Any]]) -> None:
+    for spec in specs:
+        _call(cloudwatch.put_metric_alarm, **spec)

@@ -1,0 +1,328 @@
+"""The lifecycle report: result rows in, a report out, and the report as a table, JSON or CSV.
+
+Everything here is pure. Rows are what Logs Insights returns for the queries in ``queries``
+(every value a string); ``aggregate`` computes the same rows from raw records, for the ``fetch``
+engine, so both engines share ``build``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import datetime, timezone
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    Rows = list[dict[str, str]]
+
+TOP = 10
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how Logs Insights shows @timestamp, in UTC
+
+
+def parse_results(results: list[list[dict[str, str]]]) -> Rows:
+    """GetQueryResults' ``results`` (a list of rows, each a list of field/value pairs) as dicts."""
+    return [
+        {cell["field"]: cell["value"] for cell in row if "value" in cell and cell["field"] != "@ptr"} for row in results
+    ]
+
+
+def insights_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime(_TIME_FORMAT)[:-3]
+
+
+def parse_time(value: str) -> int:
+    return round(datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile (an observed value); ``None`` for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _numbers(records: list[dict[str, object]], field: str) -> list[float]:
+    return [float(r[field]) for r in records if isinstance(r.get(field), (int, float))]  # type: ignore[arg-type]
+
+
+def _distribution_row(values: list[float]) -> dict[str, str]:
+    row = {"n": str(len(values))}
+    for name, pct in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100)):
+        found = percentile(values, pct)
+        if found is not None:
+            row[name] = _text(found)
+    return row
+
+
+def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Rows]:
+    """The rows each query would return, computed from (timestamp ms, record) pairs."""
+    records = sorted(records, key=lambda pair: pair[0])
+    invokes = [r for _, r in records if r.get("event") == "invoke"]
+    summary: dict[str, dict[str, int]] = {}
+    for r in invokes:
+        s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
+        s["invocations"] += 1
+        s["cold_starts"] += r.get("ColdStart") == 1
+        s["proactive"] += r.get("proactive_init") is True
+        s["re"] += r.get("reinit") is True
+    environments: dict[str, dict[str, Any]] = {}
+    for ts, r in records:
+        env_id = r.get("environment_id")
+        if not isinstance(env_id, str):
+            continue
+        e = environments.setdefault(env_id, {"invocations": 0, "first": ts, "tmp": [], "memory": []})
+        e["invocations"] += "ColdStart" in r  # only invoke records carry it
+        e["last"], e["last_event"] = ts, r.get("event")
+        for key, field in (("tmp", "TmpUsed"), ("memory", "MaxMemoryUsed")):
+            if isinstance(r.get(field), (int, float)):
+                e[key].append(r[field])
+    timeouts = [(ts, r) for ts, r in records if r.get("event") == "timeout_warning"]
+    return {
+        "summary": [
+            {
+                "init_type": init_type,
+                "invocations": str(s["invocations"]),
+                "cold_starts": str(s["cold_starts"]),
+                "proactive_inits": str(s["proactive"]),
+                "reinits": str(s["re"]),
+            }
+            for init_type, s in summary.items()
+        ],
+        "init_duration": [_distribution_row(_numbers(invokes, "InitDuration"))],
+        "idle_time": [_distribution_row(_numbers(invokes, "IdleTime"))],
+        "environments": [
+            {
+                "environment_id": env_id,
+                "invocations": str(e["invocations"]),
+                **({"peak_tmp_mb": _text(max(e["tmp"]))} if e["tmp"] else {}),
+                **({"peak_memory_mb": _text(max(e["memory"]))} if e["memory"] else {}),
+                "first_seen": insights_time(e["first"]),
+                "last_seen": insights_time(e["last"]),
+                "last_event": str(e["last_event"]),
+            }
+            for env_id, e in environments.items()
+        ],
+        "timeouts": [
+            {
+                "@timestamp": insights_time(ts),
+                "request_id": str(r.get("request_id")),
+                "environment_id": str(r.get("environment_id")),
+                "elapsed_ms": _text(r.get("elapsed_ms")),
+                "remaining_ms": _text(r.get("remaining_ms")),
+                **{f"stack.{i}": line for i, line in enumerate((r.get("stack") or [])[:3])},  # type: ignore[index]
+            }
+            for ts, r in reversed(timeouts[-50:])
+        ],
+    }
+
+
+def merge_environments(a: Rows, b: Rows) -> Rows:
+    """Environment rows of two adjacent windows as one window's: counts add, peaks and ends widen."""
+    merged = {row["environment_id"]: dict(row) for row in a}
+    for row in b:
+        old = merged.get(row["environment_id"])
+        if old is None:
+            merged[row["environment_id"]] = dict(row)
+            continue
+        old["invocations"] = str(int(old.get("invocations", "0")) + int(row.get("invocations", "0")))
+        for key in ("peak_tmp_mb", "peak_memory_mb"):
+            values = [float(r[key]) for r in (old, row) if key in r]
+            if values:
+                old[key] = _text(max(values))
+        old["first_seen"] = min(old["first_seen"], row["first_seen"])  # the format sorts as it reads
+        if row["last_seen"] >= old["last_seen"]:
+            old["last_seen"], old["last_event"] = row["last_seen"], row["last_event"]
+    return list(merged.values())
+
+
+def _number(row: dict[str, str], key: str) -> float | None:
+    try:
+        return float(row[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def _distribution(row: dict[str, str]) -> dict[str, float | int | None]:
+    return {"count": int(_number(row, "n") or 0), **{k: _number(row, k) for k in ("p50", "p90", "p99", "max")}}
+
+
+def _rate(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _ended(last_event: str | None) -> str:
+    # A process writes a shutdown record last; one killed at its deadline, a timeout warning.
+    return {"shutdown": "shutdown", "timeout_warning": "killed"}.get(last_event or "", "unknown")
+
+
+def build(
+    *, function: str, log_group: str, start_ms: int, end_ms: int, rows: dict[str, Rows], malformed: int = 0
+) -> dict[str, object]:
+    """The report of one function over one window, from the rows of every query."""
+    by_type: dict[str, dict[str, Any]] = {}
+    for row in rows["summary"]:
+        invocations, cold = int(row.get("invocations", "0")), int(float(row.get("cold_starts", "0")))
+        by_type[row.get("init_type", "unknown")] = {
+            "invocations": invocations,
+            "cold_starts": cold,
+            "cold_start_rate": _rate(cold, invocations),
+            "proactive_inits": int(float(row.get("proactive_inits", "0"))),
+            "reinits": int(float(row.get("reinits", "0"))),
+        }
+    total = sum(t["invocations"] for t in by_type.values())
+    cold_total = sum(t["cold_starts"] for t in by_type.values())
+    envs: list[dict[str, Any]] = []
+    for row in rows["environments"]:
+        first, last = parse_time(row["first_seen"]), parse_time(row["last_seen"])
+        envs.append(
+            {
+                "environment_id": row["environment_id"],
+                "invocations": int(row.get("invocations", "0")),
+                "peak_tmp_mb": _number(row, "peak_tmp_mb"),
+                "peak_memory_mb": _number(row, "peak_memory_mb"),
+                "lifetime_s": round((last - first) / 1000, 1),
+                "ended": _ended(row.get("last_event")),
+            }
+        )
+    ended = {"shutdown": 0, "killed": 0, "unknown": 0}
+    for env in envs:
+        ended[str(env["ended"])] += 1
+    per_env = [float(e["invocations"]) for e in envs]
+    lifetimes = [float(e["lifetime_s"]) for e in envs]
+    top = sorted(envs, key=lambda e: (-(e["peak_tmp_mb"] or 0), e["environment_id"]))[:TOP]
+    return {
+        "function": function,
+        "log_group": log_group,
+        "start": iso(start_ms),
+        "end": iso(end_ms),
+        "invocations": total,
+        "cold_starts": cold_total,
+        "cold_start_rate": _rate(cold_total, total),
+        "proactive_inits": sum(t["proactive_inits"] for t in by_type.values()),
+        "reinits": sum(t["reinits"] for t in by_type.values()),
+        "by_init_type": dict(sorted(by_type.items())),
+        "init_duration_ms": _distribution(rows["init_duration"][0] if rows["init_duration"] else {}),
+        "idle_time_ms": _distribution(rows["idle_time"][0] if rows["idle_time"] else {}),
+        "environments": {
+            "seen": len(envs),
+            "invocations_per_environment": {"p50": percentile(per_env, 50), "max": max(per_env, default=None)},
+            "lifetime_s": {
+                "p50": percentile(lifetimes, 50),
+                "p90": percentile(lifetimes, 90),
+                "max": max(lifetimes, default=None),
+            },
+            "ended": ended,
+        },
+        "top_environments_by_tmp": top,
+        "timeout_warnings": [
+            {
+                "time": iso(parse_time(row["@timestamp"])),
+                "request_id": row.get("request_id"),
+                "environment_id": row.get("environment_id"),
+                "elapsed_ms": _number(row, "elapsed_ms"),
+                "remaining_ms": _number(row, "remaining_ms"),
+                "stack": [row[f"stack.{i}"] for i in range(3) if f"stack.{i}" in row],
+            }
+            for row in rows["timeouts"]
+        ],
+        "malformed_lines": malformed,
+    }
+
+
+def _flat(report: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for key, value in report.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += _flat(value, name + ".")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                out += _flat(item, f"{name}.{i}.") if isinstance(item, dict) else [(f"{name}.{i}", item)]
+        else:
+            out.append((name, value))
+    return out
+
+
+def render(report: dict[str, object], fmt: str) -> str:
+    """The report as ``table`` (for people), ``json`` or ``csv`` (``field,value`` rows)."""
+    if fmt == "json":
+        return json.dumps(report, indent=2)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["field", "value"])
+        writer.writerows(_flat(report))
+        return buffer.getvalue().rstrip("\n")
+    return _table(report)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _table(r: dict[str, object]) -> str:
+    envs: dict[str, object] = r["environments"]  # type: ignore[assignment]
+    lines = [
+        f"{r['function']} ({r['log_group']}), {r['start']} to {r['end']}",
+        "",
+        f"invocations {r['invocations']}, cold starts {r['cold_starts']} ({_fmt(r['cold_start_rate'])}),"
+        f" proactive inits {r['proactive_inits']}, re-inits {r['reinits']}",
+        "",
+        f"{'init type':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}{'proactive':>10}{'re-inits':>9}",
+    ]
+    for init_type, t in r["by_init_type"].items():  # type: ignore[attr-defined]
+        lines.append(
+            f"{init_type:<26}{t['invocations']:>12}{t['cold_starts']:>12}{_fmt(t['cold_start_rate']):>8}"
+            f"{t['proactive_inits']:>10}{t['reinits']:>9}"
+        )
+    lines.append("")
+    lines.append(f"{'':<20}{'count':>8}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}")
+    for label, key in (("InitDuration ms", "init_duration_ms"), ("IdleTime ms", "idle_time_ms")):
+        d: dict[str, object] = r[key]  # type: ignore[assignment]
+        lines.append(f"{label:<20}{d['count']:>8}" + "".join(f"{_fmt(d[k]):>10}" for k in ("p50", "p90", "p99", "max")))
+    ended: dict[str, int] = envs["ended"]  # type: ignore[assignment]
+    per: dict[str, object] = envs["invocations_per_environment"]  # type: ignore[assignment]
+    life: dict[str, object] = envs["lifetime_s"]  # type: ignore[assignment]
+    lines += [
+        "",
+        f"environments {envs['seen']}: invocations each p50 {_fmt(per['p50'])} max {_fmt(per['max'])};"
+        f" lifetime s p50 {_fmt(life['p50'])} p90 {_fmt(life['p90'])} max {_fmt(life['max'])}",
+        f"ended: shutdown {ended['shutdown']}, killed {ended['killed']}, unknown {ended['unknown']}",
+        "",
+        f"{'top environments by /tmp':<26}{'tmp MB':>8}{'memory MB':>11}{'invocations':>13}{'lifetime s':>12}  ended",
+    ]
+    for e in r["top_environments_by_tmp"]:  # type: ignore[attr-defined]
+        lines.append(
+            f"{e['environment_id']:<26}{_fmt(e['peak_tmp_mb']):>8}{_fmt(e['peak_memory_mb']):>11}"
+            f"{e['invocations']:>13}{_fmt(e['lifetime_s']):>12}  {e['ended']}"
+        )
+    warnings: list[dict[str, object]] = r["timeout_warnings"]  # type: ignore[assignment]
+    lines += ["", f"timeout warnings {len(warnings)}"]
+    for w in warnings:
+        lines.append(f"  {w['time']} {w['request_id']} {_fmt(w['remaining_ms'])} ms left in {w['environment_id']}")
+        lines += [f"      {frame}" for frame in w["stack"]]  # type: ignore[attr-defined]
+    if r["malformed_lines"]:
+        lines += ["", f"skipped {r['malformed_lines']} malformed record line(s)"]
+    return "\n".join(lines)

@@ -1,0 +1,453 @@
+"""lambda-lifecycle report, queries, dashboard and alarms: pure parts, moto, and a moto server end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+import lambda_lifecycle
+from lambda_lifecycle import testing
+from lambda_lifecycle.cli import aws, main, queries, report
+
+FUNCTION = "orders"
+LOG_GROUP = "/aws/lambda/orders"
+T0 = 1_795_400_000_000  # ms, a fixed start for the pure tests
+
+
+def scenario_records():
+    """Records the SDK writes for a known story, as (timestamp ms, record).
+
+    Environment A: a cold start after a 300 ms init, then idle gaps of 60 s and 600 s while /tmp
+    grows; the third invocation nears its deadline (a timeout warning); a shutdown 300 s later.
+    Environment B: initialized ahead of demand (a proactive init), one invocation, then nothing.
+    """
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+
+    @lambda_lifecycle.instrument(timeout_warning_ms=300)
+    def slow(event, context):
+        time.sleep(0.35)  # stuck
+
+    stamped = []
+    with testing.Lifecycle(init_duration_ms=300) as lifecycle:
+        now = T0
+
+        def stamp_new():
+            stamped.extend((now, record) for record in lifecycle.records[len(stamped) :])
+
+        lifecycle.invoke(handler)
+        stamp_new()
+        lifecycle.idle(60)
+        now += 60_000
+        lifecycle.invoke(handler)
+        stamp_new()
+        lifecycle.idle(600)
+        now += 600_000
+        lifecycle.write_tmp(3)
+        lifecycle.invoke(slow, {}, testing.LambdaContext(timeout_s=0.4))
+        stamp_new()
+        lifecycle.idle(300)
+        now += 300_000
+        lifecycle.shutdown()
+        stamp_new()
+        lifecycle.new_environment()
+        lifecycle.idle(120)  # nobody came for two minutes: a proactive init
+        now = T0 + 200_000
+        lifecycle.invoke(handler)
+        stamp_new()
+    return stamped
+
+
+@pytest.fixture(scope="module")
+def records():
+    return scenario_records()
+
+
+def expected(found):
+    a, b = found[0][1], found[-1][1]
+    return {
+        "invocations": 4,
+        "cold_starts": 1,
+        "cold_start_rate": 0.25,
+        "proactive_inits": 1,
+        "reinits": 0,
+        "by_init_type": {
+            "on-demand": {
+                "invocations": 4,
+                "cold_starts": 1,
+                "cold_start_rate": 0.25,
+                "proactive_inits": 1,
+                "reinits": 0,
+            }
+        },
+        "init_duration_count": 2,
+        "environments": {"seen": 2, "ended": {"shutdown": 1, "killed": 0, "unknown": 1}},
+        "env_ids": [a["environment_id"], b["environment_id"]],
+    }
+
+
+def check(built, found):
+    want = expected(found)
+    for key in ("invocations", "cold_starts", "cold_start_rate", "proactive_inits", "reinits", "by_init_type"):
+        assert built[key] == want[key], key
+    assert built["init_duration_ms"]["count"] == want["init_duration_count"]
+    assert built["init_duration_ms"]["max"] >= 300
+    idle = built["idle_time_ms"]
+    # Simulated gaps, plus the real milliseconds the story took (writing to /tmp).
+    assert (idle["count"], round(idle["p50"] / 1000), round(idle["max"] / 1000)) == (2, 60, 600)
+    envs = built["environments"]
+    assert envs["seen"] == 2
+    assert envs["ended"] == want["environments"]["ended"]
+    assert envs["invocations_per_environment"] == {"p50": 1.0, "max": 3.0}
+    top = {e["environment_id"]: e for e in built["top_environments_by_tmp"]}
+    # /tmp here is a disk other processes share, so the order of the peaks is not asserted.
+    assert sorted(top) == sorted(want["env_ids"])
+    a, b = (top[env_id] for env_id in want["env_ids"])
+    assert (a["lifetime_s"], a["invocations"], a["ended"]) == (960.0, 3, "shutdown")  # first record to shutdown
+    assert (b["lifetime_s"], b["invocations"], b["ended"]) == (0.0, 1, "unknown")
+    [warning] = built["timeout_warnings"]
+    assert warning["stack"][0].endswith("in slow: time.sleep(0.35)  # stuck")
+    assert warning["remaining_ms"] <= 300
+
+
+def test_aggregating_raw_records_gives_the_expected_report(records):
+    rows = report.aggregate(records)
+    built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
+    check(built, records)
+
+
+def as_insights_results(rows):
+    """Rows in the documented GetQueryResults shape: a list of field/value lists, with @ptr."""
+    return [[{"field": k, "value": v} for k, v in row.items()] + [{"field": "@ptr", "value": "x"}] for row in rows]
+
+
+def test_insights_results_parse_into_the_same_report(records):
+    rows = {name: report.parse_results(as_insights_results(r)) for name, r in report.aggregate(records).items()}
+    built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
+    check(built, records)
+
+
+def test_documented_results_shapes_parse():
+    # As in the GetQueryResults API reference: every value a string, fields absent when null.
+    results = [
+        [
+            {"field": "init_type", "value": "on-demand"},
+            {"field": "invocations", "value": "1200"},
+            {"field": "cold_starts", "value": "37"},
+            {"field": "proactive_inits", "value": "4"},
+            {"field": "reinits", "value": "2"},
+        ],
+        [{"field": "init_type", "value": "provisioned-concurrency"}, {"field": "invocations", "value": "800"}],
+    ]
+    rows = {
+        "summary": report.parse_results(results),
+        "init_duration": [],
+        "idle_time": [],
+        "environments": [],
+        "timeouts": [],
+    }
+    built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 1, rows=rows)
+    assert built["invocations"] == 2000
+    assert built["cold_start_rate"] == round(37 / 2000, 4)
+    assert built["by_init_type"]["on-demand"]["cold_start_rate"] == round(37 / 1200, 4)
+    assert built["by_init_type"]["provisioned-concurrency"]["cold_starts"] == 0
+    assert built["reinits"] == 2
+
+
+def test_reinits_are_counted():
+    record = {"event": "invoke", "init_type": "on-demand", "ColdStart": 1, "reinit": True, "environment_id": "e"}
+    rows = report.aggregate([(T0, record)])
+    assert rows["summary"][0]["reinits"] == "1"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_every_format_renders(records, fmt):
+    built = report.build(
+        function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 3_600_000, rows=report.aggregate(records)
+    )
+    text = report.render(built, fmt)
+    if fmt == "json":
+        assert json.loads(text)["invocations"] == 4
+    elif fmt == "csv":
+        assert "invocations,4" in text.splitlines()
+        assert "by_init_type.on-demand.cold_starts,1" in text.splitlines()
+    else:
+        assert "invocations 4, cold starts 1 (0.25)" in text
+        assert "time.sleep(0.35)" in text
+
+
+class FakeLogs:
+    """Logs Insights as the API documents it: queries run for a while, then complete."""
+
+    def __init__(self, rows_by_window=None, throttle=0, fail=False):
+        self.rows_by_window = rows_by_window or (lambda start, end: [])
+        self.throttle = throttle
+        self.fail = fail
+        self.started = []
+        self.polls = {}
+
+    def start_query(self, **kwargs):
+        if self.throttle:
+            self.throttle -= 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartQuery")
+        self.started.append(kwargs)
+        query_id = str(len(self.started))
+        self.polls[query_id] = 0
+        return {"queryId": query_id}
+
+    def get_query_results(self, queryId):
+        self.polls[queryId] += 1
+        if self.polls[queryId] < 3:
+            return {"status": "Running", "results": []}
+        if self.fail:
+            return {"status": "Failed", "results": []}
+        q = self.started[int(queryId) - 1]
+        return {"status": "Complete", "results": as_insights_results(self.rows_by_window(q["startTime"], q["endTime"]))}
+
+
+def test_queries_are_polled_until_complete_with_progress():
+    fake, steps, sleeps = FakeLogs(lambda s, e: [{"init_type": "on-demand", "invocations": "3"}]), [], []
+    rows = aws.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, steps.append, sleeps.append)
+    assert rows == [{"init_type": "on-demand", "invocations": "3"}]
+    assert steps == ["query summary: running for 0 s", "query summary: running for 0 s"]
+    assert sleeps == [0.5, 0.75]  # backing off
+    assert fake.started[0]["queryString"] == queries.QUERIES["summary"]
+
+
+def test_throttling_is_retried():
+    fake, sleeps = FakeLogs(throttle=2), []
+    aws.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None, sleeps.append)
+    assert sleeps[:2] == [1.0, 2.0]
+    assert len(fake.started) == 1
+
+
+def test_a_failed_query_is_a_clear_error():
+    with pytest.raises(aws.CliError, match="summary query ended failed"):
+        aws.run_query(FakeLogs(fail=True), LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None, lambda _: None)
+
+
+def test_a_window_whose_groups_reach_the_limit_is_split_and_merged(monkeypatch):
+    monkeypatch.setattr(aws, "RESULT_LIMIT", 2)
+    # (environment, minute, invocations, peak /tmp MB): "b" lives across the middle of the hour.
+    events = [("a", 10, 1, 10), ("b", 20, 2, 20), ("b", 40, 3, 50), ("c", 50, 1, 5)]
+
+    def rows(start_s, end_s):
+        # What Logs Insights would aggregate over [start, end].
+        found = {}
+        for env, minute, n, tmp in events:
+            ts = T0 + minute * 60_000
+            if start_s * 1000 <= ts <= end_s * 1000 + 999:
+                row = found.setdefault(env, {"environment_id": env, "invocations": 0, "tmp": 0, "ts": []})
+                row["invocations"] += n
+                row["tmp"] = max(row["tmp"], tmp)
+                row["ts"].append(ts)
+        return [
+            {
+                "environment_id": env,
+                "invocations": str(r["invocations"]),
+                "peak_tmp_mb": str(r["tmp"]),
+                "first_seen": report.insights_time(min(r["ts"])),
+                "last_seen": report.insights_time(max(r["ts"])),
+                "last_event": "invoke",
+            }
+            for env, r in found.items()
+        ]
+
+    fake, steps = FakeLogs(rows), []
+    merged = aws.run_split(fake, LOG_GROUP, "environments", T0, T0 + 3_600_000, steps.append, lambda _: None)
+    by_env = {row["environment_id"]: row for row in merged}
+    assert {env: row["invocations"] for env, row in by_env.items()} == {"a": "1", "b": "5", "c": "1"}
+    assert by_env["b"]["peak_tmp_mb"] == "50"
+    assert by_env["b"]["first_seen"] == report.insights_time(T0 + 20 * 60_000)
+    assert by_env["b"]["last_seen"] == report.insights_time(T0 + 40 * 60_000)
+    assert len(fake.started) == 7  # the hour, its halves, their halves
+    assert any("splitting the window" in step for step in steps)
+
+
+@pytest.fixture
+def moto_env(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield
+
+
+def test_queries_apply_twice_keeps_one_definition_each(monkeypatch, capsys):
+    # moto has no query definitions; botocore's Stubber checks each call against the API model.
+    from botocore.stub import Stubber
+
+    logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    monkeypatch.setattr(aws, "client", lambda service, region, endpoint: logs)
+    saved = {}  # name -> id: what CloudWatch holds
+    with Stubber(logs) as stub:
+        for _ in range(2):
+            stub.add_response(
+                "describe_query_definitions",
+                {"queryDefinitions": [{"name": n, "queryDefinitionId": i} for n, i in saved.items()]},
+                {"queryDefinitionNamePrefix": "lambda-lifecycle/"},
+            )
+            for name, query in queries.QUERIES.items():
+                full = "lambda-lifecycle/" + name
+                expected = {"name": full, "queryString": query, "logGroupNames": [LOG_GROUP]}
+                if full in saved:
+                    expected["queryDefinitionId"] = saved[full]
+                ident = saved.setdefault(full, f"id-{len(saved)}")
+                stub.add_response("put_query_definition", {"queryDefinitionId": ident}, expected)
+            assert main(["queries", "--function", FUNCTION, "--apply"]) == 0
+        stub.assert_no_pending_responses()
+    out = capsys.readouterr().out.splitlines()
+    assert out[: len(queries.QUERIES)] == [f"created query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
+    assert out[len(queries.QUERIES) :] == [f"updated query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
+    assert len(saved) == len(queries.QUERIES)
+
+
+def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
+    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
+    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
+    cw = boto3.client("cloudwatch")
+    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["lambda-lifecycle-orders"]
+    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders")["DashboardBody"])
+    metrics = [w["properties"]["metrics"] for w in body["widgets"] if w["type"] == "metric"]
+    names = {m[1] for widget in metrics for m in widget}
+    assert names == {"ColdStart", "InitDuration", "MemoryUsedPercent", "TmpUsedPercent", "IdleTime"}
+    assert all(m[2:6] == ["function_name", FUNCTION, "service", "shop"] for widget in metrics for m in widget)
+    logs = [w["properties"]["query"] for w in body["widgets"] if w["type"] == "log"]
+    assert all(q.startswith(f"SOURCE '{LOG_GROUP}'") for q in logs)
+
+
+def test_alarms_apply_twice_is_three_alarms(moto_env):
+    args = ["alarms", "--function", FUNCTION, "--tmp-percent", "70", "--apply"]
+    assert main(args) == 0
+    assert main(args) == 0
+    alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert sorted(alarms) == [f"lambda-lifecycle-orders-{s}" for s in ("cold-start-rate", "memory-used", "tmp-used")]
+    tmp = alarms["lambda-lifecycle-orders-tmp-used"]
+    assert (tmp["MetricName"], tmp["Threshold"], tmp["Namespace"]) == ("TmpUsedPercent", 70.0, "LambdaLifecycle")
+    assert tmp["Dimensions"] == [{"Name": "function_name", "Value": FUNCTION}]
+
+
+def test_printing_needs_no_aws(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert main(["alarms", "--function", FUNCTION]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    assert main(["dashboard", "--function", FUNCTION]) == 0
+    assert json.loads(capsys.readouterr().out)["widgets"][0]["properties"]["region"] == "eu-west-1"
+
+
+# End to end: moto's server as a real process, the CLI as a subprocess against it.
+
+
+@pytest.fixture(scope="module")
+def moto_server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    server.kill()
+    server.wait()
+
+
+def cli(url, *args, credentials=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    if credentials:
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    return subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle.cli", *args, "--endpoint-url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def log_group(moto_server, records):
+    logs = boto3.client(
+        "logs", endpoint_url=moto_server, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="s")
+    now = int(time.time() * 1000) - 3_000_000  # the story happened in the last hour
+    events = [
+        {"timestamp": ts - T0 + now, "message": json.dumps(rec)} for ts, rec in sorted(records, key=lambda p: p[0])
+    ]
+    events.insert(2, {"timestamp": events[1]["timestamp"], "message": '{"event":"invoke", broken'})
+    events.insert(3, {"timestamp": events[1]["timestamp"], "message": "START RequestId: 1 Version: $LATEST"})
+    events.insert(4, {"timestamp": events[1]["timestamp"], "message": '{"event":"order_placed","id":7}'})
+    logs.put_log_events(logGroupName=LOG_GROUP, logStreamName="s", logEvents=events)
+    return LOG_GROUP
+
+
+def test_report_end_to_end_against_a_moto_server(moto_server, log_group, records):
+    result = cli(
+        moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    built = json.loads(result.stdout)
+    check(built, records)
+    # The broken line is skipped and counted; START lines and the function's own JSON are not ours.
+    assert built["malformed_lines"] == 1
+    assert "fetched" in result.stderr  # progress
+
+
+def test_report_table_end_to_end(moto_server, log_group):
+    result = cli(moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch")
+    assert result.returncode == 0, result.stderr
+    assert "skipped 1 malformed record line(s)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "credentials", "message"),
+    [
+        (["--function", "nope"], True, "log group /aws/lambda/nope not found"),
+        (
+            ["--function", FUNCTION, "--start", "2020-01-01T00:00Z", "--end", "2020-01-02T00:00Z"],
+            True,
+            "no lambda-lifecycle records",
+        ),
+        (["--function", FUNCTION], False, "no AWS credentials found"),
+        (
+            ["--function", FUNCTION, "--start", "2026-01-02T00:00Z", "--end", "2026-01-01T00:00Z"],
+            True,
+            "window is empty",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_line(moto_server, log_group, args, credentials, message):
+    result = cli(moto_server, "report", "--engine", "fetch", *args, credentials=credentials)
+    assert result.returncode == 1
+    [error] = [line for line in result.stderr.splitlines() if not line.startswith("fetched ")]  # progress aside
+    assert error.startswith("lambda-lifecycle: ")
+    assert message in error
+
+
+def test_a_bad_duration_is_a_usage_error(moto_server):
+    result = cli(moto_server, "report", "--function", FUNCTION, "--since", "yesterday")
+    assert result.returncode == 2
+    assert "expected a duration like 30m, 24h or 7d" in result.stderr
