@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from unittest import mock
@@ -105,3 +107,13 @@ def test_the_margin_comes_from_the_environment_too(records, monkeypatch):
 def test_a_bad_margin_is_refused_when_decorating():
     with pytest.raises(ValueError, match="timeout_warning_ms"):
         lambda_lifecycle.instrument(timeout_warning_ms=-1)
+
+
+def test_no_watchdog_thread_when_the_warning_is_off():
+    code = (
+        "import threading, lambda_lifecycle\n"
+        "lambda_lifecycle.instrument(timeout_warning_ms=0)(lambda e, c: None)\n"
+        "print([t.name for t in threading.enumerate() if t.name.startswith('lambda-lifecycle')])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.splitlines()[0] == "[]"

@@ -284,7 +284,8 @@ def instrument(
             return target
         _state.mark_handler_ready()
         _shutdown.install()
-        _watchdog.start()  # a thread start costs about 0.3 ms: better in init than in the first call
+        if _config.value("timeout_warning_ms", overrides) != 0:
+            _watchdog.start()  # a thread start costs about 0.3 ms: better in init than in the first call
         wrapped: F = _Instrumented(target, _wrapper(_SettingsFor(overrides), _is_async(target)))
         return wrapped
 
