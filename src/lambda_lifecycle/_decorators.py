@@ -51,17 +51,21 @@ class _SettingsFor:
         return self._settings
 
 
-_CONTEXT_FIELDS = ("function_name", "function_version", "aws_request_id", "memory_limit_in_mb", "tenant_id")
-
-
 def _context_info(context: object) -> tuple[str, str | None, str | None, int | None, str | None]:
     """Function name, version, request id, memory limit and tenant id, from whatever context the
     handler got and, where it says nothing, from the environment Lambda sets."""
     try:
+        # Spelled out rather than looped over field names: this runs on every invocation.
         if isinstance(context, dict):
-            name, version, request_id, memory, tenant = map(context.get, _CONTEXT_FIELDS)
+            get = context.get
+            name, version, request_id = get("function_name"), get("function_version"), get("aws_request_id")
+            memory, tenant = get("memory_limit_in_mb"), get("tenant_id")
         else:
-            name, version, request_id, memory, tenant = (getattr(context, f, None) for f in _CONTEXT_FIELDS)
+            name = getattr(context, "function_name", None)
+            version = getattr(context, "function_version", None)
+            request_id = getattr(context, "aws_request_id", None)
+            memory = getattr(context, "memory_limit_in_mb", None)
+            tenant = getattr(context, "tenant_id", None)
     except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
         name = version = request_id = memory = tenant = None
     environ = os.environ
