@@ -100,11 +100,12 @@ def _extension_wanted() -> bool:
     # (SnapStart) or shared by worker processes (Managed Instances).
     from ._extension import runtime_delivers_sigterm  # only inside Lambda
 
+    process = _state.started()
     return (
         _config.value("shutdown_extension", {})
         and runtime_delivers_sigterm()
-        and _state.started().init_type in ("on-demand", "provisioned-concurrency")
-        and _state.environment().invocations == 0
+        and process.init_type in ("on-demand", "provisioned-concurrency")
+        and process.invocations == 0
     )
 
 
