@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lambda_lifecycle import _config, _record
+from lambda_lifecycle import _config, contract
 
 HERE = Path(__file__).parent
 
@@ -84,4 +84,4 @@ def test_the_saved_query_reads_record_fields(template):
     query = template["Resources"]["EnvironmentsQuery"]["Properties"]["QueryString"]
     for field in ("event", "ColdStart", "TmpUsed", "MaxMemoryUsed", "environment_id"):
         assert field in query
-        assert field in _record.PROPERTIES or field in _record.MEASUREMENTS
+        assert field in contract.PROPERTIES or field in contract.MEASUREMENTS

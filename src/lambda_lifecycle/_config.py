@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import os
 
-from ._record import MEASUREMENTS, PROPERTIES
 from ._warnings import warn_once
+from .contract import (
+    DEFAULT_METRICS,
+    DEFAULT_NAMESPACE,
+    EMF_MAX_DIMENSIONS,
+    MEASUREMENTS,
+    RESERVED_DIMENSION_NAMES,
+    dimension_names,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,12 +40,6 @@ UNSET: Any = _Unset()
 """Default of every keyword argument: "not given here, look further down the precedence"."""
 
 FORMATS = ("emf", "prefixed", "json")
-DEFAULT_NAMESPACE = "LambdaLifecycle"
-# What a user pays for by default: each name is one custom metric per function (and service).
-# Duration is left out because AWS/Lambda publishes it already.
-DEFAULT_METRICS = ("ColdStart", "InitDuration", "IdleTime", "MemoryUsedPercent", "TmpUsedPercent")
-_MAX_DIMENSIONS = 30  # EMF's limit for one dimension set, function_name and service included
-_RESERVED = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"environment_id", "worker"}
 
 
 def _namespace(value: object) -> str:
@@ -87,15 +88,15 @@ def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
     for key, val in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 255 or key.startswith(":"):
             raise ValueError(f"dimension name must be 1-255 characters, got {key!r}")
-        if key in _RESERVED:
+        if key in RESERVED_DIMENSION_NAMES:
             raise ValueError(
                 f"{key!r} cannot be a user dimension: it is a record field "
                 "(ids are high-cardinality and would create a metric per container or request)"
             )
         if not isinstance(val, str) or not 1 <= len(val) <= 1024:
             raise ValueError(f"dimension {key!r} needs a 1-1024 character string value, got {val!r}")
-    if len(value) > _MAX_DIMENSIONS - 2:
-        raise ValueError(f"at most {_MAX_DIMENSIONS - 2} user dimensions, got {len(value)}")
+    if len(value) > EMF_MAX_DIMENSIONS - 2:
+        raise ValueError(f"at most {EMF_MAX_DIMENSIONS - 2} user dimensions, got {len(value)}")
     return tuple(value.items())
 
 
@@ -186,9 +187,7 @@ class Settings:
     def __init__(self, values: Mapping[str, Any]) -> None:
         for name in _TABLE:
             setattr(self, name, values[name])
-        # The one dimension set every declared metric is published under.
-        names = ["function_name"] + (["service"] if self.service else [])
-        self.dimension_names = (*names, *(key for key, _ in self.dimensions))
+        self.dimension_names = dimension_names(self.service, tuple(key for key, _ in self.dimensions))
 
     def __repr__(self) -> str:
         return "Settings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in _TABLE) + ")"

@@ -10,53 +10,13 @@ import functools
 import json
 import json.encoder
 
+from .contract import MEASUREMENTS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._config import Settings
     from ._probes import Usage
     from ._state import Invocation
-
-# Every measurement a record can carry, with its CloudWatch unit. Names and units are a contract.
-MEASUREMENTS: dict[str, str] = {
-    "ColdStart": "Count",
-    "InitDuration": "Milliseconds",
-    "Duration": "Milliseconds",
-    "IdleTime": "Milliseconds",
-    "RestoreToInvoke": "Milliseconds",
-    "ContainerAge": "Seconds",
-    "TmpUsed": "Megabytes",
-    "TmpUsedPercent": "Percent",
-    "MemoryUsed": "Megabytes",
-    "MaxMemoryUsed": "Megabytes",
-    "MemoryUsedPercent": "Percent",
-    "FileDescriptors": "Count",
-    "Threads": "Count",
-}
-
-# Properties of an invoke record. User dimensions may not take these names.
-PROPERTIES = (
-    "event",
-    "function_name",
-    "function_version",
-    "request_id",
-    "container_id",
-    "environment_id",
-    "process_restarts",
-    "worker",
-    "invocation",
-    "init_type",
-    "cold_start",
-    "proactive_init",
-    "reinit",
-    "restored",
-    "previous_container_id",
-    "previous_invocations",
-    "previous_killed",
-    "error",
-    "xray_trace_id",
-    "tenant_id",
-    "service",
-)
 
 # CPython's C encoder, which json.dumps builds anew on every call, built once (about 1.5 us a
 # record). typeshed does not declare it, hence getattr.

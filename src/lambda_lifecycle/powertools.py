@@ -25,6 +25,7 @@ import sys
 
 from . import _plugins, _record, _state
 from ._warnings import warn_once
+from .contract import MEASUREMENTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class _PublishThrough:
     def __call__(self, settings: Settings, record: dict[str, object]) -> bool:
         declared = _record.declared(settings, record)
         for name in declared:
-            self.metrics.add_metric(name=name, unit=_record.MEASUREMENTS[name], value=record[name])
+            self.metrics.add_metric(name=name, unit=MEASUREMENTS[name], value=record[name])
         for key, value in record.items():
             if key not in declared and value is not None:
                 self.metrics.add_metadata(key=key, value=value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .._config import DEFAULT_NAMESPACE
+from ..contract import DEFAULT_NAMESPACE
 from .queries import QUERIES
 
 TYPE_CHECKING = False

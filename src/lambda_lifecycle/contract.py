@@ -1,0 +1,146 @@
+"""The record contract: record kinds, field names, units, defaults and the EMF dimension rules.
+
+Everything that writes or reads records (the SDK, the CLI, integrations, tests, docs) takes these
+names from here. Changing one is a change of contract and needs a CHANGELOG entry. This module is
+a leaf: it imports nothing, so reading it costs nothing at cold start.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "DEFAULT_NAMESPACE",
+    "EMF_MAX_DIMENSIONS",
+    "INIT_TYPES",
+    "INVOKE",
+    "MAX_RECORD_BYTES",
+    "MEASUREMENTS",
+    "PROPERTIES",
+    "RECORD_KINDS",
+    "RESERVED_DIMENSION_NAMES",
+    "SHUTDOWN",
+    "SHUTDOWN_FIELDS",
+    "TIMEOUT_WARNING",
+    "TIMEOUT_WARNING_FIELDS",
+    "dimension_names",
+]
+
+INVOKE = "invoke"
+TIMEOUT_WARNING = "timeout_warning"
+SHUTDOWN = "shutdown"
+RECORD_KINDS = (INVOKE, TIMEOUT_WARNING, SHUTDOWN)
+"""The value of every record's ``event`` field. Only ``invoke`` records declare metrics."""
+
+INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
+"""The values of ``AWS_LAMBDA_INITIALIZATION_TYPE``, and so of the ``init_type`` field."""
+
+MEASUREMENTS: dict[str, str] = {
+    "ColdStart": "Count",
+    "InitDuration": "Milliseconds",
+    "Duration": "Milliseconds",
+    "IdleTime": "Milliseconds",
+    "RestoreToInvoke": "Milliseconds",
+    "ContainerAge": "Seconds",
+    "TmpUsed": "Megabytes",
+    "TmpUsedPercent": "Percent",
+    "MemoryUsed": "Megabytes",
+    "MaxMemoryUsed": "Megabytes",
+    "MemoryUsedPercent": "Percent",
+    "FileDescriptors": "Count",
+    "Threads": "Count",
+}
+"""Every measurement an invoke record can carry, with its CloudWatch unit; any of them can be
+published as a metric (setting ``metrics``)."""
+
+PROPERTIES = (
+    "event",
+    "function_name",
+    "function_version",
+    "request_id",
+    "container_id",
+    "environment_id",
+    "process_restarts",
+    "worker",
+    "invocation",
+    "init_type",
+    "cold_start",
+    "proactive_init",
+    "reinit",
+    "restored",
+    "previous_container_id",
+    "previous_invocations",
+    "previous_killed",
+    "error",
+    "xray_trace_id",
+    "tenant_id",
+    "service",
+)
+"""The properties of an invoke record (never dimensions, except ``function_name`` and ``service``)."""
+
+TIMEOUT_WARNING_FIELDS = (
+    "event",
+    "function_name",
+    "function_version",
+    "service",
+    "request_id",
+    "container_id",
+    "environment_id",
+    "process_restarts",
+    "worker",
+    "invocation",
+    "init_type",
+    "tenant_id",
+    "elapsed_ms",
+    "remaining_ms",
+    "stack",
+)
+"""The fields of a ``timeout_warning`` record, besides the usage measurements it shares with invoke records."""
+
+SHUTDOWN_FIELDS = (
+    "event",
+    "function_name",
+    "function_version",
+    "service",
+    "container_id",
+    "environment_id",
+    "process_restarts",
+    "worker",
+    "init_type",
+    "reason",
+    "invocations",
+    "in_flight",
+    "ContainerAge",
+    "MaxMemoryUsed",
+    "MaxTmpUsed",
+    "hooks_run",
+    "hooks_failed",
+    "hooks_timed_out",
+    "hooks_skipped",
+    "hook_errors",
+    "shutdown_budget_ms",
+    "ShutdownDuration",
+)
+"""The fields of a ``shutdown`` record, the last one a process writes."""
+
+DEFAULT_NAMESPACE = "LambdaLifecycle"
+DEFAULT_METRICS = ("ColdStart", "InitDuration", "IdleTime", "MemoryUsedPercent", "TmpUsedPercent")
+"""What a user pays for by default: each name is one custom metric per dimension set. Duration is
+left out because AWS/Lambda publishes it already."""
+
+EMF_MAX_DIMENSIONS = 30
+"""EMF's limit for one dimension set, ``function_name`` and ``service`` included."""
+
+MAX_RECORD_BYTES = 256 * 1024
+"""CloudWatch Logs' limit for one log event: a record never exceeds it."""
+
+RESERVED_DIMENSION_NAMES = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"_aws", "level"}
+"""Names a user dimension may not take: they are record fields, EMF's own key, or the log level."""
+
+
+def dimension_names(service: str | None, user_dimensions: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The one dimension set every metric of an invoke record is published under.
+
+    ``function_name``, then ``service`` when one is set, then the user's dimensions in the order
+    given. CloudWatch matches dimension sets exactly: a query, widget or alarm must name this set.
+    """
+    return ("function_name", *(("service",) if service else ()), *user_dimensions)
