@@ -68,17 +68,42 @@ def test_format_precedence(capsys, monkeypatch):
     assert keyword_line.startswith('{"_aws"')
 
 
-def test_powertools_variables_are_the_fallback(capsys, monkeypatch):
+def test_powertools_service_is_the_fallback_but_not_its_namespace(capsys, monkeypatch):
+    # Powertools' own ColdStart lives in POWERTOOLS_METRICS_NAMESPACE; ours must not merge with it.
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "PtNamespace")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "pt-service")
     doc = record(capsys)
-    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PtNamespace"
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LambdaLifecycle"
     assert doc["service"] == "pt-service"
     monkeypatch.setenv("LAMBDA_LIFECYCLE_NAMESPACE", "Ours")
     monkeypatch.setenv("LAMBDA_LIFECYCLE_SERVICE", "ours")
     testing.reset()
     doc = record(capsys)
     assert (doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], doc["service"]) == ("Ours", "ours")
+
+
+@pytest.mark.parametrize(
+    ("log_format", "log_level", "kept_as"),
+    [
+        ("JSON", "WARN", "WARN"),
+        ("json", "error", "ERROR"),
+        ("JSON", "FATAL", "FATAL"),
+        ("JSON", "INFO", None),
+        ("JSON", "DEBUG", None),
+        ("Text", "ERROR", None),  # level filtering needs the JSON format
+        (None, None, None),
+    ],
+)
+def test_records_survive_lambda_log_level_filtering(capsys, monkeypatch, log_format, log_level, kept_as):
+    for name, value in (("AWS_LAMBDA_LOG_FORMAT", log_format), ("AWS_LAMBDA_LOG_LEVEL", log_level)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    testing.reset()
+    doc = record(capsys)
+    assert doc.get("level") == kept_as
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]  # still EMF
 
 
 @pytest.mark.parametrize(

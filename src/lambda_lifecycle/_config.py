@@ -144,7 +144,9 @@ def _margin(value: object) -> float | None:
 
 # setting -> (check, environment variables in order of preference, default)
 _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
-    "namespace": (_namespace, ("LAMBDA_LIFECYCLE_NAMESPACE", "POWERTOOLS_METRICS_NAMESPACE"), DEFAULT_NAMESPACE),
+    # Not POWERTOOLS_METRICS_NAMESPACE: there our ColdStart (0 or 1 on every invocation) would merge
+    # with Powertools' capture_cold_start_metric series (1 on cold starts only) into a wrong rate.
+    "namespace": (_namespace, ("LAMBDA_LIFECYCLE_NAMESPACE",), DEFAULT_NAMESPACE),
     "service": (_service, ("LAMBDA_LIFECYCLE_SERVICE", "POWERTOOLS_SERVICE_NAME"), None),
     "format": (_format, ("LAMBDA_LIFECYCLE_FORMAT",), "emf"),
     "metrics": (_metrics, ("LAMBDA_LIFECYCLE_METRICS",), DEFAULT_METRICS),
@@ -167,7 +169,7 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
 class Settings:
     """The resolved settings one decorated handler runs with."""
 
-    __slots__ = (*_TABLE, "dimension_names")
+    __slots__ = (*_TABLE, "dimension_names", "log_level")
 
     namespace: str
     service: str | None
@@ -183,14 +185,29 @@ class Settings:
     shutdown_budget_ms: float | None
     run_atexit: bool
     dimension_names: tuple[str, ...]
+    log_level: str | None
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         for name in _TABLE:
             setattr(self, name, values[name])
         self.dimension_names = dimension_names(self.service, tuple(key for key, _ in self.dimensions))
+        self.log_level = _kept_level()
 
     def __repr__(self) -> str:
         return "Settings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in _TABLE) + ")"
+
+
+def _kept_level() -> str | None:
+    """The ``level`` a record needs so that Lambda's log-level filtering keeps it, or ``None``.
+
+    With the JSON log format, Lambda reads a stdout line without a ``level`` as INFO and drops it
+    when the application log level is WARN or above: records then carry that level.
+    """
+    environ = os.environ
+    level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip().upper()
+    if environ.get("AWS_LAMBDA_LOG_FORMAT", "").strip().upper() == "JSON" and level in ("WARN", "ERROR", "FATAL"):
+        return level
+    return None
 
 
 def check(**given: Any) -> dict[str, Any]:

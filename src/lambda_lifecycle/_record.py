@@ -220,6 +220,8 @@ def render(settings: Settings, rec: dict[str, object], timestamp_ms: int | None 
     which CloudWatch Logs keeps (and Logs Insights reads) without publishing anything.
     """
     body = _encode(rec)
+    if settings.log_level:
+        body = '{"level":"' + settings.log_level + '",' + body[1:]
     if settings.format == "emf" and timestamp_ms is not None:
         head = _emf_head(settings.namespace, settings.dimension_names, declared(settings, rec))
         return '{"_aws":{"Timestamp":' + str(timestamp_ms) + head + body[1:]
