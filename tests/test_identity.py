@@ -181,3 +181,16 @@ def test_tenant_id_is_a_property_never_a_dimension(records):
     handler({}, {"tenant_id": "from-a-dict"})
     assert [r.get("tenant_id") for r in records] == ["tenant-42", None, "from-a-dict"]
     assert all("tenant_id" not in r["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0] for r in records)
+
+
+def test_a_simulated_environment_leaves_the_real_process_marker_alone(in_lambda, tmp_path, context, monkeypatch):
+    real = in_lambda()
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    handler({}, context)
+    slot = tmp_path / ".lambda-lifecycle" / real.container_id
+    before = slot.read_bytes()
+    monkeypatch.delenv("AWS_LAMBDA_RUNTIME_API")
+    testing.reset()  # a simulated environment from here on: the real process's slot is not its own
+    for _ in range(3):
+        handler({}, context)
+    assert slot.read_bytes() == before

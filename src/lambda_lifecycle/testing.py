@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 
-from . import _config, _emit, _shutdown, _state, _warnings
+from . import _config, _emit, _marker, _shutdown, _state, _warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,6 +144,9 @@ def reset(*, init_duration_ms: float = 0.0) -> None:
     :func:`shutdown` to end it.
     """
     now = _state.clock()
+    # The kept descriptor is the previous process's slot: counting into it would rewrite that
+    # process's invocations in the environment's marker.
+    _marker.close()
     _state.reset(process_start=now - init_duration_ms / 1000, handler_ready=now)
     _config.reset()
     _shutdown.reset()
