@@ -318,7 +318,7 @@ def bootstrap(
     options given in a later call replace earlier ones, for handlers already decorated too.
 
     The shutdown options are process-wide and take effect here, so call it before decorating:
-    ``handle_sigterm`` (default: only inside Lambda) runs the ``on_shutdown`` hooks on SIGTERM;
+    ``handle_sigterm`` (default: only inside Lambda on python3.12+ runtimes) runs the ``on_shutdown`` hooks on SIGTERM;
     ``shutdown_extension`` (default true) registers the internal extension that makes Lambda send
     SIGTERM on python3.12+ runtimes; ``shutdown_budget_ms`` bounds the hooks (default 400 ms, 200 ms
     when external extensions are present); ``run_atexit`` also runs ``atexit`` functions on SIGTERM.
