@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 _active: contextvars.ContextVar[bool] = contextvars.ContextVar("lambda_lifecycle_active", default=False)
 
 
+_MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
+
+
 class _Instrumented(wrapt.FunctionWrapper):  # type: ignore[misc]
     """A handler wrapped by ``instrument``; decorating it again returns it unchanged."""
 
@@ -157,6 +160,10 @@ class _Measurement:
         except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, or a test double
             return
         if not isinstance(remaining_ms, (int, float)):  # a Mock's, say
+            return
+        # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such as
+        # a test double's, not a deadline, and would overflow the watchdog's wait.
+        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
             return
         if margin_ms is None:
             margin_ms = max(200.0, 0.03 * remaining_ms)
