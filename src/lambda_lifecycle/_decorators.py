@@ -27,6 +27,22 @@ if TYPE_CHECKING:
 # decorated twice through other decorators) is counted once. A ContextVar, not a thread-local,
 # so concurrent asyncio tasks each get their own.
 _active: contextvars.ContextVar[bool] = contextvars.ContextVar("lambda_lifecycle_active", default=False)
+# New threads do not inherit the ContextVar, so a handler's own worker threads would each count an
+# invocation. The invocations in flight, by measurement: (thread ident, request id). A call on
+# another thread is nested in one of them when it carries the same request id, or none at all (a
+# helper called with other arguments); a real concurrent invocation has a request id of its own.
+_in_flight: dict[int, tuple[int, str | None]] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child starts with no invocation of its own in flight, whatever the parent was doing.
+    global _in_flight_lock
+    _in_flight.clear()
+    _in_flight_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
@@ -116,7 +132,7 @@ class _Measurement:
         self._context: Any = args[-1] if len(args) >= 2 else kwargs.get("context")
 
     def __enter__(self) -> None:
-        if _active.get():
+        if _active.get() or (_in_flight and self._nested_in_another_thread()):
             return
         try:
             self._settings = settings = self._resolve()
@@ -128,10 +144,23 @@ class _Measurement:
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
+        with _in_flight_lock:
+            _in_flight[id(self)] = (threading.get_ident(), self._info[2])
         if _plugins.begin_listeners:
             self._notify(self._invocation)
         self._t0 = time.perf_counter()
         self._watch_deadline(settings)
+
+    def _nested_in_another_thread(self) -> bool:
+        try:
+            request_id = _context_info(self._context)[2]
+        except Exception:  # noqa: BLE001 - then it is not told apart from a nested call
+            request_id = None
+        here = threading.get_ident()
+        with _in_flight_lock:
+            return any(
+                thread != here and (request_id is None or request_id == outer) for thread, outer in _in_flight.values()
+            )
 
     @staticmethod
     def _published(settings: _config.Settings, record: dict[str, object]) -> bool:
@@ -203,6 +232,8 @@ class _Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
+        with _in_flight_lock:
+            _in_flight.pop(id(self), None)
         if self._watch:
             _watchdog.disarm(self._watch)
         # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
