@@ -427,3 +427,39 @@ def test_instrumented_calls_from_the_handlers_own_threads_are_not_invocations(re
     assert record["invocation"] == 1
     assert inner(3, CONTEXT) == 6  # and once the handler has ended, a call is an invocation again
     assert [r["invocation"] for r in records] == [1, 2]
+
+
+class NonBlockingStdout(io.StringIO):
+    """A stdout whose pipe is full for the first ``refusals`` writes (EAGAIN)."""
+
+    def __init__(self, refusals: float) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    def write(self, text: str) -> int:
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable", 0)
+        return super().write(text)
+
+
+def test_a_momentarily_full_non_blocking_stdout_still_gets_the_whole_record(monkeypatch):
+    import json
+    import warnings
+
+    out = NonBlockingStdout(refusals=1)
+    monkeypatch.setattr(sys, "stdout", out)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lambda_lifecycle.LifecycleWarning)
+        assert handler({}, CONTEXT) == "ok"
+    [line] = out.getvalue().splitlines()
+    assert json.loads(line)["event"] == "invoke"
+
+
+def test_a_non_blocking_stdout_that_stays_full_warns_once(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", NonBlockingStdout(refusals=float("inf")))
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="non-blocking") as warned:
+        assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
+    assert len(warned) == 1
