@@ -155,3 +155,35 @@ def test_the_watchdog_survives_a_deadline_beyond_what_a_wait_can_take(records):
     finally:
         _watchdog.disarm(far)
         _watchdog.disarm(near)
+
+
+def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, monkeypatch):
+    from lambda_lifecycle import _decorators, _record
+
+    firing, returned, done = threading.Event(), threading.Event(), threading.Event()
+    timeout_record = _record.timeout_record
+    warn_timeout = _decorators._Measurement._warn_timeout
+
+    def slow_timeout_record(*args, **kwargs):
+        firing.set()
+        assert returned.wait(5)  # the handler has returned and its record is written
+        return timeout_record(*args, **kwargs)
+
+    def warn_then_say_so(self):
+        try:
+            warn_timeout(self)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(_record, "timeout_record", slow_timeout_record)
+    monkeypatch.setattr(_decorators._Measurement, "_warn_timeout", warn_then_say_so)
+
+    @lambda_lifecycle.instrument(timeout_warning_ms=100)
+    def handler(event, context):
+        assert firing.wait(5)
+        return "ok"
+
+    assert handler({}, testing.LambdaContext(timeout_s=0.2)) == "ok"
+    returned.set()
+    assert done.wait(5)
+    assert [r["event"] for r in records] == ["invoke"]

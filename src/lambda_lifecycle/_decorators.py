@@ -122,7 +122,19 @@ def _trace_root(header: str | None) -> str | None:
 class _Measurement:
     """One call of an instrumented handler; it lives in the wrapper's frame and nowhere else."""
 
-    __slots__ = ("_resolve", "_settings", "_context", "_info", "_invocation", "_token", "_t0", "_watch", "_thread")
+    __slots__ = (
+        "_resolve",
+        "_settings",
+        "_context",
+        "_info",
+        "_invocation",
+        "_token",
+        "_t0",
+        "_watch",
+        "_thread",
+        "_guard",
+        "_ended",
+    )
 
     def __init__(self, resolve: _SettingsFor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._resolve = resolve
@@ -198,6 +210,10 @@ class _Measurement:
             margin_ms = max(200.0, 0.03 * remaining_ms)
         if remaining_ms > margin_ms:
             self._thread = threading.get_ident()
+            # The watchdog may have taken the callback just as the handler returns: the warning is
+            # written under this lock, and only if __exit__ has not yet marked the call ended.
+            self._guard = threading.Lock()
+            self._ended = False
             due = time.monotonic() + (remaining_ms - margin_ms) / 1000
             try:
                 self._watch = _watchdog.arm(due, self._warn_timeout)
@@ -223,7 +239,10 @@ class _Measurement:
             usage=_probes.sample(settings.tmp_path),
             stack=_probes.thread_stack(self._thread),
         )
-        _emit.write_line(_record.render(settings, record))
+        line = _record.render(settings, record)
+        with self._guard:
+            if not self._ended:
+                _emit.write_line(line)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -232,6 +251,9 @@ class _Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
+        if self._watch:
+            with self._guard:
+                self._ended = True
         with _in_flight_lock:
             _in_flight.pop(id(self), None)
         if self._watch:
