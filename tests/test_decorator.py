@@ -272,7 +272,10 @@ def test_nested_instrumented_calls_count_once(records):
 
 def test_threads_share_one_counter(records):
     handler = lambda_lifecycle.instrument(lambda e, c: None)
-    workers = [threading.Thread(target=lambda: [handler({}, CONTEXT) for _ in range(50)]) for _ in range(8)]
+    # Each call its own context, as each real invocation has its own request id.
+    workers = [
+        threading.Thread(target=lambda: [handler({}, testing.LambdaContext()) for _ in range(50)]) for _ in range(8)
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -394,3 +397,69 @@ def test_closed_stdout_in_a_real_process():
     assert result.returncode == 0, result.stderr
     assert "['ok', 'ok', 'ok']" in result.stderr
     assert result.stderr.count("LifecycleWarning") == 1
+
+
+@pytest.mark.parametrize("how", ["pool", "thread"])
+def test_instrumented_calls_from_the_handlers_own_threads_are_not_invocations(records, how):
+    from concurrent.futures import ThreadPoolExecutor
+
+    @lambda_lifecycle.instrument
+    def inner(item, context=None):
+        return item * 2
+
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        if how == "pool":
+            with ThreadPoolExecutor(max_workers=5) as pool:
+                results = list(pool.map(lambda item: inner(item, context), range(5)))
+        else:
+            results = []
+            threads = [threading.Thread(target=lambda i=i: results.append(inner(i))) for i in range(5)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        return sorted(results)
+
+    assert handler({}, CONTEXT) == [0, 2, 4, 6, 8]
+    [record] = records
+    assert record["event"] == "invoke"
+    assert record["invocation"] == 1
+    assert inner(3, CONTEXT) == 6  # and once the handler has ended, a call is an invocation again
+    assert [r["invocation"] for r in records] == [1, 2]
+
+
+class NonBlockingStdout(io.StringIO):
+    """A stdout whose pipe is full for the first ``refusals`` writes (EAGAIN)."""
+
+    def __init__(self, refusals: float) -> None:
+        super().__init__()
+        self.refusals = refusals
+
+    def write(self, text: str) -> int:
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable", 0)
+        return super().write(text)
+
+
+def test_a_momentarily_full_non_blocking_stdout_still_gets_the_whole_record(monkeypatch):
+    import json
+    import warnings
+
+    out = NonBlockingStdout(refusals=1)
+    monkeypatch.setattr(sys, "stdout", out)
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lambda_lifecycle.LifecycleWarning)
+        assert handler({}, CONTEXT) == "ok"
+    [line] = out.getvalue().splitlines()
+    assert json.loads(line)["event"] == "invoke"
+
+
+def test_a_non_blocking_stdout_that_stays_full_warns_once(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", NonBlockingStdout(refusals=float("inf")))
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="non-blocking") as warned:
+        assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
+    assert len(warned) == 1

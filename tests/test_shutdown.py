@@ -384,3 +384,39 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how):
     shutdowns = [json.loads(line) for line in stdout.splitlines() if '"event":"shutdown"' in line]
     assert len(shutdowns) == 1
     assert shutdowns[0]["invocations"] == 1
+
+
+def test_sigterm_is_left_alone_on_runtimes_that_cannot_deliver_it():
+    script = """
+    import signal, time
+    import lambda_lifecycle
+    lambda_lifecycle.bootstrap()
+    lambda_lifecycle.instrument(lambda e, c: None)
+    lambda_lifecycle.on_shutdown(print, "hook ran", flush=True)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    print("ready", flush=True)
+    time.sleep(60)
+    """
+    process, _ = start(
+        script,
+        AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
+        AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
+        LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION="false",
+    )
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = finish(process)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert "hook ran" not in stdout
+
+
+def test_sigterm_is_handled_on_runtimes_that_deliver_it():
+    script = """
+    import signal
+    import lambda_lifecycle
+    lambda_lifecycle.bootstrap(shutdown_extension=False)
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    print("ready", flush=True)
+    """
+    process, _ = start(script, AWS_LAMBDA_RUNTIME_API="127.0.0.1:9", AWS_EXECUTION_ENV="AWS_Lambda_python3.12")
+    _, stderr = finish(process)
+    assert process.returncode == 0, stderr

@@ -117,3 +117,73 @@ def test_no_watchdog_thread_when_the_warning_is_off():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.splitlines()[0] == "[]"
+
+
+@pytest.mark.parametrize("remaining", ["1e15", "float('inf')", "float('nan')"])
+def test_an_absurd_deadline_leaves_later_invocations_watched(remaining):
+    code = f"""
+import time, lambda_lifecycle
+from lambda_lifecycle import testing
+
+class Forever:
+    def get_remaining_time_in_millis(self):
+        return {remaining}
+
+@lambda_lifecycle.instrument(timeout_warning_ms=100)
+def handler(event, context):
+    time.sleep(event)
+
+handler(0.05, Forever())
+handler(0.5, testing.LambdaContext(timeout_s=0.3))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    events = [line for line in result.stdout.splitlines() if '"event":"timeout_warning"' in line]
+    assert len(events) == 1, result.stdout
+    assert "Exception" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_watchdog_survives_a_deadline_beyond_what_a_wait_can_take(records):
+    from lambda_lifecycle import _watchdog
+
+    fired = threading.Event()
+    far = _watchdog.arm(time.monotonic() + 1e13, lambda: None)
+    time.sleep(0.05)  # let the thread start its wait for the far deadline
+    near = _watchdog.arm(time.monotonic() + 0.05, fired.set)
+    try:
+        assert fired.wait(5)
+    finally:
+        _watchdog.disarm(far)
+        _watchdog.disarm(near)
+
+
+def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, monkeypatch):
+    from lambda_lifecycle import _decorators, _record
+
+    firing, returned, done = threading.Event(), threading.Event(), threading.Event()
+    timeout_record = _record.timeout_record
+    warn_timeout = _decorators._Measurement._warn_timeout
+
+    def slow_timeout_record(*args, **kwargs):
+        firing.set()
+        assert returned.wait(5)  # the handler has returned and its record is written
+        return timeout_record(*args, **kwargs)
+
+    def warn_then_say_so(self):
+        try:
+            warn_timeout(self)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(_record, "timeout_record", slow_timeout_record)
+    monkeypatch.setattr(_decorators._Measurement, "_warn_timeout", warn_then_say_so)
+
+    @lambda_lifecycle.instrument(timeout_warning_ms=100)
+    def handler(event, context):
+        assert firing.wait(5)
+        return "ok"
+
+    assert handler({}, testing.LambdaContext(timeout_s=0.2)) == "ok"
+    returned.set()
+    assert done.wait(5)
+    assert [r["event"] for r in records] == ["invoke"]

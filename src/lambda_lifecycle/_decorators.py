@@ -27,6 +27,25 @@ if TYPE_CHECKING:
 # decorated twice through other decorators) is counted once. A ContextVar, not a thread-local,
 # so concurrent asyncio tasks each get their own.
 _active: contextvars.ContextVar[bool] = contextvars.ContextVar("lambda_lifecycle_active", default=False)
+# New threads do not inherit the ContextVar, so a handler's own worker threads would each count an
+# invocation. The invocations in flight, by measurement: (thread ident, request id). A call on
+# another thread is nested in one of them when it carries the same request id, or none at all (a
+# helper called with other arguments); a real concurrent invocation has a request id of its own.
+_in_flight: dict[int, tuple[int, str | None]] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child starts with no invocation of its own in flight, whatever the parent was doing.
+    global _in_flight_lock
+    _in_flight.clear()
+    _in_flight_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+_MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
 
 
 class _Instrumented(wrapt.FunctionWrapper):  # type: ignore[misc]
@@ -103,7 +122,19 @@ def _trace_root(header: str | None) -> str | None:
 class _Measurement:
     """One call of an instrumented handler; it lives in the wrapper's frame and nowhere else."""
 
-    __slots__ = ("_resolve", "_settings", "_context", "_info", "_invocation", "_token", "_t0", "_watch", "_thread")
+    __slots__ = (
+        "_resolve",
+        "_settings",
+        "_context",
+        "_info",
+        "_invocation",
+        "_token",
+        "_t0",
+        "_watch",
+        "_thread",
+        "_guard",
+        "_ended",
+    )
 
     def __init__(self, resolve: _SettingsFor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._resolve = resolve
@@ -113,7 +144,7 @@ class _Measurement:
         self._context: Any = args[-1] if len(args) >= 2 else kwargs.get("context")
 
     def __enter__(self) -> None:
-        if _active.get():
+        if _active.get() or (_in_flight and self._nested_in_another_thread()):
             return
         try:
             self._settings = settings = self._resolve()
@@ -125,10 +156,23 @@ class _Measurement:
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
+        with _in_flight_lock:
+            _in_flight[id(self)] = (threading.get_ident(), self._info[2])
         if _plugins.begin_listeners:
             self._notify(self._invocation)
         self._t0 = time.perf_counter()
         self._watch_deadline(settings)
+
+    def _nested_in_another_thread(self) -> bool:
+        try:
+            request_id = _context_info(self._context)[2]
+        except Exception:  # noqa: BLE001 - then it is not told apart from a nested call
+            request_id = None
+        here = threading.get_ident()
+        with _in_flight_lock:
+            return any(
+                thread != here and (request_id is None or request_id == outer) for thread, outer in _in_flight.values()
+            )
 
     @staticmethod
     def _published(settings: _config.Settings, record: dict[str, object]) -> bool:
@@ -158,10 +202,18 @@ class _Measurement:
             return
         if not isinstance(remaining_ms, (int, float)):  # a Mock's, say
             return
+        # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such as
+        # a test double's, not a deadline, and would overflow the watchdog's wait.
+        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
+            return
         if margin_ms is None:
             margin_ms = max(200.0, 0.03 * remaining_ms)
         if remaining_ms > margin_ms:
             self._thread = threading.get_ident()
+            # The watchdog may have taken the callback just as the handler returns: the warning is
+            # written under this lock, and only if __exit__ has not yet marked the call ended.
+            self._guard = threading.Lock()
+            self._ended = False
             due = time.monotonic() + (remaining_ms - margin_ms) / 1000
             try:
                 self._watch = _watchdog.arm(due, self._warn_timeout)
@@ -187,7 +239,10 @@ class _Measurement:
             usage=_probes.sample(settings.tmp_path),
             stack=_probes.thread_stack(self._thread),
         )
-        _emit.write_line(_record.render(settings, record))
+        line = _record.render(settings, record)
+        with self._guard:
+            if not self._ended:
+                _emit.write_line(line)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -196,6 +251,11 @@ class _Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
+        if self._watch:
+            with self._guard:
+                self._ended = True
+        with _in_flight_lock:
+            _in_flight.pop(id(self), None)
         if self._watch:
             _watchdog.disarm(self._watch)
         # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
@@ -318,7 +378,7 @@ def bootstrap(
     options given in a later call replace earlier ones, for handlers already decorated too.
 
     The shutdown options are process-wide and take effect here, so call it before decorating:
-    ``handle_sigterm`` (default: only inside Lambda) runs the ``on_shutdown`` hooks on SIGTERM;
+    ``handle_sigterm`` (default: only inside Lambda on python3.12+ runtimes) runs the ``on_shutdown`` hooks on SIGTERM;
     ``shutdown_extension`` (default true) registers the internal extension that makes Lambda send
     SIGTERM on python3.12+ runtimes; ``shutdown_budget_ms`` bounds the hooks (default 400 ms, 200 ms
     when external extensions are present); ``run_atexit`` also runs ``atexit`` functions on SIGTERM.

@@ -3,15 +3,52 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from ._warnings import warn_once
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+# A non-blocking stdout (set so by other code sharing the descriptor) refuses a write with EAGAIN
+# while the pipe is full; the reader usually drains it within milliseconds. Bounded, because the
+# handler waits for this.
+_ATTEMPTS = 5
+_PAUSE_S = 0.002
 
 
 def write_line(line: str) -> None:
     """Write ``line`` and a newline to stdout; a failure warns once and never raises."""
     try:
         out = sys.stdout
-        out.write(line + "\n")
-        out.flush()
+        if not (_write(out, line + "\n") and _flush(out)):
+            warn_once("emit.blocked", "stdout is non-blocking and stays full; records are dropped")
     except Exception as exc:  # noqa: BLE001 - a closed or missing stdout must not reach the handler
         warn_once("emit", f"cannot write records to stdout ({exc!r}); they are dropped")
+
+
+def _write(out: TextIO, text: str) -> bool:
+    for attempt in range(_ATTEMPTS):
+        try:
+            out.write(text)
+            return True
+        except BlockingIOError as exc:
+            # What was taken must not be written twice: the line would come out garbled.
+            text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
+            if not text:
+                return True
+            if attempt < _ATTEMPTS - 1:
+                time.sleep(_PAUSE_S)
+    return False
+
+
+def _flush(out: TextIO) -> bool:
+    for attempt in range(_ATTEMPTS):
+        try:
+            out.flush()
+            return True
+        except BlockingIOError:
+            if attempt < _ATTEMPTS - 1:
+                time.sleep(_PAUSE_S)
+    return False

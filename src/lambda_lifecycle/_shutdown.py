@@ -75,7 +75,13 @@ def install() -> None:
             _owner = os.getpid()
         address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
         wanted = _config.value("handle_sigterm", {})
-        if not (address if wanted is None else wanted):
+        if wanted is None:
+            # Where the runtime client waits in C on the main thread (python3.11 and older), a
+            # Python handler would swallow SIGTERM and the process would linger until SIGKILL.
+            from ._extension import runtime_delivers_sigterm
+
+            wanted = bool(address) and runtime_delivers_sigterm()
+        if not wanted:
             return
         if not _sigterm_installed:
             import signal  # enum-heavy (about 1 ms), so only when it is needed: inside Lambda

@@ -33,6 +33,9 @@ _AWAKE = float("-inf")
 # Deadlines come in whole milliseconds, so one invocation's can fall a fraction of a millisecond
 # before the previous one's; waking the thread that little early is not worth a GIL hand-off.
 _SLACK_S = 0.005
+# Condition.wait() overflows beyond threading.TIMEOUT_MAX (about 292 years on Linux, less
+# elsewhere); waking once an hour to look again costs nothing and no real deadline is that far.
+_MAX_WAIT_S = 3600.0
 # What the thread waits for: a deadline, None (nothing, no timeout), or _AWAKE (it will look at
 # _armed before it waits again).
 _waiting_until: float | None = _AWAKE
@@ -51,6 +54,8 @@ def start() -> None:
 
 def arm(due: float, callback: Callable[[], None]) -> int:
     """Call ``callback`` on the watchdog thread at ``time.monotonic()`` ``due``, unless disarmed first."""
+    if due != due:  # NaN: it would never compare as due, nor order the others
+        raise ValueError("the deadline is not a number")
     if _thread is None:
         start()
     global _horizon
@@ -69,6 +74,10 @@ def disarm(token: int) -> None:
         _armed.pop(token, None)
 
 
+def _bounded(seconds: float) -> float:
+    return seconds if seconds <= _MAX_WAIT_S else _MAX_WAIT_S
+
+
 def _due() -> Callable[[], None]:
     # Called with the lock held; returns the first callback that falls due.
     global _waiting_until
@@ -76,7 +85,7 @@ def _due() -> Callable[[], None]:
         if not _armed:
             if _horizon > time.monotonic():
                 _waiting_until = _horizon
-                _cond.wait(_horizon - time.monotonic())
+                _cond.wait(_bounded(_horizon - time.monotonic()))
             else:
                 _waiting_until = None
                 _cond.wait()
@@ -85,7 +94,7 @@ def _due() -> Callable[[], None]:
         delay = due - time.monotonic()
         if delay > 0:
             _waiting_until = due
-            _cond.wait(delay)
+            _cond.wait(_bounded(delay))
             continue
         del _armed[token]
         _waiting_until = _AWAKE
