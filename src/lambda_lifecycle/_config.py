@@ -62,7 +62,7 @@ def _namespace(value: object) -> str:
     return value
 
 
-def _cloudwatch_text(value: object, max_length: int) -> TypeGuard[str]:
+def is_cloudwatch_text(value: object, max_length: int) -> TypeGuard[str]:
     # CloudWatch refuses dimension names and values that are blank, non-ASCII or carry control
     # characters, and with them the whole record's metrics.
     return (
@@ -77,7 +77,7 @@ def _cloudwatch_text(value: object, max_length: int) -> TypeGuard[str]:
 def _service(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not _cloudwatch_text(value, 1024):
+    if not is_cloudwatch_text(value, 1024):
         raise ValueError(
             f"service is a dimension value: at most 1024 printable ASCII characters, not all whitespace, got {value!r}"
         )
@@ -114,7 +114,7 @@ def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
         raise ValueError(f"dimensions must be a mapping of names to values, got {value!r}")
     for key, val in value.items():
-        if not _cloudwatch_text(key, 255) or key.startswith(":"):
+        if not is_cloudwatch_text(key, 255) or key.startswith(":"):
             raise ValueError(
                 "dimension name must be 1-255 printable ASCII characters, not all whitespace "
                 f"and not starting with ':', got {key!r}"
@@ -124,7 +124,7 @@ def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
                 f"{key!r} cannot be a user dimension: it is a record field "
                 "(ids are high-cardinality and would create a metric per container or request)"
             )
-        if not _cloudwatch_text(val, 1024):
+        if not is_cloudwatch_text(val, 1024):
             raise ValueError(
                 f"dimension {key!r} needs a value of 1-1024 printable ASCII characters, not all whitespace, got {val!r}"
             )

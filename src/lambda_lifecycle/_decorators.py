@@ -70,7 +70,7 @@ def _context_info(context: object) -> tuple[str, str | None, str | None, int | N
         name = version = request_id = memory = tenant = None
     environ = os.environ
     return (
-        _bounded(name) or _bounded(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
+        _dimension_value(name) or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
         _bounded(version) or _bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
         _bounded(request_id),
         _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
@@ -86,6 +86,12 @@ _MAX_MEGABYTES = 1 << 20  # Lambda allows 10240; a larger number is not a memory
 
 def _bounded(value: object) -> str | None:
     return value[:_MAX_FIELD] if isinstance(value, str) and value else None
+
+
+def _dimension_value(value: object) -> str | None:
+    # function_name is a dimension: one CloudWatch refuses would lose every metric of the record.
+    bounded = _bounded(value)
+    return bounded if _config.is_cloudwatch_text(bounded, _MAX_FIELD) else None
 
 
 def _megabytes(value: object) -> int | None:
