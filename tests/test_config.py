@@ -200,3 +200,79 @@ def test_malformed_environment_never_breaks_import():
     assert json.loads(shutdown)["shutdown_budget_ms"] == 400  # the malformed budget fell back
     for variable in ("TIMEOUT_WARNING_MS", "HANDLE_SIGTERM", "SHUTDOWN_BUDGET_MS"):
         assert f"LAMBDA_LIFECYCLE_{variable}" in result.stderr
+
+
+_REFUSED_BY_CLOUDWATCH = [
+    {"dimensions": {"_aws": "x"}},
+    {"dimensions": {"level": "x"}},
+    {"dimensions": {":stage": "x"}},
+    {"dimensions": {" ": "x"}},
+    {"dimensions": {"st\x00age": "x"}},
+    {"dimensions": {"stäge": "x"}},
+    {"dimensions": {"stage": " "}},
+    {"dimensions": {"stage": "\t"}},
+    {"dimensions": {"stage": "pr\nod"}},
+    {"dimensions": {"stage": "prød"}},
+    {"dimensions": {"stage": "x" * 1025}},
+    {"namespace": ":Ns"},
+    {"namespace": " "},
+    {"namespace": "Ns\x7f"},
+    {"namespace": "Ns\n"},
+    {"namespace": "Nämespace"},
+    {"namespace": "Ns{with}braces"},
+    {"namespace": "N" * 256},
+    {"service": " "},
+    {"service": "svc\x1b[31m"},
+    {"service": "sérvice"},
+]
+
+
+@pytest.mark.parametrize("options", _REFUSED_BY_CLOUDWATCH)
+def test_names_and_values_cloudwatch_refuses_raise_in_code(options):
+    with pytest.raises(ValueError, match=f"lambda-lifecycle {next(iter(options))}"):
+        lambda_lifecycle.instrument(**options)
+    with pytest.raises(ValueError, match="lambda-lifecycle"):
+        lambda_lifecycle.bootstrap(**options)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "_aws=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "level=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", ":stage=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=prød"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=\x01"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage="),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", ":Ns"),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", "Nämespace"),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", "Ns\x07"),
+        ("LAMBDA_LIFECYCLE_SERVICE", "svc\x01"),
+        ("LAMBDA_LIFECYCLE_SERVICE", "sérvice"),
+        ("POWERTOOLS_SERVICE_NAME", "svc\x1b"),
+    ],
+)
+def test_names_and_values_cloudwatch_refuses_warn_once_from_the_environment(variable, value, capsys, monkeypatch):
+    monkeypatch.setenv(variable, value)
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match=variable) as warned:
+        handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+        assert [handler({}, None) for _ in range(2)] == ["ok", "ok"]
+    assert len(warned) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    doc = json.loads(lines[0])
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LambdaLifecycle"
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["function_name"]]
+    assert doc.get("service") is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"namespace": "My App/prod-1.2_x#3:a"},
+        {"dimensions": {"stage name": "prod #1 (eu-west-1)"}},
+        {"service": "payments-api v2"},
+    ],
+)
+def test_names_and_values_cloudwatch_accepts_are_kept(options):
+    lambda_lifecycle.instrument(**options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -463,3 +464,14 @@ def test_a_non_blocking_stdout_that_stays_full_warns_once(monkeypatch):
     with pytest.warns(lambda_lifecycle.LifecycleWarning, match="non-blocking") as warned:
         assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
     assert len(warned) == 1
+
+
+@pytest.mark.parametrize("name", [" ", "fn\n", "fünction", "\x00"])
+def test_a_function_name_cloudwatch_refuses_falls_back(name, monkeypatch, capsys):
+    # function_name is a dimension: CloudWatch would drop every metric of the record.
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "from-env")
+    lambda_lifecycle.instrument(lambda e, c: None)({}, {"function_name": name})
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+    lambda_lifecycle.instrument(lambda e, c: None)({}, {"function_name": name})
+    names = [json.loads(line)["function_name"] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["from-env", "unknown"]

@@ -194,3 +194,38 @@ def test_a_simulated_environment_leaves_the_real_process_marker_alone(in_lambda,
     for _ in range(3):
         handler({}, context)
     assert slot.read_bytes() == before
+
+
+@pytest.mark.parametrize("last", ["../victim", "VICTIM_ABSOLUTE", "0123456789ab/../../victim", "0123456789AB", ""])
+def test_a_previous_id_that_is_not_one_of_ours_is_ignored(in_lambda, tmp_path, records, context, last):
+    # environment.json is a file in a shared /tmp: its "last" is a file name, never a path to follow.
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    directory = tmp_path / ".lambda-lifecycle"
+    directory.mkdir(mode=0o700)
+    last = str(victim) if last == "VICTIM_ABSOLUTE" else last
+    marker = {"environment_id": "0123456789ab", "processes": 1, "workers": 0, "last": last}
+    (directory / "environment.json").write_text(json.dumps(marker))
+    (directory / "0123456789AB").write_text("000000000007S")
+    env = in_lambda()
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    assert victim.read_text() == "precious"
+    assert (directory / "0123456789AB").exists()
+    assert env.environment_id == "0123456789ab"
+    assert not any(key.startswith("previous_") and records[-1][key] is not None for key in records[-1])
+
+
+@pytest.mark.parametrize("environment_id", ["../victim", "0123456789AB", "0123456789abc", 12, None])
+def test_an_environment_id_that_is_not_one_of_ours_starts_a_fresh_marker(in_lambda, tmp_path, environment_id):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    directory = tmp_path / ".lambda-lifecycle"
+    directory.mkdir(mode=0o700)
+    marker = {"environment_id": environment_id, "processes": 5, "workers": 0, "last": "../victim"}
+    (directory / "environment.json").write_text(json.dumps(marker))
+    env = in_lambda()
+    assert env.environment_id != environment_id
+    assert len(env.environment_id) == 12
+    assert set(env.environment_id) <= set("0123456789abcdef")
+    assert env.process_restarts == 0
+    assert victim.read_text() == "precious"

@@ -8,7 +8,7 @@ import pytest
 from emf import problems
 
 import lambda_lifecycle
-from lambda_lifecycle import testing
+from lambda_lifecycle import contract, testing
 
 CONTRACT_PROPERTIES = {
     "event": str,
@@ -154,3 +154,30 @@ def test_typical_record_size(capsys):
     # The size users pay CloudWatch Logs ingestion for: report it, bound it loosely.
     warm = lines_of(2, capsys)[1]
     assert len(warm.encode()) < 900
+
+
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_huge_context_fields_are_bounded_so_the_record_fits_one_log_event(capsys, monkeypatch, as_dict):
+    huge = "r" * 300_000
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root=1-{'a' * 300_000};Parent=53995c3f42cd8ad8;Sampled=1")
+    fields = {
+        "function_name": "f" * 300_000,
+        "function_version": huge,
+        "aws_request_id": huge,
+        "tenant_id": huge,
+        "memory_limit_in_mb": 10**5000,
+    }
+    context: object = fields
+    if not as_dict:
+        context = testing.LambdaContext()
+        for name, value in fields.items():
+            setattr(context, name, value)
+    result = object()
+    assert lambda_lifecycle.instrument(lambda event, context: result)({}, context) is result
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert len(lines[0].encode()) < contract.MAX_RECORD_BYTES
+    doc = json.loads(lines[0])
+    assert problems(doc) == []
+    assert doc["request_id"].startswith("rrr")
+    assert doc["xray_trace_id"].startswith("1-aaa")

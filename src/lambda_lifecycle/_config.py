@@ -23,7 +23,7 @@ from .contract import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any
+    from typing import Any, TypeGuard
 
 
 class _Unset:
@@ -42,17 +42,45 @@ UNSET: Any = _Unset()
 FORMATS = ("emf", "prefixed", "json")
 
 
+# CloudWatch's namespace alphabet: a namespace outside it makes PutMetricData (and so EMF
+# extraction) drop every metric of the record without a word.
+_NAMESPACE_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/#: ")
+
+
 def _namespace(value: object) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= 255 or value.startswith("AWS/"):
-        raise ValueError(f"namespace must be 1-255 characters and not start with 'AWS/', got {value!r}")
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= 255
+        or value.isspace()
+        or not _NAMESPACE_CHARACTERS.issuperset(value)
+        or value.startswith((":", "AWS/"))
+    ):
+        raise ValueError(
+            "namespace must be 1-255 characters of letters, digits, spaces and . - _ / # :, "
+            f"not blank and not starting with ':' or 'AWS/', got {value!r}"
+        )
     return value
+
+
+def is_cloudwatch_text(value: object, max_length: int) -> TypeGuard[str]:
+    # CloudWatch refuses dimension names and values that are blank, non-ASCII or carry control
+    # characters, and with them the whole record's metrics.
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= max_length
+        and value.isascii()
+        and value.isprintable()
+        and not value.isspace()
+    )
 
 
 def _service(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > 1024:
-        raise ValueError(f"service must be a string of at most 1024 characters, got {value!r}")
+    if not is_cloudwatch_text(value, 1024):
+        raise ValueError(
+            f"service is a dimension value: at most 1024 printable ASCII characters, not all whitespace, got {value!r}"
+        )
     return value
 
 
@@ -86,15 +114,20 @@ def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
         raise ValueError(f"dimensions must be a mapping of names to values, got {value!r}")
     for key, val in value.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 255 or key.startswith(":"):
-            raise ValueError(f"dimension name must be 1-255 characters, got {key!r}")
+        if not is_cloudwatch_text(key, 255) or key.startswith(":"):
+            raise ValueError(
+                "dimension name must be 1-255 printable ASCII characters, not all whitespace "
+                f"and not starting with ':', got {key!r}"
+            )
         if key in RESERVED_DIMENSION_NAMES:
             raise ValueError(
                 f"{key!r} cannot be a user dimension: it is a record field "
                 "(ids are high-cardinality and would create a metric per container or request)"
             )
-        if not isinstance(val, str) or not 1 <= len(val) <= 1024:
-            raise ValueError(f"dimension {key!r} needs a 1-1024 character string value, got {val!r}")
+        if not is_cloudwatch_text(val, 1024):
+            raise ValueError(
+                f"dimension {key!r} needs a value of 1-1024 printable ASCII characters, not all whitespace, got {val!r}"
+            )
     if len(value) > EMF_MAX_DIMENSIONS - 2:
         raise ValueError(f"at most {EMF_MAX_DIMENSIONS - 2} user dimensions, got {len(value)}")
     return tuple(value.items())

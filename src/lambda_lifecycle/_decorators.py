@@ -89,23 +89,41 @@ def _context_info(context: object) -> tuple[str, str | None, str | None, int | N
         name = version = request_id = memory = tenant = None
     environ = os.environ
     return (
-        name if isinstance(name, str) and name else environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
-        version if isinstance(version, str) and version else environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
-        request_id if isinstance(request_id, str) and request_id else None,
+        _dimension_value(name) or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
+        _bounded(version) or _bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
+        _bounded(request_id),
         _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
-        tenant if isinstance(tenant, str) and tenant else None,
+        _bounded(tenant),
     )
+
+
+# Lambda's own values are far shorter (function names 140, request ids 36, trace roots 35): the
+# bound keeps a record under CloudWatch Logs' event limit whatever a context or test passes.
+_MAX_FIELD = 256
+_MAX_MEGABYTES = 1 << 20  # Lambda allows 10240; a larger number is not a memory size
+
+
+def _bounded(value: object) -> str | None:
+    return value[:_MAX_FIELD] if isinstance(value, str) and value else None
+
+
+def _dimension_value(value: object) -> str | None:
+    # function_name is a dimension: one CloudWatch refuses would lose every metric of the record.
+    bounded = _bounded(value)
+    return bounded if _config.is_cloudwatch_text(bounded, _MAX_FIELD) else None
 
 
 def _megabytes(value: object) -> int | None:
     # The runtime client gives memory_limit_in_mb as a string; tests often give an int.
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, str) and len(value) > 32:
+        return None  # int() of a long string is slow or refused, and no memory size is that long
     try:
         number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number <= _MAX_MEGABYTES else None
 
 
 def _trace_root(header: str | None) -> str | None:
@@ -116,7 +134,7 @@ def _trace_root(header: str | None) -> str | None:
     if start < 0:
         return None
     end = header.find(";", start)
-    return header[start + 5 : None if end < 0 else end] or None
+    return _bounded(header[start + 5 : None if end < 0 else end])
 
 
 class _Measurement:

@@ -25,9 +25,23 @@ import stat
 
 from ._warnings import warn_once
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
 DIRECTORY = ".lambda-lifecycle"
 _FLAGS = os.O_CLOEXEC | os.O_NOFOLLOW
 _SLOT = 16  # bytes of a process file: "%012d" invocations, then "R" running or "S" shut down
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_id(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is an id as ``_state._new_id`` makes them (12 lowercase hex characters).
+
+    The marker's ids are used as file names in the directory; anything else could be a path
+    (``../x``, ``/etc/x``) that would be read and unlinked outside it.
+    """
+    return isinstance(value, str) and len(value) == 12 and _HEX.issuperset(value)
 
 
 class Identity:
@@ -90,7 +104,7 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.pread(fd, 65536, 0)
             marker = json.loads(raw) if raw else {}
-            if not isinstance(marker, dict) or not isinstance(marker.get("environment_id"), str):
+            if not isinstance(marker, dict) or not _is_id(marker.get("environment_id")):
                 marker = {"environment_id": new_environment_id, "processes": 0, "workers": 0}
             identity = Identity(marker["environment_id"])
             if workers:
@@ -98,7 +112,7 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
             else:
                 identity.process_restarts = int(marker.get("processes", 0))
                 last = marker.get("last")
-                if isinstance(last, str):
+                if _is_id(last):
                     slot = _read_slot(os.path.join(directory, last))
                     identity.previous = {
                         "container_id": last,
