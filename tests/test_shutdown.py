@@ -147,6 +147,7 @@ def test_the_record_says_what_the_environment_served(records, clock, context):
     assert record["ContainerAge"] == pytest.approx(180, abs=1)
     assert record["MaxMemoryUsed"] >= invoke["MemoryUsed"]
     assert record["MaxTmpUsed"] == max(r["TmpUsed"] for r in records[:-1])
+    assert record["IdleBeforeShutdown"] == pytest.approx(60_000, abs=1000)  # kept warm after the last one
     assert "_aws" not in record  # no metrics: it is for Logs Insights
 
 
@@ -420,3 +421,14 @@ def test_sigterm_is_handled_on_runtimes_that_deliver_it():
     process, _ = start(script, AWS_LAMBDA_RUNTIME_API="127.0.0.1:9", AWS_EXECUTION_ENV="AWS_Lambda_python3.12")
     _, stderr = finish(process)
     assert process.returncode == 0, stderr
+
+
+def test_an_environment_that_served_nothing_or_is_busy_has_no_idle_before_shutdown(records, context):
+    testing.shutdown()
+    assert "IdleBeforeShutdown" not in shutdown_record(records)
+    testing.reset()
+    handler = lambda_lifecycle.instrument(lambda event, context: testing.shutdown())
+    handler({}, context)  # SIGTERM during an invocation
+    busy = [r for r in records if r["event"] == "shutdown"][-1]
+    assert busy["in_flight"] == 1
+    assert "IdleBeforeShutdown" not in busy

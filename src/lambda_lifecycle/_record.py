@@ -169,6 +169,7 @@ def shutdown_record(
     container_age_s: float,
     max_memory_mb: float | None,
     max_tmp_used_mb: float | None,
+    idle_before_shutdown_ms: float | None,
     hooks: dict[str, int],
     hook_errors: list[str],
     budget_ms: float,
@@ -190,6 +191,8 @@ def shutdown_record(
         rec["MaxMemoryUsed"] = round(max_memory_mb)
     if max_tmp_used_mb is not None:
         rec["MaxTmpUsed"] = round(max_tmp_used_mb)
+    if idle_before_shutdown_ms is not None:
+        rec["IdleBeforeShutdown"] = round(idle_before_shutdown_ms)
     rec.update(("hooks_" + outcome, count) for outcome, count in hooks.items())
     if hook_errors:
         rec["hook_errors"] = hook_errors

@@ -233,6 +233,7 @@ def shutdown(reason: str) -> None:
             container_age_s=env.age_s,
             max_memory_mb=_probes.max_rss_mb(),
             max_tmp_used_mb=env.max_tmp_used_mb,
+            idle_before_shutdown_ms=_idle_ms(env),
             hooks=counts,
             hook_errors=errors,
             budget_ms=budget_ms,
@@ -242,6 +243,14 @@ def shutdown(reason: str) -> None:
         sys.stderr.flush()
     except Exception as exc:  # noqa: BLE001
         warn_once("shutdown", f"cannot complete the shutdown ({exc!r})")
+
+
+def _idle_ms(env: _state.Environment) -> float | None:
+    # How long Lambda kept the environment warm after its last invocation: only meaningful when
+    # one ended and none is running.
+    if env.last_invocation_end is None or env.in_flight:
+        return None
+    return max(0.0, (_state.clock() - env.last_invocation_end) * 1000)
 
 
 def _at_exit() -> None:

@@ -112,6 +112,7 @@ SHUTDOWN_FIELDS = (
     "ContainerAge",
     "MaxMemoryUsed",
     "MaxTmpUsed",
+    "IdleBeforeShutdown",
     "hooks_run",
     "hooks_failed",
     "hooks_timed_out",
