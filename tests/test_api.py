@@ -84,3 +84,43 @@ def test_wrapt_is_the_fast_major_version():
     import wrapt
 
     assert int(wrapt.__version__.split(".")[0]) == 1
+
+
+def test_instrument_keeps_the_handler_type_for_mypy(tmp_path):
+    import importlib.util
+    import os
+    import pathlib
+
+    import pytest
+
+    if importlib.util.find_spec("mypy") is None:
+        pytest.skip("mypy is not installed")
+    handler = tmp_path / "handler.py"
+    handler.write_text(
+        "from typing import Any\n"
+        "import lambda_lifecycle\n"
+        "@lambda_lifecycle.instrument\n"
+        "def bare(event: dict[str, Any], context: Any) -> dict[str, Any]:\n"
+        "    return event\n"
+        "@lambda_lifecycle.instrument(namespace='Shop')\n"
+        "def keyed(event: dict[str, Any], context: Any) -> dict[str, Any]:\n"
+        "    return event\n"
+        "reveal_type(bare)\n"
+        "reveal_type(keyed)\n"
+    )
+    # The source tree under test, not whatever copy is installed in the environment.
+    src = str(pathlib.Path(lambda_lifecycle.__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(handler)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": src},
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert "Untyped decorator" not in output
+    expected = 'Revealed type is "def (event: dict[str, Any], context: Any) -> dict[str, Any]"'
+    revealed = [line for line in output.splitlines() if "Revealed type" in line]
+    assert len(revealed) == 2, output
+    assert all(expected in line for line in revealed), output

@@ -276,3 +276,30 @@ def test_names_and_values_cloudwatch_refuses_warn_once_from_the_environment(vari
 )
 def test_names_and_values_cloudwatch_accepts_are_kept(options):
     lambda_lifecycle.instrument(**options)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "shown"),
+    [
+        ("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS", "soon", "LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS=auto, the default"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "no-equals-sign", "LAMBDA_LIFECYCLE_DIMENSIONS=none, the default"),
+        ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "soon", "THRESHOLD_MS=10000, the default"),
+    ],
+)
+def test_environment_warnings_speak_the_documented_default_and_point_at_user_code(variable, value, shown, monkeypatch):
+    import os
+    import warnings
+
+    monkeypatch.setenv(variable, value)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lambda_lifecycle.instrument(lambda e, c: "ok")({}, testing.LambdaContext())
+    [warning] = [w for w in caught if issubclass(w.category, lambda_lifecycle.LifecycleWarning)]
+    message = str(warning.message)
+    assert variable in message
+    assert shown in message
+    assert "None" not in message
+    assert "()" not in message
+    package = os.path.dirname(os.path.abspath(lambda_lifecycle.__file__))
+    assert not os.path.abspath(warning.filename).startswith(package + os.sep)
+    assert os.path.abspath(warning.filename) == os.path.abspath(__file__)

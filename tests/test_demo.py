@@ -41,6 +41,21 @@ def test_demo_tells_a_whole_lifecycle():
     assert result.stderr == ""
 
 
+def test_demo_records_agree_and_tmp_is_the_demos_own():
+    result = demo()
+    assert result.returncode == 0, result.stderr
+    everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    # The shutdown record, written without a context, names the same function and version.
+    assert {(r["function_name"], r["function_version"]) for r in everything} == {("orders-demo", "$LATEST")}
+    summary = [line for line in result.stdout.splitlines() if line.startswith("  #")]
+    # What the handler wrote to the demo's own /tmp (8 MB, then 16 MB more), of Lambda's 512 MB.
+    assert [line.split("/tmp")[1].split("MB")[0].split() for line in summary] == [
+        [n, "of", "512"] for n in ("0", "0", "8", "24", "24", "24")
+    ]
+    assert "/tmp 24 MB of 512 MB" in result.stdout
+    assert "/tmp used" not in result.stdout
+
+
 def test_demo_formats():
     result = demo("--format", "prefixed")
     assert result.returncode == 0, result.stderr

@@ -173,3 +173,29 @@ def test_the_core_never_imports_powertools():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.splitlines()[-2] == "False"  # the last line is the shutdown record
+
+
+def test_readme_snippet_runs_with_what_the_extra_installs(tmp_path):
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).parent.parent
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("## Powertools") :]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "Tracer()" in snippet
+    # Tracer() imports aws_xray_sdk: the extra that the README tells users to install must bring it.
+    extra = re.search(r"^powertools = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.M).group(1)
+    assert re.search(r"aws-lambda-powertools\[[^]]*\b(tracer|all)\b", extra), extra
+    script = tmp_path / "app.py"
+    script.write_text(snippet + "\nprint('ran', callable(lambda_handler))\n")
+    src = str(pathlib.Path(lambda_lifecycle.__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": src, "POWERTOOLS_METRICS_NAMESPACE": "Shop"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ran True" in result.stdout

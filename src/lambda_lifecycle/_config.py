@@ -287,9 +287,29 @@ def _from_environment(name: str) -> Any:
         try:
             return check_value(raw)
         except ValueError as exc:
-            warn_once(f"config.{variable}", f"ignoring {variable}={raw!r}: {exc}; using {default!r}")
+            fallback = f"{variable}={_documented(name, default)}, the default"
+            warn_once(f"config.{variable}", f"ignoring {variable}={raw!r}: {exc}; using {fallback}")
             return default
     return default
+
+
+# Settings whose None default means "decided at run time", spelled "auto" in the README.
+_AUTO = frozenset({"timeout_warning_ms", "handle_sigterm", "shutdown_budget_ms"})
+
+
+def _documented(name: str, default: object) -> str:
+    """A default as the README and the environment variable spell it, not as Python repr()s it."""
+    if default is None:
+        return "auto" if name in _AUTO else "none"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, float):
+        return str(int(default)) if default.is_integer() else str(default)
+    if isinstance(default, tuple):
+        if not default:
+            return "none"
+        return ",".join(item if isinstance(item, str) else "=".join(map(str, item)) for item in default)
+    return str(default)
 
 
 def value(name: str, overrides: Mapping[str, Any]) -> Any:

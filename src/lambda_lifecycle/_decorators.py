@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from types import TracebackType
-    from typing import Any, TypeVar
+    from typing import Any, TypeVar, overload
 
     F = TypeVar("F", bound=Callable[..., Any])
 
@@ -326,6 +326,29 @@ def _wrapper(settings: _SettingsFor, is_async: bool) -> Callable[..., Any]:
             return wrapped(*args, **kwargs)
 
     return call
+
+
+if TYPE_CHECKING:
+    # Overloads only for type checkers (importing typing at runtime is too heavy): the bare form
+    # and the keyword form both give back the handler's own type, not an untyped Any.
+    @overload
+    def instrument(func: F, /) -> F: ...
+
+    @overload
+    def instrument(
+        func: None = None,
+        /,
+        *,
+        namespace: str = ...,
+        service: str | None = ...,
+        format: str = ...,
+        metrics: Any = ...,
+        dimensions: Mapping[str, str] = ...,
+        tmp_path: str = ...,
+        proactive_init_threshold_ms: float = ...,
+        timeout_warning_ms: float | str | None = ...,
+        disabled: bool = ...,
+    ) -> Callable[[F], F]: ...
 
 
 def instrument(
