@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -451,3 +452,37 @@ def test_a_bad_duration_is_a_usage_error(moto_server):
     result = cli(moto_server, "report", "--function", FUNCTION, "--since", "yesterday")
     assert result.returncode == 2
     assert "expected a duration like 30m, 24h or 7d" in result.stderr
+
+
+def test_split_windows_are_whole_seconds_that_never_overlap(monkeypatch):
+    monkeypatch.setattr(aws, "RESULT_LIMIT", 2)
+    start_ms, end_ms = T0 + 250, T0 + 3_600_250
+    middle_s = (start_ms // 1000 + end_ms // 1000) // 2
+    # Three environments, one of them seen only in the second the halves used to share.
+    events = [("a", T0 + 60_000), ("b", middle_s * 1000 + 500), ("c", T0 + 3_000_000)]
+
+    def rows(start_s, end_s):
+        found = [(env, ts) for env, ts in events if start_s <= ts // 1000 <= end_s]
+        return [
+            {
+                "environment_id": env,
+                "invocations": "1",
+                "first_seen": report.insights_time(ts),
+                "last_seen": report.insights_time(ts),
+                "last_event": "invoke",
+            }
+            for env, ts in found
+        ]
+
+    fake = FakeLogs(rows)
+    merged = aws.run_split(fake, LOG_GROUP, "environments", start_ms, end_ms, lambda _: None, lambda _: None)
+    assert {row["environment_id"]: row["invocations"] for row in merged} == {"a": "1", "b": "1", "c": "1"}
+    windows = [(q["startTime"], q["endTime"]) for q in fake.started]
+    assert windows[0] == (start_ms // 1000, end_ms // 1000)
+    # Any two windows are nested or share no second; the smallest ones tile the whole window.
+    for a in windows:
+        for b in windows:
+            assert a[1] < b[0] or b[1] < a[0] or (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
+    leaves = sorted(w for w in windows[1:] if not any(o != w and o[0] <= w[0] and w[1] <= o[1] for o in windows[1:]))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(leaves))
+    assert (leaves[0][0], leaves[-1][1]) == windows[0]

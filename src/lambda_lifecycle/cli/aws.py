@@ -124,12 +124,16 @@ def run_split(
 ) -> report.Rows:
     """A grouped query; a window whose groups reach the result limit is queried in halves."""
     rows = run_query(logs, log_group, name, start_ms, end_ms, progress, sleep)
-    if len(rows) < RESULT_LIMIT or end_ms - start_ms < 2000:
+    # StartQuery takes whole epoch seconds, both ends inclusive: split on whole seconds, as
+    # [start, middle] and [middle + 1, end], so no second (and no event) is queried twice.
+    start_s, end_s = start_ms // 1000, end_ms // 1000
+    if len(rows) < RESULT_LIMIT or end_s <= start_s:
         return rows
-    middle = (start_ms + end_ms) // 2
+    middle_s = (start_s + end_s) // 2
     progress(f"query {name}: {len(rows)} groups reach the limit; splitting the window")
-    first = run_split(logs, log_group, name, start_ms, middle, progress, sleep)
-    return report.merge_environments(first, run_split(logs, log_group, name, middle + 1, end_ms, progress, sleep))
+    first = run_split(logs, log_group, name, start_s * 1000, middle_s * 1000, progress, sleep)
+    second = run_split(logs, log_group, name, (middle_s + 1) * 1000, end_s * 1000, progress, sleep)
+    return report.merge_environments(first, second)
 
 
 def insights_rows(
