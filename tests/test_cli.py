@@ -486,3 +486,79 @@ def test_split_windows_are_whole_seconds_that_never_overlap(monkeypatch):
     leaves = sorted(w for w in windows[1:] if not any(o != w and o[0] <= w[0] and w[1] <= o[1] for o in windows[1:]))
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(leaves))
     assert (leaves[0][0], leaves[-1][1]) == windows[0]
+
+
+def test_rows_without_the_stats_fields_are_unknown_not_an_error(capsys, monkeypatch):
+    # Logs Insights leaves out a field whose value is null: an environment row can lack any stat.
+    rows = {
+        "summary": [{"init_type": "on-demand", "invocations": "2"}],
+        "init_duration": [],
+        "idle_time": [],
+        "environments": [{"environment_id": "e1", "invocations": "2"}, {"environment_id": "e2"}],
+        "timeouts": [{"request_id": "r"}],
+    }
+    monkeypatch.setattr(aws, "client", lambda service, region, endpoint: None)
+    monkeypatch.setattr(aws, "check_log_group", lambda logs, log_group: None)
+    monkeypatch.setattr(aws, "insights_rows", lambda *args: rows)
+    assert main(["report", "--function", FUNCTION, "--format", "json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert [e["lifetime_s"] for e in built["top_environments_by_tmp"]] == [None, None]
+    assert built["environments"]["ended"]["unknown"] == 2
+    assert built["timeout_warnings"][0]["time"] is None
+    merged = report.merge_environments([{"environment_id": "e", "invocations": "1"}], [{"environment_id": "e"}])
+    assert merged == [{"environment_id": "e", "invocations": "1"}]
+    assert main(["report", "--function", FUNCTION]) == 0
+    assert "lifetime s p50 -" in capsys.readouterr().out
+
+
+NO_BOTO3 = "import sys; sys.modules['boto3'] = sys.modules['botocore'] = None; from lambda_lifecycle.cli import main; "
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--function", FUNCTION],
+        ["report", "--function", FUNCTION, "--engine", "fetch"],
+        ["dashboard", "--function", FUNCTION],
+        ["queries", "--function", FUNCTION, "--apply"],
+        ["alarms", "--function", FUNCTION, "--apply"],
+    ],
+)
+def test_without_boto3_the_cli_prints_the_install_hint(args):
+    env = {**os.environ, "AWS_REGION": "us-east-1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    code = NO_BOTO3 + f"sys.exit(main({args!r}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "--tmp-percent=abc",
+        "--tmp-percent=0",
+        "--memory-percent=-5",
+        "--memory-percent=101",
+        "--cold-start-rate=1.5",
+        "--cold-start-rate=0",
+        "--cold-start-rate=nan",
+    ],
+)
+def test_numeric_flags_out_of_range_are_one_line_usage_errors(capsys, flag):
+    with pytest.raises(SystemExit) as exited:
+        main(["alarms", "--function", FUNCTION, flag])
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle alarms: error: argument ")
+
+
+def test_an_unwritable_layer_output_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["layer", "build", "--output", str(blocker / "layer.zip")]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle: cannot write ")
+    assert main(["layer", "build", "--output", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err
