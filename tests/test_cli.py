@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import lambda_lifecycle
-from lambda_lifecycle import testing
+from lambda_lifecycle import contract, testing
 from lambda_lifecycle.cli import aws, main, queries, report
 
 FUNCTION = "orders"
@@ -562,3 +563,27 @@ def test_an_unwritable_layer_output_is_one_line(tmp_path, capsys):
     assert line.startswith("lambda-lifecycle: cannot write ")
     assert main(["layer", "build", "--output", str(tmp_path)]) == 1
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_powertools_records_with_list_values_count(records):
+    # Powertools writes metric values as lists; Logs Insights flattens them to <field>.0.
+    def as_lists(record):
+        return {k: [v] if k in contract.MEASUREMENTS and not isinstance(v, list) else v for k, v in record.items()}
+
+    listed = [(ts, as_lists(r)) for ts, r in records]
+    app_line = {"level": "INFO", "message": "order placed", "environment_id": "app-only"}  # a Powertools Logger line
+    rows = report.aggregate([*listed, (T0 + 5, app_line)])
+    assert rows == report.aggregate(records)
+    built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
+    check(built, records)
+
+
+def test_queries_read_both_value_shapes_and_only_sdk_records():
+    for name, query in queries.QUERIES.items():
+        assert query.startswith(('filter event = "', 'filter event in ["invoke", "timeout_warning", "shutdown"]')), name
+        for field in contract.MEASUREMENTS:
+            # A measurement is only ever read through coalesce(field, `field.0`).
+            bare = query.replace(f"coalesce({field}, `{field}.0`)", "")
+            assert not re.search(rf"\b{field}\b", bare), (name, field)
+    assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["summary"]
+    assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]

@@ -13,6 +13,8 @@ import json
 import math
 from datetime import datetime, timezone
 
+from ..contract import RECORD_KINDS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,8 +61,17 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _value(record: dict[str, object], field: str) -> object:
+    """A field's value; for a list (how Powertools writes metric values), its first item."""
+    found = record.get(field)
+    if isinstance(found, list):
+        return found[0] if found else None
+    return found
+
+
 def _numbers(records: list[dict[str, object]], field: str) -> list[float]:
-    return [float(r[field]) for r in records if isinstance(r.get(field), (int, float))]  # type: ignore[arg-type]
+    values = (_value(r, field) for r in records)
+    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
 def _distribution_row(values: list[float]) -> dict[str, str]:
@@ -80,20 +91,19 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
     for r in invokes:
         s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
         s["invocations"] += 1
-        s["cold_starts"] += r.get("ColdStart") == 1
+        s["cold_starts"] += _value(r, "ColdStart") == 1
         s["proactive"] += r.get("proactive_init") is True
         s["re"] += r.get("reinit") is True
     environments: dict[str, dict[str, Any]] = {}
     for ts, r in records:
         env_id = r.get("environment_id")
-        if not isinstance(env_id, str):
+        if not isinstance(env_id, str) or r.get("event") not in RECORD_KINDS:
             continue
         e = environments.setdefault(env_id, {"invocations": 0, "first": ts, "tmp": [], "memory": []})
-        e["invocations"] += "ColdStart" in r  # only invoke records carry it
+        e["invocations"] += _value(r, "ColdStart") is not None  # only invoke records carry it
         e["last"], e["last_event"] = ts, r.get("event")
         for key, field in (("tmp", "TmpUsed"), ("memory", "MaxMemoryUsed")):
-            if isinstance(r.get(field), (int, float)):
-                e[key].append(r[field])
+            e[key] += _numbers([r], field)
     timeouts = [(ts, r) for ts, r in records if r.get("event") == "timeout_warning"]
     return {
         "summary": [
