@@ -289,35 +289,58 @@ def test_queries_apply_twice_keeps_one_definition_each(monkeypatch, capsys):
 
     logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
     monkeypatch.setattr(aws, "client", lambda service, region, endpoint: logs)
-    saved = {}  # name -> id: what CloudWatch holds
+    saved = {}  # name -> (id, log groups): what CloudWatch holds, for every function
     with Stubber(logs) as stub:
-        for _ in range(2):
+        for function in (FUNCTION, FUNCTION, "payments"):
+            prefix = f"lambda-lifecycle/{function}/"
             stub.add_response(
                 "describe_query_definitions",
-                {"queryDefinitions": [{"name": n, "queryDefinitionId": i} for n, i in saved.items()]},
-                {"queryDefinitionNamePrefix": "lambda-lifecycle/"},
+                {
+                    "queryDefinitions": [
+                        {"name": n, "queryDefinitionId": i} for n, (i, _) in saved.items() if n.startswith(prefix)
+                    ]
+                },
+                {"queryDefinitionNamePrefix": prefix},
             )
             for name, query in queries.QUERIES.items():
-                full = "lambda-lifecycle/" + name
-                expected = {"name": full, "queryString": query, "logGroupNames": [LOG_GROUP]}
+                full = prefix + name
+                groups = [f"/aws/lambda/{function}"]
+                expected = {"name": full, "queryString": query, "logGroupNames": groups}
                 if full in saved:
-                    expected["queryDefinitionId"] = saved[full]
-                ident = saved.setdefault(full, f"id-{len(saved)}")
+                    expected["queryDefinitionId"] = saved[full][0]
+                ident = saved.setdefault(full, (f"id-{len(saved)}", groups))[0]
                 stub.add_response("put_query_definition", {"queryDefinitionId": ident}, expected)
-            assert main(["queries", "--function", FUNCTION, "--apply"]) == 0
+            assert main(["queries", "--function", function, "--apply"]) == 0
         stub.assert_no_pending_responses()
     out = capsys.readouterr().out.splitlines()
-    assert out[: len(queries.QUERIES)] == [f"created query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
-    assert out[len(queries.QUERIES) :] == [f"updated query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
-    assert len(saved) == len(queries.QUERIES)
+    n = len(queries.QUERIES)
+    assert out[:n] == [f"created query definition lambda-lifecycle/orders/{q}" for q in queries.QUERIES]
+    assert out[n : 2 * n] == [f"updated query definition lambda-lifecycle/orders/{q}" for q in queries.QUERIES]
+    assert out[2 * n :] == [f"created query definition lambda-lifecycle/payments/{q}" for q in queries.QUERIES]
+    # The second function's definitions are its own: the first's still read the first's log group.
+    assert len(saved) == 2 * n
+    assert all(groups == [LOG_GROUP] for name, (_, groups) in saved.items() if "/orders/" in name)
+
+
+def test_queries_apply_needs_a_function(capsys):
+    assert main(["queries", "--apply"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lambda-lifecycle: queries --apply needs --function: the saved queries are named after it"
+    ]
 
 
 def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
     assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
     assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
     cw = boto3.client("cloudwatch")
-    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["lambda-lifecycle-orders"]
-    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders")["DashboardBody"])
+    assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-us-east-1"] * 2
+    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--region", "eu-west-1", "--apply"]) == 0
+    # Dashboards are global: the same function in another region is another dashboard
+    # (moto keeps dashboards per region, so each region's is listed there).
+    assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-eu-west-1"]
+    names = [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]]
+    assert names == ["lambda-lifecycle-orders-us-east-1"]
+    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders-us-east-1")["DashboardBody"])
     metrics = [w["properties"]["metrics"] for w in body["widgets"] if w["type"] == "metric"]
     names = {m[1] for widget in metrics for m in widget}
     assert names == {"ColdStart", "InitDuration", "MemoryUsedPercent", "TmpUsedPercent", "IdleTime"}

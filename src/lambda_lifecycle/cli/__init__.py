@@ -177,10 +177,12 @@ def _queries(args: argparse.Namespace, log_group: str | None) -> int:
 
     if not args.apply:
         for name, query in QUERIES.items():
-            print(f"# {aws.QUERY_PREFIX}{name}\n{query}\n")
+            print(f"# {aws.query_prefix(args.function) if args.function else ''}{name}\n{query}\n")
         return 0
+    if not args.function:
+        raise aws.CliError("queries --apply needs --function: the saved queries are named after it")
     logs = aws.client("logs", args.region, args.endpoint_url)
-    for line in aws.apply_queries(logs, [log_group] if log_group else []):
+    for line in aws.apply_queries(logs, args.function, [log_group] if log_group else []):
         print(line)
     return 0
 
@@ -196,7 +198,7 @@ def _dashboard(args: argparse.Namespace, log_group: str) -> int:
         namespace=args.namespace,
         service=args.service,
     )
-    name = cloudwatch.dashboard_name(args.function)
+    name = cloudwatch.dashboard_name(args.function, cw.meta.region_name)
     if not args.apply:
         print(cloudwatch.dumps(body))
         return 0

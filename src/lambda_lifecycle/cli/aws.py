@@ -23,6 +23,11 @@ _RETRYABLE = ("ThrottlingException", "LimitExceededException", "TooManyRequestsE
 QUERY_PREFIX = "lambda-lifecycle/"
 
 
+def query_prefix(function: str) -> str:
+    """Saved query definitions are named lambda-lifecycle/<function>/<query>, one set per function."""
+    return f"{QUERY_PREFIX}{function}/"
+
+
 class CliError(Exception):
     """A failure the user can act on; its message is the one line shown."""
 
@@ -194,17 +199,17 @@ def fetch_records(
     return records, malformed
 
 
-def apply_queries(logs: Any, log_groups: list[str]) -> list[str]:
-    """Save the report queries as query definitions, updating ours in place; returns what was done."""
+def apply_queries(logs: Any, function: str, log_groups: list[str]) -> list[str]:
+    """Save the report queries as one function's query definitions, updating its own in place;
+    returns what was done."""
+    prefix = query_prefix(function)
     existing = {
         d["name"]: d["queryDefinitionId"]
-        for d in _call(logs.describe_query_definitions, queryDefinitionNamePrefix=QUERY_PREFIX).get(
-            "queryDefinitions", []
-        )
+        for d in _call(logs.describe_query_definitions, queryDefinitionNamePrefix=prefix).get("queryDefinitions", [])
     }
     done = []
     for name, query in QUERIES.items():
-        full = QUERY_PREFIX + name
+        full = prefix + name
         kwargs: dict[str, Any] = {"name": full, "queryString": query}
         if log_groups:
             kwargs["logGroupNames"] = log_groups

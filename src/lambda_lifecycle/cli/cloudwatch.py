@@ -17,8 +17,9 @@ def _dimensions(function: str, service: str | None) -> list[str]:
     return ["function_name", function] + (["service", service] if service else [])
 
 
-def dashboard_name(function: str) -> str:
-    return f"lambda-lifecycle-{function}"
+def dashboard_name(function: str, region: str) -> str:
+    """Dashboards are global, not regional: the name says which region's function it shows."""
+    return f"lambda-lifecycle-{function}-{region}"
 
 
 def dashboard_body(
