@@ -360,6 +360,30 @@ def test_alarms_apply_twice_is_three_alarms(moto_env):
     assert tmp["Dimensions"] == [{"Name": "function_name", "Value": FUNCTION}]
 
 
+def test_the_cold_start_rate_alarm_needs_a_minimum_sample(moto_env):
+    args = ["alarms", "--function", FUNCTION, "--service", "shop", "--min-invocations", "50", "--apply"]
+    assert main(args) == 0
+    [alarm] = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="lambda-lifecycle-orders-cold")["MetricAlarms"]
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (3, 2, 0.25)
+    assert "MetricName" not in alarm
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    assert metrics["rate"]["Expression"] == "IF(invocations >= 50, cold, 0)"
+    assert metrics["rate"]["ReturnData"] is True
+    for ident, stat in (("invocations", "SampleCount"), ("cold", "Average")):
+        stat_spec = metrics[ident]["MetricStat"]
+        assert (stat_spec["Stat"], stat_spec["Period"], metrics[ident]["ReturnData"]) == (stat, 900, False)
+        assert stat_spec["Metric"]["MetricName"] == "ColdStart"
+        assert [d["Name"] for d in stat_spec["Metric"]["Dimensions"]] == list(contract.dimension_names("shop"))
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "2.5", "many"])
+def test_min_invocations_must_be_a_positive_whole_number(capsys, value):
+    with pytest.raises(SystemExit) as exited:
+        main(["alarms", "--function", FUNCTION, "--min-invocations", value])
+    assert exited.value.code == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
 def test_printing_needs_no_aws(capsys, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     assert main(["alarms", "--function", FUNCTION]) == 0

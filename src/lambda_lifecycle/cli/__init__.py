@@ -55,6 +55,12 @@ def _number_in(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line on stderr, exit code 2."""
 
@@ -106,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     alarms.add_argument("--tmp-percent", type=percent, default=80, help="alarm above this /tmp use (default 80)")
     alarms.add_argument("--memory-percent", type=percent, default=90, help="alarm above this memory use (default 90)")
     alarms.add_argument("--cold-start-rate", type=rate, default=0.25, help="alarm above this rate (default 0.25)")
+    alarms.add_argument(
+        "--min-invocations",
+        type=_positive_int,
+        default=20,
+        help="count the cold-start rate only in 15-minute periods with this many invocations (default 20)",
+    )
     alarms.add_argument("--action", action="append", default=[], help="an alarm action ARN (SNS topic); repeatable")
     alarms.add_argument("--apply", action="store_true")
 
@@ -219,6 +231,7 @@ def _alarms(args: argparse.Namespace) -> int:
         tmp_percent=args.tmp_percent,
         memory_percent=args.memory_percent,
         cold_start_rate=args.cold_start_rate,
+        min_invocations=args.min_invocations,
         actions=args.action,
     )
     if not args.apply:
