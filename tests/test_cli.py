@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import lambda_lifecycle
-from lambda_lifecycle import testing
+from lambda_lifecycle import contract, testing
 from lambda_lifecycle.cli import aws, main, queries, report
 
 FUNCTION = "orders"
@@ -287,35 +289,58 @@ def test_queries_apply_twice_keeps_one_definition_each(monkeypatch, capsys):
 
     logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
     monkeypatch.setattr(aws, "client", lambda service, region, endpoint: logs)
-    saved = {}  # name -> id: what CloudWatch holds
+    saved = {}  # name -> (id, log groups): what CloudWatch holds, for every function
     with Stubber(logs) as stub:
-        for _ in range(2):
+        for function in (FUNCTION, FUNCTION, "payments"):
+            prefix = f"lambda-lifecycle/{function}/"
             stub.add_response(
                 "describe_query_definitions",
-                {"queryDefinitions": [{"name": n, "queryDefinitionId": i} for n, i in saved.items()]},
-                {"queryDefinitionNamePrefix": "lambda-lifecycle/"},
+                {
+                    "queryDefinitions": [
+                        {"name": n, "queryDefinitionId": i} for n, (i, _) in saved.items() if n.startswith(prefix)
+                    ]
+                },
+                {"queryDefinitionNamePrefix": prefix},
             )
             for name, query in queries.QUERIES.items():
-                full = "lambda-lifecycle/" + name
-                expected = {"name": full, "queryString": query, "logGroupNames": [LOG_GROUP]}
+                full = prefix + name
+                groups = [f"/aws/lambda/{function}"]
+                expected = {"name": full, "queryString": query, "logGroupNames": groups}
                 if full in saved:
-                    expected["queryDefinitionId"] = saved[full]
-                ident = saved.setdefault(full, f"id-{len(saved)}")
+                    expected["queryDefinitionId"] = saved[full][0]
+                ident = saved.setdefault(full, (f"id-{len(saved)}", groups))[0]
                 stub.add_response("put_query_definition", {"queryDefinitionId": ident}, expected)
-            assert main(["queries", "--function", FUNCTION, "--apply"]) == 0
+            assert main(["queries", "--function", function, "--apply"]) == 0
         stub.assert_no_pending_responses()
     out = capsys.readouterr().out.splitlines()
-    assert out[: len(queries.QUERIES)] == [f"created query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
-    assert out[len(queries.QUERIES) :] == [f"updated query definition lambda-lifecycle/{n}" for n in queries.QUERIES]
-    assert len(saved) == len(queries.QUERIES)
+    n = len(queries.QUERIES)
+    assert out[:n] == [f"created query definition lambda-lifecycle/orders/{q}" for q in queries.QUERIES]
+    assert out[n : 2 * n] == [f"updated query definition lambda-lifecycle/orders/{q}" for q in queries.QUERIES]
+    assert out[2 * n :] == [f"created query definition lambda-lifecycle/payments/{q}" for q in queries.QUERIES]
+    # The second function's definitions are its own: the first's still read the first's log group.
+    assert len(saved) == 2 * n
+    assert all(groups == [LOG_GROUP] for name, (_, groups) in saved.items() if "/orders/" in name)
+
+
+def test_queries_apply_needs_a_function(capsys):
+    assert main(["queries", "--apply"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lambda-lifecycle: queries --apply needs --function: the saved queries are named after it"
+    ]
 
 
 def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
     assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
     assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
     cw = boto3.client("cloudwatch")
-    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["lambda-lifecycle-orders"]
-    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders")["DashboardBody"])
+    assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-us-east-1"] * 2
+    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--region", "eu-west-1", "--apply"]) == 0
+    # Dashboards are global: the same function in another region is another dashboard
+    # (moto keeps dashboards per region, so each region's is listed there).
+    assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-eu-west-1"]
+    names = [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]]
+    assert names == ["lambda-lifecycle-orders-us-east-1"]
+    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders-us-east-1")["DashboardBody"])
     metrics = [w["properties"]["metrics"] for w in body["widgets"] if w["type"] == "metric"]
     names = {m[1] for widget in metrics for m in widget}
     assert names == {"ColdStart", "InitDuration", "MemoryUsedPercent", "TmpUsedPercent", "IdleTime"}
@@ -333,6 +358,30 @@ def test_alarms_apply_twice_is_three_alarms(moto_env):
     tmp = alarms["lambda-lifecycle-orders-tmp-used"]
     assert (tmp["MetricName"], tmp["Threshold"], tmp["Namespace"]) == ("TmpUsedPercent", 70.0, "LambdaLifecycle")
     assert tmp["Dimensions"] == [{"Name": "function_name", "Value": FUNCTION}]
+
+
+def test_the_cold_start_rate_alarm_needs_a_minimum_sample(moto_env):
+    args = ["alarms", "--function", FUNCTION, "--service", "shop", "--min-invocations", "50", "--apply"]
+    assert main(args) == 0
+    [alarm] = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="lambda-lifecycle-orders-cold")["MetricAlarms"]
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (3, 2, 0.25)
+    assert "MetricName" not in alarm
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    assert metrics["rate"]["Expression"] == "IF(invocations >= 50, cold, 0)"
+    assert metrics["rate"]["ReturnData"] is True
+    for ident, stat in (("invocations", "SampleCount"), ("cold", "Average")):
+        stat_spec = metrics[ident]["MetricStat"]
+        assert (stat_spec["Stat"], stat_spec["Period"], metrics[ident]["ReturnData"]) == (stat, 900, False)
+        assert stat_spec["Metric"]["MetricName"] == "ColdStart"
+        assert [d["Name"] for d in stat_spec["Metric"]["Dimensions"]] == list(contract.dimension_names("shop"))
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "2.5", "many"])
+def test_min_invocations_must_be_a_positive_whole_number(capsys, value):
+    with pytest.raises(SystemExit) as exited:
+        main(["alarms", "--function", FUNCTION, "--min-invocations", value])
+    assert exited.value.code == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
 
 
 def test_printing_needs_no_aws(capsys, monkeypatch):
@@ -451,3 +500,137 @@ def test_a_bad_duration_is_a_usage_error(moto_server):
     result = cli(moto_server, "report", "--function", FUNCTION, "--since", "yesterday")
     assert result.returncode == 2
     assert "expected a duration like 30m, 24h or 7d" in result.stderr
+
+
+def test_split_windows_are_whole_seconds_that_never_overlap(monkeypatch):
+    monkeypatch.setattr(aws, "RESULT_LIMIT", 2)
+    start_ms, end_ms = T0 + 250, T0 + 3_600_250
+    middle_s = (start_ms // 1000 + end_ms // 1000) // 2
+    # Three environments, one of them seen only in the second the halves used to share.
+    events = [("a", T0 + 60_000), ("b", middle_s * 1000 + 500), ("c", T0 + 3_000_000)]
+
+    def rows(start_s, end_s):
+        found = [(env, ts) for env, ts in events if start_s <= ts // 1000 <= end_s]
+        return [
+            {
+                "environment_id": env,
+                "invocations": "1",
+                "first_seen": report.insights_time(ts),
+                "last_seen": report.insights_time(ts),
+                "last_event": "invoke",
+            }
+            for env, ts in found
+        ]
+
+    fake = FakeLogs(rows)
+    merged = aws.run_split(fake, LOG_GROUP, "environments", start_ms, end_ms, lambda _: None, lambda _: None)
+    assert {row["environment_id"]: row["invocations"] for row in merged} == {"a": "1", "b": "1", "c": "1"}
+    windows = [(q["startTime"], q["endTime"]) for q in fake.started]
+    assert windows[0] == (start_ms // 1000, end_ms // 1000)
+    # Any two windows are nested or share no second; the smallest ones tile the whole window.
+    for a in windows:
+        for b in windows:
+            assert a[1] < b[0] or b[1] < a[0] or (a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1])
+    leaves = sorted(w for w in windows[1:] if not any(o != w and o[0] <= w[0] and w[1] <= o[1] for o in windows[1:]))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(leaves))
+    assert (leaves[0][0], leaves[-1][1]) == windows[0]
+
+
+def test_rows_without_the_stats_fields_are_unknown_not_an_error(capsys, monkeypatch):
+    # Logs Insights leaves out a field whose value is null: an environment row can lack any stat.
+    rows = {
+        "summary": [{"init_type": "on-demand", "invocations": "2"}],
+        "init_duration": [],
+        "idle_time": [],
+        "environments": [{"environment_id": "e1", "invocations": "2"}, {"environment_id": "e2"}],
+        "timeouts": [{"request_id": "r"}],
+    }
+    monkeypatch.setattr(aws, "client", lambda service, region, endpoint: None)
+    monkeypatch.setattr(aws, "check_log_group", lambda logs, log_group: None)
+    monkeypatch.setattr(aws, "insights_rows", lambda *args: rows)
+    assert main(["report", "--function", FUNCTION, "--format", "json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert [e["lifetime_s"] for e in built["top_environments_by_tmp"]] == [None, None]
+    assert built["environments"]["ended"]["unknown"] == 2
+    assert built["timeout_warnings"][0]["time"] is None
+    merged = report.merge_environments([{"environment_id": "e", "invocations": "1"}], [{"environment_id": "e"}])
+    assert merged == [{"environment_id": "e", "invocations": "1"}]
+    assert main(["report", "--function", FUNCTION]) == 0
+    assert "lifetime s p50 -" in capsys.readouterr().out
+
+
+NO_BOTO3 = "import sys; sys.modules['boto3'] = sys.modules['botocore'] = None; from lambda_lifecycle.cli import main; "
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--function", FUNCTION],
+        ["report", "--function", FUNCTION, "--engine", "fetch"],
+        ["dashboard", "--function", FUNCTION],
+        ["queries", "--function", FUNCTION, "--apply"],
+        ["alarms", "--function", FUNCTION, "--apply"],
+    ],
+)
+def test_without_boto3_the_cli_prints_the_install_hint(args):
+    env = {**os.environ, "AWS_REGION": "us-east-1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    code = NO_BOTO3 + f"sys.exit(main({args!r}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "--tmp-percent=abc",
+        "--tmp-percent=0",
+        "--memory-percent=-5",
+        "--memory-percent=101",
+        "--cold-start-rate=1.5",
+        "--cold-start-rate=0",
+        "--cold-start-rate=nan",
+    ],
+)
+def test_numeric_flags_out_of_range_are_one_line_usage_errors(capsys, flag):
+    with pytest.raises(SystemExit) as exited:
+        main(["alarms", "--function", FUNCTION, flag])
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle alarms: error: argument ")
+
+
+def test_an_unwritable_layer_output_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["layer", "build", "--output", str(blocker / "layer.zip")]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle: cannot write ")
+    assert main(["layer", "build", "--output", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_powertools_records_with_list_values_count(records):
+    # Powertools writes metric values as lists; Logs Insights flattens them to <field>.0.
+    def as_lists(record):
+        return {k: [v] if k in contract.MEASUREMENTS and not isinstance(v, list) else v for k, v in record.items()}
+
+    listed = [(ts, as_lists(r)) for ts, r in records]
+    app_line = {"level": "INFO", "message": "order placed", "environment_id": "app-only"}  # a Powertools Logger line
+    rows = report.aggregate([*listed, (T0 + 5, app_line)])
+    assert rows == report.aggregate(records)
+    built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
+    check(built, records)
+
+
+def test_queries_read_both_value_shapes_and_only_sdk_records():
+    for name, query in queries.QUERIES.items():
+        assert query.startswith(('filter event = "', 'filter event in ["invoke", "timeout_warning", "shutdown"]')), name
+        for field in contract.MEASUREMENTS:
+            # A measurement is only ever read through coalesce(field, `field.0`).
+            bare = query.replace(f"coalesce({field}, `{field}.0`)", "")
+            assert not re.search(rf"\b{field}\b", bare), (name, field)
+    assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["summary"]
+    assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]

@@ -1,12 +1,13 @@
 """The SAM template deploys the aws_clients example with the SDK, and its CloudWatch pieces read
-what the SDK writes: checked by parsing it, since nothing is deployed from here."""
+what the SDK writes: checked with cfn-lint and by parsing it, since nothing is deployed from here."""
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lambda_lifecycle import _config, contract
+from lambda_lifecycle import contract
 
 HERE = Path(__file__).parent
 
@@ -62,22 +63,42 @@ def test_the_function_runs_the_example_with_the_layer(template):
     assert layer["ContentUri"].endswith(".zip")
     variables = function["Environment"]["Variables"]
     assert {"ORDERS_TABLE", "RECEIPTS_BUCKET"} <= set(variables)
-    assert _config.check(service=variables["LAMBDA_LIFECYCLE_SERVICE"])
+    service = variables["LAMBDA_LIFECYCLE_SERVICE"]
+    assert re.fullmatch(r"[A-Za-z0-9_.:-]{1,250}", service)  # a plain dimension value
 
 
 def test_the_alarms_watch_metrics_the_sdk_publishes(template):
     service = template["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"][
         "LAMBDA_LIFECYCLE_SERVICE"
     ]
-    settings = _config.resolve({"service": service})  # what the deployed function will run with
     alarms = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) == 3
     for alarm in alarms:
-        assert alarm["Namespace"] == settings.namespace
-        assert alarm["MetricName"] in settings.metrics  # declared by default, so it exists
-        assert [d["Name"] for d in alarm["Dimensions"]] == list(settings.dimension_names)
-        assert {"!Ref": "OrdersFunction"} in [d["Value"] for d in alarm["Dimensions"]]
+        # A plain alarm names its metric; a metric-math one names each in its Metrics.
+        metrics = [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m] or [alarm]
+        for metric in metrics:
+            # What the deployed function publishes with its service set and default settings.
+            assert metric["Namespace"] == contract.DEFAULT_NAMESPACE
+            assert metric["MetricName"] in contract.DEFAULT_METRICS  # declared by default, so it exists
+            assert [d["Name"] for d in metric["Dimensions"]] == list(contract.dimension_names(service))
+            assert {"!Ref": "OrdersFunction"} in [d["Value"] for d in metric["Dimensions"]]
         assert alarm["Threshold"]["!Ref"] in template["Parameters"]
+
+
+def test_the_cold_start_rate_alarm_needs_a_minimum_sample(template):
+    alarm = template["Resources"]["ColdStartRateAlarm"]["Properties"]
+    by_id = {m["Id"]: m for m in alarm["Metrics"]}
+    assert by_id["invocations"]["MetricStat"]["Stat"] == "SampleCount"
+    assert by_id["cold"]["MetricStat"]["Stat"] == "Average"
+    assert by_id["rate"]["Expression"] == {"!Sub": "IF(invocations >= ${ColdStartMinInvocations}, cold, 0)"}
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+
+
+def test_cfn_lint_finds_no_errors():
+    from cfnlint.api import lint_file
+
+    errors = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in lint_file(HERE / "template.yaml")]
+    assert [e for e in errors if e.startswith("E")] == []
 
 
 def test_the_saved_query_reads_record_fields(template):

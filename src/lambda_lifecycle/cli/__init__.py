@@ -6,6 +6,7 @@ it; the AWS commands need the ``[cli]`` extra (boto3).
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import time
@@ -15,9 +16,11 @@ from .. import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from collections.abc import Callable
+    from typing import Any, NoReturn, TextIO
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
+_NEEDS_BOTO3 = "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
 
 
 def _duration_s(text: str) -> int:
@@ -37,6 +40,34 @@ def _timestamp_ms(text: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _number_in(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number in (low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low < value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"expected a number above {low:g} and at most {high:g}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _add_aws(parser: argparse.ArgumentParser, function_required: bool = True) -> None:
     parser.add_argument("--function", required=function_required, help="the Lambda function's name")
     parser.add_argument("--log-group", help="its log group, if not /aws/lambda/<function>")
@@ -45,7 +76,7 @@ def _add_aws(parser: argparse.ArgumentParser, function_required: bool = True) ->
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lambda-lifecycle", description=__doc__)
+    parser = _Parser(prog="lambda-lifecycle", description=__doc__)
     parser.add_argument("--version", action="version", version=f"lambda-lifecycle {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
@@ -77,9 +108,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_aws(alarms)
     alarms.add_argument("--namespace", default="LambdaLifecycle")
     alarms.add_argument("--service")
-    alarms.add_argument("--tmp-percent", type=float, default=80, help="alarm above this /tmp use (default 80)")
-    alarms.add_argument("--memory-percent", type=float, default=90, help="alarm above this memory use (default 90)")
-    alarms.add_argument("--cold-start-rate", type=float, default=0.25, help="alarm above this rate (default 0.25)")
+    percent, rate = _number_in(0, 100), _number_in(0, 1)
+    alarms.add_argument("--tmp-percent", type=percent, default=80, help="alarm above this /tmp use (default 80)")
+    alarms.add_argument("--memory-percent", type=percent, default=90, help="alarm above this memory use (default 90)")
+    alarms.add_argument("--cold-start-rate", type=rate, default=0.25, help="alarm above this rate (default 0.25)")
+    alarms.add_argument(
+        "--min-invocations",
+        type=_positive_int,
+        default=20,
+        help="count the cold-start rate only in 15-minute periods with this many invocations (default 20)",
+    )
     alarms.add_argument("--action", action="append", default=[], help="an alarm action ARN (SNS topic); repeatable")
     alarms.add_argument("--apply", action="store_true")
 
@@ -151,10 +189,12 @@ def _queries(args: argparse.Namespace, log_group: str | None) -> int:
 
     if not args.apply:
         for name, query in QUERIES.items():
-            print(f"# {aws.QUERY_PREFIX}{name}\n{query}\n")
+            print(f"# {aws.query_prefix(args.function) if args.function else ''}{name}\n{query}\n")
         return 0
+    if not args.function:
+        raise aws.CliError("queries --apply needs --function: the saved queries are named after it")
     logs = aws.client("logs", args.region, args.endpoint_url)
-    for line in aws.apply_queries(logs, [log_group] if log_group else []):
+    for line in aws.apply_queries(logs, args.function, [log_group] if log_group else []):
         print(line)
     return 0
 
@@ -170,7 +210,7 @@ def _dashboard(args: argparse.Namespace, log_group: str) -> int:
         namespace=args.namespace,
         service=args.service,
     )
-    name = cloudwatch.dashboard_name(args.function)
+    name = cloudwatch.dashboard_name(args.function, cw.meta.region_name)
     if not args.apply:
         print(cloudwatch.dumps(body))
         return 0
@@ -191,6 +231,7 @@ def _alarms(args: argparse.Namespace) -> int:
         tmp_percent=args.tmp_percent,
         memory_percent=args.memory_percent,
         cold_start_rate=args.cold_start_rate,
+        min_invocations=args.min_invocations,
         actions=args.action,
     )
     if not args.apply:
@@ -223,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from . import aws
         except ImportError:
-            print("lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'", file=sys.stderr)
+            print(_NEEDS_BOTO3, file=sys.stderr)
             return 1
         errors = (aws.CliError,)
         from .queries import log_group_for
@@ -237,7 +278,15 @@ def main(argv: list[str] | None = None) -> int:
             "alarms": lambda: _alarms(args),
         }
         return int(handlers[args.command]())
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("boto3", "botocore"):
+            raise
+        print(_NEEDS_BOTO3, file=sys.stderr)
+        return 1
     except errors as exc:
+        print(f"lambda-lifecycle: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file that cannot be written, and the like
         print(f"lambda-lifecycle: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,11 @@ _RETRYABLE = ("ThrottlingException", "LimitExceededException", "TooManyRequestsE
 QUERY_PREFIX = "lambda-lifecycle/"
 
 
+def query_prefix(function: str) -> str:
+    """Saved query definitions are named lambda-lifecycle/<function>/<query>, one set per function."""
+    return f"{QUERY_PREFIX}{function}/"
+
+
 class CliError(Exception):
     """A failure the user can act on; its message is the one line shown."""
 
@@ -124,12 +129,16 @@ def run_split(
 ) -> report.Rows:
     """A grouped query; a window whose groups reach the result limit is queried in halves."""
     rows = run_query(logs, log_group, name, start_ms, end_ms, progress, sleep)
-    if len(rows) < RESULT_LIMIT or end_ms - start_ms < 2000:
+    # StartQuery takes whole epoch seconds, both ends inclusive: split on whole seconds, as
+    # [start, middle] and [middle + 1, end], so no second (and no event) is queried twice.
+    start_s, end_s = start_ms // 1000, end_ms // 1000
+    if len(rows) < RESULT_LIMIT or end_s <= start_s:
         return rows
-    middle = (start_ms + end_ms) // 2
+    middle_s = (start_s + end_s) // 2
     progress(f"query {name}: {len(rows)} groups reach the limit; splitting the window")
-    first = run_split(logs, log_group, name, start_ms, middle, progress, sleep)
-    return report.merge_environments(first, run_split(logs, log_group, name, middle + 1, end_ms, progress, sleep))
+    first = run_split(logs, log_group, name, start_s * 1000, middle_s * 1000, progress, sleep)
+    second = run_split(logs, log_group, name, (middle_s + 1) * 1000, end_s * 1000, progress, sleep)
+    return report.merge_environments(first, second)
 
 
 def insights_rows(
@@ -190,17 +199,17 @@ def fetch_records(
     return records, malformed
 
 
-def apply_queries(logs: Any, log_groups: list[str]) -> list[str]:
-    """Save the report queries as query definitions, updating ours in place; returns what was done."""
+def apply_queries(logs: Any, function: str, log_groups: list[str]) -> list[str]:
+    """Save the report queries as one function's query definitions, updating its own in place;
+    returns what was done."""
+    prefix = query_prefix(function)
     existing = {
         d["name"]: d["queryDefinitionId"]
-        for d in _call(logs.describe_query_definitions, queryDefinitionNamePrefix=QUERY_PREFIX).get(
-            "queryDefinitions", []
-        )
+        for d in _call(logs.describe_query_definitions, queryDefinitionNamePrefix=prefix).get("queryDefinitions", [])
     }
     done = []
     for name, query in QUERIES.items():
-        full = QUERY_PREFIX + name
+        full = prefix + name
         kwargs: dict[str, Any] = {"name": full, "queryString": query}
         if log_groups:
             kwargs["logGroupNames"] = log_groups

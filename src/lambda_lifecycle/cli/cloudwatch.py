@@ -17,8 +17,9 @@ def _dimensions(function: str, service: str | None) -> list[str]:
     return ["function_name", function] + (["service", service] if service else [])
 
 
-def dashboard_name(function: str) -> str:
-    return f"lambda-lifecycle-{function}"
+def dashboard_name(function: str, region: str) -> str:
+    """Dashboards are global, not regional: the name says which region's function it shows."""
+    return f"lambda-lifecycle-{function}-{region}"
 
 
 def dashboard_body(
@@ -76,36 +77,68 @@ def alarm_specs(
     tmp_percent: float = 80,
     memory_percent: float = 90,
     cold_start_rate: float = 0.25,
+    min_invocations: int = 20,
     actions: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """``put_metric_alarm`` arguments for /tmp and memory percent and for the cold-start rate."""
+    """``put_metric_alarm`` arguments for /tmp and memory percent and for the cold-start rate.
+
+    The cold-start rate is metric math: the average of ``ColdStart`` in a 15-minute period, taken
+    as 0 when fewer than ``min_invocations`` invocations ran in it (one cold invocation alone is a
+    rate of 1), and it must breach in 2 of 3 periods."""
     pairs = _dimensions(function, service)
     dimensions = [{"Name": pairs[i], "Value": pairs[i + 1]} for i in range(0, len(pairs), 2)]
     common = {
-        "Namespace": namespace,
-        "Dimensions": dimensions,
-        "EvaluationPeriods": 1,
         "ComparisonOperator": "GreaterThanThreshold",
         "TreatMissingData": "notBreaching",
         "AlarmActions": actions or [],
     }
-    specs = [
-        ("tmp-used", "TmpUsedPercent", "Maximum", 300, tmp_percent, "an execution environment's /tmp is filling up"),
-        ("memory-used", "MemoryUsedPercent", "Maximum", 300, memory_percent, "a process nears the memory limit"),
-        ("cold-start-rate", "ColdStart", "Average", 900, cold_start_rate, "too many invocations wait for init"),
-    ]
-    return [
+    specs: list[dict[str, Any]] = [
         {
             **common,
             "AlarmName": f"lambda-lifecycle-{function}-{suffix}",
             "AlarmDescription": f"{function}: {description} (lambda-lifecycle)",
+            "Namespace": namespace,
+            "Dimensions": dimensions,
             "MetricName": metric,
-            "Statistic": stat,
-            "Period": period,
+            "Statistic": "Maximum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
             "Threshold": float(threshold),
         }
-        for suffix, metric, stat, period, threshold, description in specs
+        for suffix, metric, threshold, description in (
+            ("tmp-used", "TmpUsedPercent", tmp_percent, "an execution environment's /tmp is filling up"),
+            ("memory-used", "MemoryUsedPercent", memory_percent, "a process nears the memory limit"),
+        )
     ]
+
+    def cold_starts(ident: str, stat: str) -> dict[str, Any]:
+        metric = {"Namespace": namespace, "MetricName": "ColdStart", "Dimensions": dimensions}
+        return {"Id": ident, "MetricStat": {"Metric": metric, "Period": 900, "Stat": stat}, "ReturnData": False}
+
+    specs.append(
+        {
+            **common,
+            "AlarmName": f"lambda-lifecycle-{function}-cold-start-rate",
+            "AlarmDescription": (
+                f"{function}: too many invocations wait for init, in periods of at least"
+                f" {min_invocations} invocations (lambda-lifecycle)"
+            ),
+            "Metrics": [
+                cold_starts("invocations", "SampleCount"),
+                cold_starts("cold", "Average"),
+                {
+                    "Id": "rate",
+                    "Expression": f"IF(invocations >= {min_invocations}, cold, 0)",
+                    "Label": "cold-start rate",
+                    "ReturnData": True,
+                },
+            ],
+            "EvaluationPeriods": 3,
+            "DatapointsToAlarm": 2,
+            "Threshold": float(cold_start_rate),
+        }
+    )
+    return specs
 
 
 def dumps(body: dict[str, Any]) -> str:

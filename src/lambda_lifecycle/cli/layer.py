@@ -8,6 +8,7 @@ files (zip keeps times to 2 s, which would invalidate timestamp-checked ones).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ def build(*, arch: str = "x86_64", python: str = "3.12", output: str | None = No
         raise BuildError(f"--arch must be one of {', '.join(PLATFORMS)}, got {arch!r}")
     version = _python_version(python)
     out = Path(output or f"lambda-lifecycle-layer-{__version__}-py{version}-{arch}.zip").resolve()
+    _check_writable(out)
     with tempfile.TemporaryDirectory(prefix="lambda-lifecycle-layer-") as work:
         target = Path(work) / "python"
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
@@ -51,12 +53,26 @@ def build(*, arch: str = "x86_64", python: str = "3.12", output: str | None = No
         package = Path(__file__).resolve().parent.parent
         shutil.copytree(package, target / "lambda_lifecycle", ignore=shutil.ignore_patterns("__pycache__", "cli"))
         _compile(target, version)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(target.rglob("*")):
-                if path.is_file():
-                    zf.write(path, path.relative_to(Path(work)).as_posix())
+        try:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(target.rglob("*")):
+                    if path.is_file():
+                        zf.write(path, path.relative_to(Path(work)).as_posix())
+        except OSError as exc:
+            raise BuildError(f"cannot write {out}: {exc.strerror or exc}") from None
     return out, out.stat().st_size
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before the slow part when the zip could not be written."""
+    if out.is_dir():
+        raise BuildError(f"cannot write {out}: it is a directory")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise BuildError(f"cannot write {out}: permission denied")
 
 
 def _compile(target: Path, version: str) -> None:

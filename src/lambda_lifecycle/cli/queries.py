@@ -2,7 +2,8 @@
 
 Each pushes its aggregation into CloudWatch (``stats ... by``), so a report costs a handful of
 result rows at any volume. Booleans in JSON records read as 1 and 0 there, so ``sum()`` counts
-them; ``count(ColdStart)`` counts invoke records (only they carry it).
+them; ``count(ColdStart)`` counts invoke records (only they carry it). Metric values are read
+through :func:`value`, so records written through Powertools (values as lists) count too.
 """
 
 from __future__ import annotations
@@ -10,26 +11,44 @@ from __future__ import annotations
 RESULT_LIMIT = 10_000  # rows one query returns at most; a grouped query that hits it is split
 TIMEOUTS_SHOWN = 50
 
+OURS = 'filter event in ["invoke", "timeout_warning", "shutdown"]'
+"""Only the SDK's own record kinds: the function's log lines can carry ``environment_id`` too."""
+
+
+def value(field: str) -> str:
+    """A measurement on both record shapes: a number, or (Powertools) a list of numbers, which
+    Logs Insights flattens to ``<field>.0``."""
+    return f"coalesce({field}, `{field}.0`)"
+
+
 QUERIES: dict[str, str] = {
     "summary": (
         'filter event = "invoke"\n'
-        "| stats count(*) as invocations, sum(ColdStart) as cold_starts, sum(proactive_init) as proactive_inits,"
+        f"| fields init_type, proactive_init, reinit, {value('ColdStart')} as cold_start\n"
+        "| stats count(*) as invocations, sum(cold_start) as cold_starts, sum(proactive_init) as proactive_inits,"
         " sum(reinit) as reinits by init_type"
     ),
     "init_duration": (
-        'filter event = "invoke" and ispresent(InitDuration)\n'
-        "| stats count(*) as n, pct(InitDuration, 50) as p50, pct(InitDuration, 90) as p90,"
-        " pct(InitDuration, 99) as p99, max(InitDuration) as max"
+        'filter event = "invoke"\n'
+        f"| fields {value('InitDuration')} as init_duration\n"
+        "| filter ispresent(init_duration)\n"
+        "| stats count(*) as n, pct(init_duration, 50) as p50, pct(init_duration, 90) as p90,"
+        " pct(init_duration, 99) as p99, max(init_duration) as max"
     ),
     "idle_time": (
-        'filter event = "invoke" and ispresent(IdleTime)\n'
-        "| stats count(*) as n, pct(IdleTime, 50) as p50, pct(IdleTime, 90) as p90,"
-        " pct(IdleTime, 99) as p99, max(IdleTime) as max"
+        'filter event = "invoke"\n'
+        f"| fields {value('IdleTime')} as idle_time\n"
+        "| filter ispresent(idle_time)\n"
+        "| stats count(*) as n, pct(idle_time, 50) as p50, pct(idle_time, 90) as p90,"
+        " pct(idle_time, 99) as p99, max(idle_time) as max"
     ),
     "environments": (
-        "filter ispresent(environment_id)\n"
-        "| stats count(ColdStart) as invocations, max(TmpUsed) as peak_tmp_mb, max(MaxMemoryUsed) as peak_memory_mb,"
-        " min(@timestamp) as first_seen, max(@timestamp) as last_seen, latest(event) as last_event"
+        f"{OURS} and ispresent(environment_id)\n"
+        f"| fields @timestamp, event, environment_id, {value('ColdStart')} as cold_start,"
+        f" {value('TmpUsed')} as tmp_used, {value('MaxMemoryUsed')} as max_memory_used\n"
+        "| stats count(cold_start) as invocations, max(tmp_used) as peak_tmp_mb,"
+        " max(max_memory_used) as peak_memory_mb, min(@timestamp) as first_seen, max(@timestamp) as last_seen,"
+        " latest(event) as last_event"
         " by environment_id"
     ),
     "timeouts": (

@@ -13,6 +13,8 @@ import json
 import math
 from datetime import datetime, timezone
 
+from ..contract import RECORD_KINDS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,8 +61,17 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _value(record: dict[str, object], field: str) -> object:
+    """A field's value; for a list (how Powertools writes metric values), its first item."""
+    found = record.get(field)
+    if isinstance(found, list):
+        return found[0] if found else None
+    return found
+
+
 def _numbers(records: list[dict[str, object]], field: str) -> list[float]:
-    return [float(r[field]) for r in records if isinstance(r.get(field), (int, float))]  # type: ignore[arg-type]
+    values = (_value(r, field) for r in records)
+    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
 def _distribution_row(values: list[float]) -> dict[str, str]:
@@ -80,20 +91,19 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
     for r in invokes:
         s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
         s["invocations"] += 1
-        s["cold_starts"] += r.get("ColdStart") == 1
+        s["cold_starts"] += _value(r, "ColdStart") == 1
         s["proactive"] += r.get("proactive_init") is True
         s["re"] += r.get("reinit") is True
     environments: dict[str, dict[str, Any]] = {}
     for ts, r in records:
         env_id = r.get("environment_id")
-        if not isinstance(env_id, str):
+        if not isinstance(env_id, str) or r.get("event") not in RECORD_KINDS:
             continue
         e = environments.setdefault(env_id, {"invocations": 0, "first": ts, "tmp": [], "memory": []})
-        e["invocations"] += "ColdStart" in r  # only invoke records carry it
+        e["invocations"] += _value(r, "ColdStart") is not None  # only invoke records carry it
         e["last"], e["last_event"] = ts, r.get("event")
         for key, field in (("tmp", "TmpUsed"), ("memory", "MaxMemoryUsed")):
-            if isinstance(r.get(field), (int, float)):
-                e[key].append(r[field])
+            e[key] += _numbers([r], field)
     timeouts = [(ts, r) for ts, r in records if r.get("event") == "timeout_warning"]
     return {
         "summary": [
@@ -142,20 +152,32 @@ def merge_environments(a: Rows, b: Rows) -> Rows:
         if old is None:
             merged[row["environment_id"]] = dict(row)
             continue
-        old["invocations"] = str(int(old.get("invocations", "0")) + int(row.get("invocations", "0")))
+        old["invocations"] = str(int(_number(old, "invocations") or 0) + int(_number(row, "invocations") or 0))
         for key in ("peak_tmp_mb", "peak_memory_mb"):
             values = [float(r[key]) for r in (old, row) if key in r]
             if values:
                 old[key] = _text(max(values))
-        old["first_seen"] = min(old["first_seen"], row["first_seen"])  # the format sorts as it reads
-        if row["last_seen"] >= old["last_seen"]:
-            old["last_seen"], old["last_event"] = row["last_seen"], row["last_event"]
+        firsts = [r["first_seen"] for r in (old, row) if "first_seen" in r]
+        if firsts:
+            old["first_seen"] = min(firsts)  # the format sorts as it reads
+        if row.get("last_seen", "") >= old.get("last_seen", ""):
+            for key in ("last_seen", "last_event"):
+                if key in row:
+                    old[key] = row[key]
     return list(merged.values())
 
 
 def _number(row: dict[str, str], key: str) -> float | None:
     try:
         return float(row[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def _time(row: dict[str, str], key: str) -> int | None:
+    """A time field of a row, ``None`` when the row lacks it or it does not read as one."""
+    try:
+        return parse_time(row[key])
     except (KeyError, ValueError):
         return None
 
@@ -179,26 +201,26 @@ def build(
     """The report of one function over one window, from the rows of every query."""
     by_type: dict[str, dict[str, Any]] = {}
     for row in rows["summary"]:
-        invocations, cold = int(row.get("invocations", "0")), int(float(row.get("cold_starts", "0")))
+        invocations, cold = int(_number(row, "invocations") or 0), int(_number(row, "cold_starts") or 0)
         by_type[row.get("init_type", "unknown")] = {
             "invocations": invocations,
             "cold_starts": cold,
             "cold_start_rate": _rate(cold, invocations),
-            "proactive_inits": int(float(row.get("proactive_inits", "0"))),
-            "reinits": int(float(row.get("reinits", "0"))),
+            "proactive_inits": int(_number(row, "proactive_inits") or 0),
+            "reinits": int(_number(row, "reinits") or 0),
         }
     total = sum(t["invocations"] for t in by_type.values())
     cold_total = sum(t["cold_starts"] for t in by_type.values())
     envs: list[dict[str, Any]] = []
     for row in rows["environments"]:
-        first, last = parse_time(row["first_seen"]), parse_time(row["last_seen"])
+        first, last = _time(row, "first_seen"), _time(row, "last_seen")
         envs.append(
             {
-                "environment_id": row["environment_id"],
-                "invocations": int(row.get("invocations", "0")),
+                "environment_id": row.get("environment_id", "unknown"),
+                "invocations": int(_number(row, "invocations") or 0),
                 "peak_tmp_mb": _number(row, "peak_tmp_mb"),
                 "peak_memory_mb": _number(row, "peak_memory_mb"),
-                "lifetime_s": round((last - first) / 1000, 1),
+                "lifetime_s": None if first is None or last is None else round((last - first) / 1000, 1),
                 "ended": _ended(row.get("last_event")),
             }
         )
@@ -206,7 +228,7 @@ def build(
     for env in envs:
         ended[str(env["ended"])] += 1
     per_env = [float(e["invocations"]) for e in envs]
-    lifetimes = [float(e["lifetime_s"]) for e in envs]
+    lifetimes = [float(e["lifetime_s"]) for e in envs if e["lifetime_s"] is not None]
     top = sorted(envs, key=lambda e: (-(e["peak_tmp_mb"] or 0), e["environment_id"]))[:TOP]
     return {
         "function": function,
@@ -234,7 +256,7 @@ def build(
         "top_environments_by_tmp": top,
         "timeout_warnings": [
             {
-                "time": iso(parse_time(row["@timestamp"])),
+                "time": None if (moment := _time(row, "@timestamp")) is None else iso(moment),
                 "request_id": row.get("request_id"),
                 "environment_id": row.get("environment_id"),
                 "elapsed_ms": _number(row, "elapsed_ms"),
