@@ -634,3 +634,19 @@ def test_queries_read_both_value_shapes_and_only_sdk_records():
             assert not re.search(rf"\b{field}\b", bare), (name, field)
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["summary"]
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]
+
+
+@pytest.mark.parametrize(("log_class", "warned"), [("INFREQUENT_ACCESS", True), ("STANDARD", False), (None, False)])
+def test_an_infrequent_access_log_group_is_warned_about(capsys, log_class, warned):
+    from lambda_lifecycle.cli import aws
+
+    class Logs:
+        def describe_log_groups(self, **kwargs):
+            group = {"logGroupName": LOG_GROUP}
+            if log_class:
+                group["logGroupClass"] = log_class
+            return {"logGroups": [group]}
+
+    aws.check_log_group(Logs(), LOG_GROUP)
+    err = capsys.readouterr().err
+    assert ("Infrequent Access" in err and "no metrics" in err) == warned

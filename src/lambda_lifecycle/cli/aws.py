@@ -5,6 +5,7 @@ splitting, raw record fetching, and the ``--apply`` writes. Every AWS failure be
 from __future__ import annotations
 
 import re
+import sys
 import time
 
 from ..testing import parse
@@ -81,8 +82,16 @@ def _call(method: Callable[..., Any], sleep: Callable[[float], None] = time.slee
 
 def check_log_group(logs: Any, log_group: str) -> None:
     found = _call(logs.describe_log_groups, logGroupNamePrefix=log_group).get("logGroups", [])
-    if not any(group.get("logGroupName") == log_group for group in found):
+    group = next((group for group in found if group.get("logGroupName") == log_group), None)
+    if group is None:
         raise CliError(f"log group {log_group} not found: check --function (or --log-group) and --region")
+    if group.get("logGroupClass") == "INFREQUENT_ACCESS":
+        # That class extracts no EMF metrics and discovers no fields: records are kept as text only.
+        print(
+            f"lambda-lifecycle: warning: {log_group} is an Infrequent Access log group: CloudWatch publishes no"
+            " metrics from its records (no dashboard or alarm data); use the Standard class for them",
+            file=sys.stderr,
+        )
 
 
 def run_query(
