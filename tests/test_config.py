@@ -118,6 +118,19 @@ def test_records_survive_lambda_log_level_filtering(capsys, monkeypatch, log_for
         ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "soon"),
         ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "-5"),
         ("LAMBDA_LIFECYCLE_SERVICE", "s" * 2000),
+        # What CloudWatch refuses (and with it every metric of the record) is malformed too.
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "_aws=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "level=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", ":stage=x"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=prød"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=\x01"),
+        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage="),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", ":Ns"),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", "Nämespace"),
+        ("LAMBDA_LIFECYCLE_NAMESPACE", "Ns\x07"),
+        ("LAMBDA_LIFECYCLE_SERVICE", "svc\x01"),
+        ("LAMBDA_LIFECYCLE_SERVICE", "sérvice"),
+        ("POWERTOOLS_SERVICE_NAME", "svc\x1b"),
     ],
 )
 def test_malformed_environment_warns_once_and_falls_back(variable, value, capsys, monkeypatch):
@@ -233,37 +246,6 @@ def test_names_and_values_cloudwatch_refuses_raise_in_code(options):
         lambda_lifecycle.instrument(**options)
     with pytest.raises(ValueError, match="lambda-lifecycle"):
         lambda_lifecycle.bootstrap(**options)
-
-
-@pytest.mark.parametrize(
-    ("variable", "value"),
-    [
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", "_aws=x"),
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", "level=x"),
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", ":stage=x"),
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=prød"),
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage=\x01"),
-        ("LAMBDA_LIFECYCLE_DIMENSIONS", "stage="),
-        ("LAMBDA_LIFECYCLE_NAMESPACE", ":Ns"),
-        ("LAMBDA_LIFECYCLE_NAMESPACE", "Nämespace"),
-        ("LAMBDA_LIFECYCLE_NAMESPACE", "Ns\x07"),
-        ("LAMBDA_LIFECYCLE_SERVICE", "svc\x01"),
-        ("LAMBDA_LIFECYCLE_SERVICE", "sérvice"),
-        ("POWERTOOLS_SERVICE_NAME", "svc\x1b"),
-    ],
-)
-def test_names_and_values_cloudwatch_refuses_warn_once_from_the_environment(variable, value, capsys, monkeypatch):
-    monkeypatch.setenv(variable, value)
-    with pytest.warns(lambda_lifecycle.LifecycleWarning, match=variable) as warned:
-        handler = lambda_lifecycle.instrument(lambda e, c: "ok")
-        assert [handler({}, None) for _ in range(2)] == ["ok", "ok"]
-    assert len(warned) == 1
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2
-    doc = json.loads(lines[0])
-    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LambdaLifecycle"
-    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["function_name"]]
-    assert doc.get("service") is None
 
 
 @pytest.mark.parametrize(
