@@ -330,11 +330,33 @@ def test_queries_apply_needs_a_function(capsys):
 
 
 def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
-    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
-    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--apply"]) == 0
+    assert (
+        main(["dashboard", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--service", "shop", "--apply"])
+        == 0
+    )
+    assert (
+        main(["dashboard", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--service", "shop", "--apply"])
+        == 0
+    )
     cw = boto3.client("cloudwatch")
     assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-us-east-1"] * 2
-    assert main(["dashboard", "--function", FUNCTION, "--service", "shop", "--region", "eu-west-1", "--apply"]) == 0
+    assert (
+        main(
+            [
+                "dashboard",
+                "--function",
+                FUNCTION,
+                "--namespace",
+                "LambdaLifecycle",
+                "--service",
+                "shop",
+                "--region",
+                "eu-west-1",
+                "--apply",
+            ]
+        )
+        == 0
+    )
     # Dashboards are global: the same function in another region is another dashboard
     # (moto keeps dashboards per region, so each region's is listed there).
     assert capsys.readouterr().out.splitlines() == ["put dashboard lambda-lifecycle-orders-eu-west-1"]
@@ -350,7 +372,7 @@ def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
 
 
 def test_alarms_apply_twice_is_three_alarms(moto_env):
-    args = ["alarms", "--function", FUNCTION, "--tmp-percent", "70", "--apply"]
+    args = ["alarms", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--tmp-percent", "70", "--apply"]
     assert main(args) == 0
     assert main(args) == 0
     alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
@@ -361,7 +383,8 @@ def test_alarms_apply_twice_is_three_alarms(moto_env):
 
 
 def test_the_cold_start_rate_alarm_needs_a_minimum_sample(moto_env):
-    args = ["alarms", "--function", FUNCTION, "--service", "shop", "--min-invocations", "50", "--apply"]
+    args = ["alarms", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--service", "shop"]
+    args += ["--min-invocations", "50", "--apply"]
     assert main(args) == 0
     [alarm] = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix="lambda-lifecycle-orders-cold")["MetricAlarms"]
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (3, 2, 0.25)
@@ -386,10 +409,133 @@ def test_min_invocations_must_be_a_positive_whole_number(capsys, value):
 
 def test_printing_needs_no_aws(capsys, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    assert main(["alarms", "--function", FUNCTION]) == 0
+    # With --namespace the flags are trusted: nothing is read from the log group.
+    assert main(["alarms", "--function", FUNCTION, "--namespace", "LambdaLifecycle"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3
-    assert main(["dashboard", "--function", FUNCTION]) == 0
+    assert main(["dashboard", "--function", FUNCTION, "--namespace", "LambdaLifecycle"]) == 0
     assert json.loads(capsys.readouterr().out)["widgets"][0]["properties"]["region"] == "eu-west-1"
+
+
+# Discovery: the dashboard and alarms name what the function's latest invoke record declares.
+
+
+def sdk_lines(**settings):
+    """The invoke records an instrumented handler writes (a cold, then a warm invocation), as log lines."""
+    handler = lambda_lifecycle.instrument(lambda event, context: None, **settings)
+    with testing.Lifecycle() as lifecycle:  # it captures what the SDK writes
+        lifecycle.invoke(handler)
+        lifecycle.idle(5)
+        lifecycle.invoke(handler)
+    lines = [json.dumps(record) for record in lifecycle.invocations]
+    assert len(lines) == 2
+    return lines
+
+
+def powertools_lines():
+    record = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": "Shop",
+                    "Dimensions": [["service"]],
+                    "Metrics": [{"Name": "ColdStart", "Unit": contract.MEASUREMENTS["ColdStart"]}],
+                }
+            ],
+        },
+        "service": "orders",
+        "ColdStart": [1.0],
+        "event": "invoke",
+        "function_name": FUNCTION,
+        "cold_start": True,
+    }
+    return [json.dumps(record)]
+
+
+def put_lines(lines):
+    logs = boto3.client("logs")
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="s")
+    now = int(time.time() * 1000) - 60_000
+    events = [{"timestamp": now + i, "message": line} for i, line in enumerate(lines)]
+    events.insert(0, {"timestamp": now - 1, "message": "START RequestId: 1 Version: $LATEST"})
+    events.append({"timestamp": now + len(lines), "message": '{"event":"order_placed","id":7}'})
+    logs.put_log_events(logGroupName=LOG_GROUP, logStreamName="s", logEvents=events)
+
+
+def declared(lines):
+    """(namespace, metric name, ((dimension, value), ...)) for every metric the records declare."""
+    found = set()
+    for line in lines:
+        record = testing.parse(line)
+        for directive in record["_aws"]["CloudWatchMetrics"]:
+            for names in directive["Dimensions"]:
+                dims = tuple((name, str(record[name])) for name in names)
+                for metric in directive["Metrics"]:
+                    assert metric["Unit"] == contract.MEASUREMENTS[metric["Name"]]
+                    found.add((directive["Namespace"], metric["Name"], dims))
+    return found
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param(lambda: sdk_lines(), id="default"),
+        pytest.param(lambda: sdk_lines(service="shop"), id="service"),
+        pytest.param(lambda: sdk_lines(dimensions={"stage": "prod"}), id="user-dimensions"),
+        pytest.param(powertools_lines, id="powertools"),
+    ],
+)
+def test_dashboard_and_alarms_name_what_the_function_publishes(moto_env, capsys, monkeypatch, lines):
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
+    lines = lines()
+    put_lines(lines)
+    publishes = declared(lines)
+    assert main(["alarms", "--function", FUNCTION, "--apply"]) == 0
+    assert main(["dashboard", "--function", FUNCTION, "--apply"]) == 0
+    err = capsys.readouterr().err
+    cw = boto3.client("cloudwatch")
+    alarms = cw.describe_alarms()["MetricAlarms"]
+    assert alarms
+    named = []
+    for alarm in alarms:
+        metrics = [alarm] if "MetricName" in alarm else [m["MetricStat"]["Metric"] for m in alarm["Metrics"][:2]]
+        named += [
+            (m["Namespace"], m["MetricName"], tuple((d["Name"], d["Value"]) for d in m["Dimensions"])) for m in metrics
+        ]
+    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-orders-us-east-1")["DashboardBody"])
+    widgets = [w["properties"]["metrics"] for w in body["widgets"] if w["type"] == "metric"]
+    assert widgets
+    for widget in widgets:
+        for m in widget:
+            named.append((m[0], m[1], tuple(zip(m[2:-1:2], m[3:-1:2], strict=True))))
+    assert set(named) <= publishes
+    if "TmpUsedPercent" not in {name for _, name, _ in publishes}:  # Powertools: ColdStart only
+        assert [line for line in err.splitlines() if "no alarm on" in line] == [
+            f"lambda-lifecycle: no alarm on TmpUsedPercent, MemoryUsedPercent: {FUNCTION} does not publish"
+            " (its metrics setting leaves out) these metrics"
+        ]
+        assert [a["AlarmName"] for a in alarms] == ["lambda-lifecycle-orders-cold-start-rate"]
+
+
+def test_a_service_flag_that_disagrees_with_the_record_is_refused(moto_env, capsys):
+    put_lines(sdk_lines(service="shop"))
+    assert main(["alarms", "--function", FUNCTION, "--service", "billing", "--apply"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "--service billing" in line
+    assert "service=shop" in line
+    assert "LambdaLifecycle" in line
+    assert boto3.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_without_a_record_nothing_is_guessed(moto_env, capsys):
+    put_lines([])
+    for command in ("alarms", "dashboard"):
+        assert main([command, "--function", FUNCTION, "--apply"]) == 1
+        [line] = capsys.readouterr().err.splitlines()
+        assert "no lambda-lifecycle invoke record" in line
+        assert "--namespace" in line
+    assert boto3.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
 
 
 # End to end: moto's server as a real process, the CLI as a subprocess against it.

@@ -75,6 +75,17 @@ def _add_aws(parser: argparse.ArgumentParser, function_required: bool = True) ->
     parser.add_argument("--endpoint-url", help="a CloudWatch endpoint to use instead of AWS's (tests, LocalStack)")
 
 
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--namespace",
+        help="the namespace the function publishes to (default: read from its latest invoke record);"
+        " given, the flags are trusted and nothing is read",
+    )
+    parser.add_argument(
+        "--service", help="the function's service dimension (default: read from its latest invoke record)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lambda-lifecycle", description=__doc__)
     parser.add_argument("--version", action="version", version=f"lambda-lifecycle {__version__}")
@@ -100,14 +111,12 @@ def _parser() -> argparse.ArgumentParser:
 
     dash = commands.add_parser("dashboard", help="print a CloudWatch dashboard body, or put it (--apply)")
     _add_aws(dash)
-    dash.add_argument("--namespace", default="LambdaLifecycle", help="the SDK's namespace setting")
-    dash.add_argument("--service", help="the SDK's service setting, if the function sets one (a dimension)")
+    _add_target(dash)
     dash.add_argument("--apply", action="store_true")
 
     alarms = commands.add_parser("alarms", help="print CloudWatch alarms, or put them (--apply)")
     _add_aws(alarms)
-    alarms.add_argument("--namespace", default="LambdaLifecycle")
-    alarms.add_argument("--service")
+    _add_target(alarms)
     percent, rate = _number_in(0, 100), _number_in(0, 1)
     alarms.add_argument("--tmp-percent", type=percent, default=80, help="alarm above this /tmp use (default 80)")
     alarms.add_argument("--memory-percent", type=percent, default=90, help="alarm above this memory use (default 90)")
@@ -199,16 +208,42 @@ def _queries(args: argparse.Namespace, log_group: str | None) -> int:
     return 0
 
 
+def _target(args: argparse.Namespace, log_group: str) -> tuple[str, list[tuple[str, str]], tuple[str, ...] | None]:
+    """The namespace, dimension set and declared metrics the dashboard and alarms name: the flags
+    when --namespace is given, otherwise what the function's latest invoke record declares."""
+    from . import aws, cloudwatch
+
+    if args.namespace is not None:
+        return args.namespace, cloudwatch.default_dimensions(args.function, args.service), None
+    logs = aws.client("logs", args.region, args.endpoint_url)
+    aws.check_log_group(logs, log_group)
+    found = aws.discover(logs, log_group, args.function)
+    if found is None:
+        raise aws.CliError(
+            f"no lambda-lifecycle invoke record in {log_group} in the last 7 days, so its metrics are unknown:"
+            " invoke the function once, or pass --namespace (and --service)"
+        )
+    values = dict(found.dimensions)
+    if args.service is not None and values.get("service") != args.service:
+        shown = ", ".join(f"{name}={value}" for name, value in found.dimensions) or "no dimensions"
+        raise aws.CliError(
+            f"--service {args.service} disagrees with what {args.function} publishes:"
+            f" namespace {found.namespace}, {shown} (its latest invoke record in {log_group})"
+        )
+    return found.namespace, found.dimensions, found.metrics
+
+
 def _dashboard(args: argparse.Namespace, log_group: str) -> int:
     from . import aws, cloudwatch
 
+    namespace, dimensions, metrics = _target(args, log_group)
     cw = aws.client("cloudwatch", args.region, args.endpoint_url)
     body = cloudwatch.dashboard_body(
-        function=args.function,
         region=cw.meta.region_name,
         log_group=log_group,
-        namespace=args.namespace,
-        service=args.service,
+        namespace=namespace,
+        dimensions=dimensions,
+        metrics=metrics,
     )
     name = cloudwatch.dashboard_name(args.function, cw.meta.region_name)
     if not args.apply:
@@ -219,15 +254,25 @@ def _dashboard(args: argparse.Namespace, log_group: str) -> int:
     return 0
 
 
-def _alarms(args: argparse.Namespace) -> int:
+def _alarms(args: argparse.Namespace, log_group: str) -> int:
     import json
 
     from . import aws, cloudwatch
 
+    namespace, dimensions, metrics = _target(args, log_group)
+    if metrics is not None:
+        missing = [m for m in ("TmpUsedPercent", "MemoryUsedPercent", "ColdStart") if m not in metrics]
+        if missing:
+            print(
+                f"lambda-lifecycle: no alarm on {', '.join(missing)}: {args.function} does not publish"
+                " (its metrics setting leaves out) these metrics",
+                file=sys.stderr,
+            )
     specs = cloudwatch.alarm_specs(
         function=args.function,
-        namespace=args.namespace,
-        service=args.service,
+        namespace=namespace,
+        dimensions=dimensions,
+        metrics=metrics,
         tmp_percent=args.tmp_percent,
         memory_percent=args.memory_percent,
         cold_start_rate=args.cold_start_rate,
@@ -275,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             "report": lambda: _report(args, str(log_group)),
             "queries": lambda: _queries(args, log_group),
             "dashboard": lambda: _dashboard(args, str(log_group)),
-            "alarms": lambda: _alarms(args),
+            "alarms": lambda: _alarms(args, str(log_group)),
         }
         return int(handlers[args.command]())
     except ModuleNotFoundError as exc:

@@ -239,3 +239,76 @@ def apply_dashboard(cloudwatch: Any, name: str, body: str) -> None:
 def apply_alarms(cloudwatch: Any, specs: list[dict[str, Any]]) -> None:
     for spec in specs:
         _call(cloudwatch.put_metric_alarm, **spec)
+
+
+class Target:
+    """The metrics a function publishes: a namespace, one ordered dimension set with its values,
+    and the metric names it declares."""
+
+    def __init__(self, namespace: str, dimensions: list[tuple[str, str]], metrics: tuple[str, ...]) -> None:
+        self.namespace = namespace
+        self.dimensions = dimensions
+        self.metrics = metrics
+
+
+def _target_of(record: dict[str, object]) -> Target | None:
+    block = record.get("_aws")
+    if not isinstance(block, dict):
+        return None
+    directives = block.get("CloudWatchMetrics")
+    if not isinstance(directives, list) or not directives or not isinstance(directives[0], dict):
+        return None
+    directive = directives[0]
+    sets = directive.get("Dimensions") or [[]]
+    names = sets[0] if isinstance(sets, list) and isinstance(sets[0], list) else []
+    metrics = tuple(str(m.get("Name")) for m in directive.get("Metrics") or [] if isinstance(m, dict))
+    namespace = directive.get("Namespace")
+    if not isinstance(namespace, str):
+        return None
+    return Target(namespace, [(str(name), str(record.get(name, ""))) for name in names], metrics)
+
+
+def discover(logs: Any, log_group: str, function: str) -> Target | None:
+    """What the function's most recent invoke record declares (searching the last day, then the
+    last week), or ``None`` when no such record is found. Its metrics are those every invoke record
+    in the window with the same namespace and dimension set declares between them (a cold record
+    declares InitDuration, a warm one IdleTime)."""
+    now_ms = int(time.time() * 1000)
+    for days in (1, 7):
+        newest: tuple[int, Target] | None = None
+        found: list[Target] = []
+        try:
+            pages = logs.get_paginator("filter_log_events").paginate(
+                logGroupName=log_group,
+                startTime=now_ms - days * 86_400_000,
+                endTime=now_ms,
+                filterPattern='{ $.event = "invoke" }',
+            )
+            for page in pages:
+                for event in page.get("events", []):
+                    message = event.get("message", "").strip()
+                    if not message.startswith(("{", "METRICS: {")):
+                        continue
+                    try:
+                        record = parse(message)
+                    except ValueError:
+                        continue
+                    if not isinstance(record, dict) or record.get("event") != "invoke":
+                        continue
+                    target = _target_of(record)
+                    stamp = int(event.get("timestamp", 0))
+                    if target is not None:
+                        found.append(target)
+                    if target is not None and (newest is None or stamp >= newest[0]):
+                        newest = (stamp, target)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+            raise explain(exc) from None
+        if newest is not None:
+            best = newest[1]
+            names = [name for name, _ in best.dimensions]
+            metrics: dict[str, None] = {}
+            for target in found:
+                if target.namespace == best.namespace and [name for name, _ in target.dimensions] == names:
+                    metrics.update(dict.fromkeys(target.metrics))
+            return Target(best.namespace, best.dimensions, tuple(metrics))
+    return None

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _dimensions(function: str, service: str | None) -> list[str]:
-    # The one dimension set the SDK publishes every metric under: function_name, then service.
-    return ["function_name", function] + (["service", service] if service else [])
+def default_dimensions(function: str, service: str | None) -> list[tuple[str, str]]:
+    """The dimension set the SDK publishes under without user dimensions: function_name, then service."""
+    return [("function_name", function)] + ([("service", service)] if service else [])
 
 
 def dashboard_name(function: str, region: str) -> str:
@@ -23,11 +23,17 @@ def dashboard_name(function: str, region: str) -> str:
 
 
 def dashboard_body(
-    *, function: str, region: str, log_group: str, namespace: str = DEFAULT_NAMESPACE, service: str | None = None
+    *,
+    region: str,
+    log_group: str,
+    dimensions: list[tuple[str, str]],
+    namespace: str = DEFAULT_NAMESPACE,
+    metrics: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """A dashboard: cold-start rate, init duration percentiles, memory and /tmp percent, idle time,
-    and two Logs Insights tables (environments, timeout warnings)."""
-    dims = _dimensions(function, service)
+    and two Logs Insights tables (environments, timeout warnings). Every metric names exactly
+    ``namespace`` and ``dimensions``; a metric not in ``metrics`` (when given) has no widget."""
+    dims = [part for pair in dimensions for part in pair]
 
     def metric(name: str, stat: str, label: str) -> list[Any]:
         return [namespace, name, *dims, {"stat": stat, "label": label}]
@@ -42,7 +48,7 @@ def dashboard_body(
         return {"type": "log", "x": 0, "y": y, "width": 24, "height": 6, "properties": properties}
 
     percent_axis = {"yAxis": {"left": {"min": 0, "max": 100}}}
-    widgets = [
+    charts = [
         metric_widget(
             "Cold-start rate",
             [metric("ColdStart", "Average", "cold starts / invocations")],
@@ -63,6 +69,12 @@ def dashboard_body(
         metric_widget(
             "IdleTime between invocations (ms)", [metric("IdleTime", s, s) for s in ("p50", "p90", "Maximum")], 0, 12
         ),
+    ]
+    declared = [w for w in charts if metrics is None or w["properties"]["metrics"][0][1] in metrics]
+    for index, widget in enumerate(declared):  # close the gaps the left-out ones leave
+        widget["x"], widget["y"] = 12 * (index % 2), 6 * (index // 2)
+    widgets = [
+        *declared,
         log_widget("Environments", QUERIES["environments"] + " | sort invocations desc | limit 50", 18),
         log_widget("Timeout warnings", QUERIES["timeouts"], 24),
     ]
@@ -72,8 +84,9 @@ def dashboard_body(
 def alarm_specs(
     *,
     function: str,
+    dimensions: list[tuple[str, str]],
     namespace: str = DEFAULT_NAMESPACE,
-    service: str | None = None,
+    metrics: tuple[str, ...] | None = None,
     tmp_percent: float = 80,
     memory_percent: float = 90,
     cold_start_rate: float = 0.25,
@@ -84,9 +97,9 @@ def alarm_specs(
 
     The cold-start rate is metric math: the average of ``ColdStart`` in a 15-minute period, taken
     as 0 when fewer than ``min_invocations`` invocations ran in it (one cold invocation alone is a
-    rate of 1), and it must breach in 2 of 3 periods."""
-    pairs = _dimensions(function, service)
-    dimensions = [{"Name": pairs[i], "Value": pairs[i + 1]} for i in range(0, len(pairs), 2)]
+    rate of 1), and it must breach in 2 of 3 periods. Every alarm names exactly ``namespace`` and
+    ``dimensions``; none is made on a metric not in ``metrics`` (when given)."""
+    named = [{"Name": name, "Value": value} for name, value in dimensions]
     common = {
         "ComparisonOperator": "GreaterThanThreshold",
         "TreatMissingData": "notBreaching",
@@ -98,7 +111,7 @@ def alarm_specs(
             "AlarmName": f"lambda-lifecycle-{function}-{suffix}",
             "AlarmDescription": f"{function}: {description} (lambda-lifecycle)",
             "Namespace": namespace,
-            "Dimensions": dimensions,
+            "Dimensions": named,
             "MetricName": metric,
             "Statistic": "Maximum",
             "Period": 300,
@@ -109,12 +122,15 @@ def alarm_specs(
             ("tmp-used", "TmpUsedPercent", tmp_percent, "an execution environment's /tmp is filling up"),
             ("memory-used", "MemoryUsedPercent", memory_percent, "a process nears the memory limit"),
         )
+        if metrics is None or metric in metrics
     ]
 
     def cold_starts(ident: str, stat: str) -> dict[str, Any]:
-        metric = {"Namespace": namespace, "MetricName": "ColdStart", "Dimensions": dimensions}
+        metric = {"Namespace": namespace, "MetricName": "ColdStart", "Dimensions": named}
         return {"Id": ident, "MetricStat": {"Metric": metric, "Period": 900, "Stat": stat}, "ReturnData": False}
 
+    if metrics is not None and "ColdStart" not in metrics:
+        return specs
     specs.append(
         {
             **common,
