@@ -217,7 +217,7 @@ def _target(args: argparse.Namespace, log_group: str) -> tuple[str, list[tuple[s
         return args.namespace, cloudwatch.default_dimensions(args.function, args.service), None
     logs = aws.client("logs", args.region, args.endpoint_url)
     aws.check_log_group(logs, log_group)
-    found = aws.discover(logs, log_group, args.function)
+    found = aws.discover(logs, log_group)
     if found is None:
         raise aws.CliError(
             f"no lambda-lifecycle invoke record in {log_group} in the last 7 days, so its metrics are unknown:"

@@ -268,7 +268,7 @@ def _target_of(record: dict[str, object]) -> Target | None:
     return Target(namespace, [(str(name), str(record.get(name, ""))) for name in names], metrics)
 
 
-def discover(logs: Any, log_group: str, function: str) -> Target | None:
+def discover(logs: Any, log_group: str) -> Target | None:
     """What the function's most recent invoke record declares (searching the last day, then the
     last week), or ``None`` when no such record is found. Its metrics are those every invoke record
     in the window with the same namespace and dimension set declares between them (a cold record
