@@ -285,3 +285,17 @@ def test_environment_warnings_speak_the_documented_default_and_point_at_user_cod
     package = os.path.dirname(os.path.abspath(lambda_lifecycle.__file__))
     assert not os.path.abspath(warning.filename).startswith(package + os.sep)
     assert os.path.abspath(warning.filename) == os.path.abspath(__file__)
+
+
+def test_instrument_takes_the_handler_settings_and_bootstrap_both_scopes():
+    import inspect
+
+    from lambda_lifecycle import _config
+
+    def keywords(func):
+        return {p.name for p in inspect.signature(func).parameters.values() if p.kind is p.KEYWORD_ONLY}
+
+    assert not set(_config.HANDLER_SETTINGS) & set(_config.PROCESS_SETTINGS)
+    assert keywords(lambda_lifecycle.instrument) == set(_config.HANDLER_SETTINGS)
+    assert keywords(lambda_lifecycle.bootstrap) == set(_config.HANDLER_SETTINGS) | set(_config.PROCESS_SETTINGS)
+    assert set(_config.Settings.__slots__) >= set(_config.HANDLER_SETTINGS) | set(_config.PROCESS_SETTINGS)

@@ -229,3 +229,35 @@ def test_an_environment_id_that_is_not_one_of_ours_starts_a_fresh_marker(in_lamb
     assert set(env.environment_id) <= set("0123456789abcdef")
     assert env.process_restarts == 0
     assert victim.read_text() == "precious"
+
+
+def test_bootstrap_tmp_path_before_decorating_moves_the_marker(in_lambda, tmp_path, records, context):
+    # instrument(tmp_path=...) moves only the /tmp measurement; the marker is process-wide.
+    _state.reset()
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    env = lambda_lifecycle.bootstrap(tmp_path=str(chosen))
+    handler = lambda_lifecycle.instrument(tmp_path=str(tmp_path / "elsewhere"))(lambda event, context: None)
+    handler({}, context)
+    assert {p.name for p in (chosen / ".lambda-lifecycle").iterdir()} == {"environment.json", env.container_id}
+    assert not (tmp_path / ".lambda-lifecycle").exists()
+    assert not (tmp_path / "elsewhere" / ".lambda-lifecycle").exists()
+
+
+def test_bootstrap_tmp_path_moves_the_marker_of_a_started_lifecycle_until_a_handler_is_decorated(
+    in_lambda, tmp_path, records, context
+):
+    first = in_lambda()  # started (as by an earlier bootstrap() or environment()) in tmp_path
+    chosen, later = tmp_path / "chosen", tmp_path / "later"
+    chosen.mkdir()
+    later.mkdir()
+    env = lambda_lifecycle.bootstrap(tmp_path=str(chosen))
+    assert env.container_id == first.container_id
+    assert {p.name for p in (chosen / ".lambda-lifecycle").iterdir()} == {"environment.json", env.container_id}
+    assert env.container_id not in {p.name for p in (tmp_path / ".lambda-lifecycle").iterdir()}
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    lambda_lifecycle.bootstrap(tmp_path=str(later))  # too late for the marker: it stays
+    assert not (later / ".lambda-lifecycle").exists()
+    testing.shutdown()
+    assert (chosen / ".lambda-lifecycle" / env.container_id).read_bytes()[:13] == b"000000000001S"

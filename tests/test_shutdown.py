@@ -425,3 +425,34 @@ def test_an_environment_that_served_nothing_or_is_busy_has_no_idle_before_shutdo
     busy = [r for r in records if r["event"] == "shutdown"][-1]
     assert busy["in_flight"] == 1
     assert "IdleBeforeShutdown" not in busy
+
+
+def test_the_record_has_the_settings_name_and_version_of_the_handler_that_served(capsys):
+    # Outside Lambda (no AWS_LAMBDA_FUNCTION_NAME): only the context knows the function.
+    context = testing.LambdaContext(function_name="checkout", function_version="7")
+    lambda_lifecycle.instrument(service="cart", format="prefixed")(lambda event, context: None)({}, context)
+    testing.shutdown()
+    invoke, shutdown = capsys.readouterr().out.splitlines()
+    assert invoke.startswith("METRICS: ")
+    assert shutdown.startswith("METRICS: ")
+    record = json.loads(shutdown.removeprefix("METRICS: "))
+    assert record["event"] == "shutdown"
+    assert (record["service"], record["function_name"], record["function_version"]) == ("cart", "checkout", "7")
+
+
+def test_the_record_has_the_settings_of_the_handler_that_served_last(records, context):
+    cart = lambda_lifecycle.instrument(service="cart")(lambda event, context: None)
+    orders = lambda_lifecycle.instrument(service="orders")(lambda event, context: None)
+    cart({}, context)
+    orders({}, context)
+    cart({}, context)
+    testing.shutdown()
+    assert shutdown_record(records)["service"] == "cart"
+
+
+def test_before_any_invocation_the_record_has_the_first_handlers_settings(records):
+    lambda_lifecycle.instrument(service="cart")(lambda event, context: None)
+    lambda_lifecycle.instrument(service="orders")(lambda event, context: None)
+    testing.shutdown()
+    record = shutdown_record(records)
+    assert (record["service"], record["function_name"]) == ("cart", "unknown")

@@ -189,7 +189,7 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     "proactive_init_threshold_ms": (_milliseconds, ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS",), 10_000.0),
     # None: max(200 ms, 3 % of the time the invocation had); 0: no timeout warning.
     "timeout_warning_ms": (_margin, ("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS",), None),
-    # Process-wide, so bootstrap() and the environment only:
+    # PROCESS_SETTINGS, so bootstrap() and the environment only:
     # None: only inside Lambda (AWS_LAMBDA_RUNTIME_API set).
     "handle_sigterm": (_auto_flag, ("LAMBDA_LIFECYCLE_HANDLE_SIGTERM",), None),
     "shutdown_extension": (_flag, ("LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION",), True),
@@ -197,6 +197,27 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     "shutdown_budget_ms": (_auto_milliseconds, ("LAMBDA_LIFECYCLE_SHUTDOWN_BUDGET_MS",), None),
     "run_atexit": (_flag, ("LAMBDA_LIFECYCLE_RUN_ATEXIT",), False),
 }
+
+
+HANDLER_SETTINGS = (
+    "namespace",
+    "service",
+    "format",
+    "metrics",
+    "dimensions",
+    "disabled",
+    "tmp_path",
+    "proactive_init_threshold_ms",
+    "timeout_warning_ms",
+)
+"""Settings each decorated handler may have its own of: ``instrument()``, ``bootstrap()`` and the
+environment all accept them. Every record a handler causes is written with its handler's values,
+the shutdown record with those of the handler that served last (see ``_shutdown.shutdown``)."""
+
+PROCESS_SETTINGS = ("handle_sigterm", "shutdown_extension", "shutdown_budget_ms", "run_atexit")
+"""Settings of the process as a whole (its signal handling and shutdown): ``bootstrap()`` and the
+environment only, never ``instrument()``. The ``/tmp`` marker's directory is process-wide too: it
+is the ``tmp_path`` of ``bootstrap()`` or the environment when the lifecycle starts."""
 
 
 class Settings:

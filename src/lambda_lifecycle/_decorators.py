@@ -282,8 +282,9 @@ class _Measurement:
         try:
             settings = self._settings
             usage = _probes.sample(settings.tmp_path)
-            now, age_s = _state.end(usage.tmp_used_mb)
-            name, version, request_id, memory, tenant = self._info
+            info = self._info
+            now, age_s = _state.end(usage.tmp_used_mb, (settings, info))
+            name, version, request_id, memory, tenant = info
             record = _record.invoke_record(
                 settings,
                 self._invocation,
@@ -378,6 +379,16 @@ def instrument(
 
     With ``disabled=True`` or ``LAMBDA_LIFECYCLE_DISABLED=true`` the handler is returned as it is.
 
+    The keywords here are the handler-level settings (``_config.HANDLER_SETTINGS``); the
+    process-level ones (``handle_sigterm``, ``shutdown_extension``, ``shutdown_budget_ms``,
+    ``run_atexit``) are ``bootstrap()``'s and the environment's only. The process's shutdown
+    record is written with the handler-level settings (``service``, ``format``, ...) of the handler
+    that served the last invocation, or of the first decorated handler if none served, and with
+    the function name and version that the last invocation's context reported. ``tmp_path`` given
+    here moves only this handler's ``/tmp`` measurement: the environment marker is placed when the
+    lifecycle starts, so move it with ``LAMBDA_LIFECYCLE_TMP_PATH`` or ``bootstrap(tmp_path=...)``
+    called before decorating.
+
     Raises:
         ValueError: an option has a value that cannot work (checked when decorating).
     """
@@ -387,11 +398,12 @@ def instrument(
     def decorate(target: F) -> F:
         if type(target) is _Instrumented or _config.value("disabled", overrides):
             return target
-        _state.mark_handler_ready()
+        resolve = _SettingsFor(overrides)
+        _state.mark_handler_ready(resolve)
         _shutdown.install()
         if _config.value("timeout_warning_ms", overrides) != 0:
             _watchdog.start()  # a thread start costs about 0.3 ms: better in init than in the first call
-        wrapped: F = _Instrumented(target, _wrapper(_SettingsFor(overrides), _is_async(target)))
+        wrapped: F = _Instrumented(target, _wrapper(resolve, _is_async(target)))
         return wrapped
 
     return decorate if func is None else decorate(func)
@@ -423,11 +435,16 @@ def bootstrap(
     ``shutdown_extension`` (default true) registers the internal extension that makes Lambda send
     SIGTERM on python3.12+ runtimes; ``shutdown_budget_ms`` bounds the hooks (default 400 ms, 200 ms
     when external extensions are present); ``run_atexit`` also runs ``atexit`` functions on SIGTERM.
+    ``tmp_path`` given here before the first handler is decorated also moves the environment
+    marker kept in ``/tmp``; after that the marker stays where it is.
     Returns the current ``environment()`` snapshot.
 
     Raises:
         ValueError: an option has a value that cannot work.
     """
-    _config.set_bootstrap(_config.check(**locals()))  # every keyword of this signature is a setting
+    checked = _config.check(**locals())  # every keyword of this signature is a setting
+    _config.set_bootstrap(checked)
+    if "tmp_path" in checked:
+        _state.move_marker()
     _shutdown.install()
     return _state.environment()

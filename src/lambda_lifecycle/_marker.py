@@ -146,6 +146,13 @@ def renew(tmp: str) -> None:
         warn_once("marker", f"cannot renew the environment marker in {tmp!r} ({exc!r})")
 
 
+def leave(tmp: str, container_id: str) -> None:
+    """Stop keeping this process's count in ``tmp`` (the marker moves to another directory)."""
+    close()
+    with contextlib.suppress(OSError):
+        _remove(os.path.join(tmp, DIRECTORY, container_id))
+
+
 def count(invocations: int, shut_down: bool = False) -> None:
     """Record this process's invocation count, and at the end whether it shut down cleanly."""
     if _slot_fd < 0:

@@ -210,18 +210,21 @@ def shutdown(reason: str) -> None:
     _done = True
     try:
         started = time.perf_counter()
-        settings = _config.resolve({})
-        budget_ms = settings.shutdown_budget_ms
+        process_wide = _config.resolve({})  # PROCESS_SETTINGS: bootstrap() and the environment
+        budget_ms = process_wide.shutdown_budget_ms
         if budget_ms is None:
             budget_ms = default_budget_ms()
-        counts, errors = _run_hooks(budget_ms / 1000, settings.run_atexit and reason != "exit")
+        counts, errors = _run_hooks(budget_ms / 1000, process_wide.run_atexit and reason != "exit")
         env = _state.environment()
         _marker.count(env.invocations, shut_down=True)
+        # HANDLER_SETTINGS (service, format, ...), name and version: those of the last invocation.
+        settings, name, version = _state.shutdown_identity()
+        settings = settings or process_wide
         environ = os.environ
         record = _record.shutdown_record(
             settings,
-            function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
-            function_version=environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            function_name=name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
+            function_version=version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
             container_id=env.container_id,
             environment_id=env.environment_id,
             process_restarts=env.process_restarts,

@@ -12,6 +12,11 @@ import time
 from . import _config, _marker, _probes
 from ._warnings import warn_once
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
 
 clock = time.time
@@ -146,6 +151,9 @@ class _Process:
         "proactive_init",
         "in_flight",
         "max_tmp_used_mb",
+        "first_handler",
+        "last_served",
+        "marker_dir",
     )
 
     def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
@@ -168,10 +176,16 @@ class _Process:
         self.proactive_init = False
         self.in_flight = 0
         self.max_tmp_used_mb: float | None = None
+        # What the shutdown record is written with: the settings of the first decorated handler
+        # (a callable resolving them), and the settings and context info (function name, version,
+        # ...) of the invocation that ended last.
+        self.first_handler: Callable[[], _config.Settings] | None = None
+        self.last_served: tuple[_config.Settings, tuple[Any, ...]] | None = None
 
     def identify(self, marker_dir: str | None) -> None:
         """Learn the environment's identity from the marker in ``marker_dir``, or be one's own."""
         identity = _marker.Identity(_new_id())
+        self.marker_dir = marker_dir
         if marker_dir is not None:
             workers = self.init_type == "lambda-managed-instances"
             identity = _marker.join(marker_dir, self.container_id, identity.environment_id, workers)
@@ -195,6 +209,23 @@ def _new_id() -> str:
 def _marker_dir() -> str | None:
     # Only a real execution environment has a /tmp of its own to keep the marker in.
     return _config.value("tmp_path", {}) if os.environ.get("AWS_LAMBDA_RUNTIME_API") else None
+
+
+def move_marker() -> None:
+    """``bootstrap(tmp_path=...)`` changed the directory: join the marker there instead, as long as
+    no handler has been decorated yet (the marker's directory is process-wide, fixed by then)."""
+    process = _process
+    if process is None or _simulated is not None:
+        return  # not started yet: it joins the marker wherever the settings say when it starts
+    with _lock:
+        if process.handler_ready is not None or process.invocations:
+            return
+        marker_dir = _marker_dir()
+        if marker_dir is None or marker_dir == process.marker_dir:
+            return
+        if process.marker_dir is not None:
+            _marker.leave(process.marker_dir, process.container_id)
+        process.identify(marker_dir)
 
 
 _restore_hook_registered = False
@@ -244,12 +275,18 @@ def started() -> _Process:
     return _process
 
 
-def mark_handler_ready() -> None:
-    """A handler was decorated: init is at least this far along (the latest one before any call wins)."""
+def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -> None:
+    """A handler was decorated: init is at least this far along (the latest one before any call wins).
+
+    ``settings`` resolves the handler's settings; the first handler's are the shutdown record's
+    until an invocation ends.
+    """
     process = started()
     with _lock:
         if process.invocations == 0:
             process.handler_ready = clock()
+        if process.first_handler is None:
+            process.first_handler = settings
 
 
 def begin(proactive_init_threshold_ms: float) -> Invocation:
@@ -285,16 +322,37 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
     return inv
 
 
-def end(tmp_used_mb: float | None) -> tuple[float, float]:
-    """An invocation ended with ``/tmp`` this full: returns the time and the container age in seconds."""
+def end(tmp_used_mb: float | None, served: tuple[_config.Settings, tuple[Any, ...]]) -> tuple[float, float]:
+    """An invocation ended with ``/tmp`` this full: returns the time and the container age in seconds.
+
+    ``served`` is the handler's settings and context info (function name, version, ...), kept for
+    the shutdown record.
+    """
     process = started()
     now = clock()
     with _lock:
         process.last_end = now
+        process.last_served = served
         process.in_flight -= 1
         if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
             process.max_tmp_used_mb = tmp_used_mb
     return now, now - (process.restored_at or process.process_start)
+
+
+def shutdown_identity() -> tuple[_config.Settings | None, str | None, str | None]:
+    """The handler-level settings, function name and version the shutdown record is written with.
+
+    Those of the invocation that ended last; if none has, the first decorated handler's settings
+    and no name or version; else nothing (the caller then uses the process-wide settings).
+    """
+    process = started()
+    with _lock:
+        served = process.last_served
+        first = process.first_handler
+    if served is not None:
+        settings, info = served
+        return settings, info[0], info[1]
+    return (first() if first is not None else None), None, None
 
 
 def environment() -> Environment:
