@@ -1,30 +1,19 @@
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
+
+from lambda_lifecycle import testing
 
 
 @pytest.fixture
-def load_handler(request):
-    """Import the handler.py next to the test as a fresh module: one new execution environment.
+def handler_path(request):
+    """The handler.py next to the test: ``lifecycle.load(handler_path)`` imports it fresh."""
+    return request.path.parent / "handler.py"
 
-    Module-level code runs again, as it does when Lambda creates an environment, so each load
-    is a new init followed by a cold start.
-    """
-    loaded = []
 
-    def load():
-        path = request.path.parent / "handler.py"
-        name = f"example_{request.path.parent.name}_{len(loaded)}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        loaded.append(name)
-        return module
-
-    yield load
-    for name in loaded:
-        sys.modules.pop(name, None)
+@pytest.fixture
+def load_handler(handler_path):
+    """For the examples that drive ``testing`` by hand: import handler.py fresh, with the public
+    ``Lifecycle.load()``; each load is a new init (they call ``testing.reset()`` themselves)."""
+    with testing.Lifecycle() as simulation:
+        yield lambda: simulation.load(handler_path)

@@ -101,3 +101,84 @@ def test_after():
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+CART_HANDLER = """
+import lambda_lifecycle
+
+lambda_lifecycle.bootstrap(service="cart")
+closed = []
+
+
+@lambda_lifecycle.on_shutdown
+def close():
+    closed.append(True)
+
+
+@lambda_lifecycle.instrument
+def lambda_handler(event, context):
+    return {"ok": True}
+"""
+
+CART_TESTS = """
+import handler  # the README's way of importing: its bootstrap() and hook belong to no environment
+
+
+def test_loaded_in_the_environment(lifecycle):
+    cart = lifecycle.load("handler.py")
+    lifecycle.invoke(cart.lambda_handler)
+    lifecycle.shutdown()
+    assert lifecycle.records[0]["service"] == "cart"
+    assert cart.closed == [True]
+    assert (lifecycle.shutdowns[0]["hooks_run"], lifecycle.shutdowns[0]["hooks_failed"]) == (1, 0)
+
+
+def test_a_dotted_name_and_a_new_environment(lifecycle):
+    first = lifecycle.load("handler")
+    lifecycle.new_environment()  # imports it again: a new init
+    second = lifecycle.module("handler")
+    assert second is not first
+    lifecycle.invoke(second.lambda_handler)
+    lifecycle.shutdown()
+    assert lifecycle.records[0]["service"] == "cart"
+    assert lifecycle.shutdowns[0]["hooks_run"] == 1
+    assert second.closed == [True] and first.closed == []
+
+
+def test_imported_at_the_top_only(lifecycle):
+    lifecycle.invoke(handler.lambda_handler)
+    lifecycle.shutdown()  # the import's hook went with the first test's environment: no warning here
+    assert "service" not in lifecycle.records[0]
+    assert lifecycle.shutdowns[0]["hooks_run"] == 0
+
+
+def test_nothing_is_left_in_sys_modules():
+    import sys
+
+    assert not [name for name in sys.modules if name.startswith("_lambda_lifecycle_load_")]
+"""
+
+
+def test_a_handler_module_loaded_in_the_environment_keeps_its_init(pytester):
+    pytester.makepyfile(handler=CART_HANDLER, test_cart=CART_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:randomly", "-W", "error::lambda_lifecycle.LifecycleWarning")
+    result.assert_outcomes(passed=4)
+
+
+def test_the_readme_trap_fails_loudly(pytester):
+    pytester.makepyfile(
+        handler=CART_HANDLER,
+        test_cart="""
+import handler
+
+
+def test_as_the_readme_had_it(lifecycle):
+    lifecycle.invoke(handler.lambda_handler)
+    lifecycle.shutdown()
+    assert lifecycle.records[0]["service"] == "cart"
+    assert lifecycle.shutdowns[0]["hooks_run"] == 1
+""",
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*LifecycleWarning*forgotten*lifecycle.load("handler.py")*'])

@@ -19,8 +19,8 @@ def aws(monkeypatch):
         yield
 
 
-def test_clients_are_made_in_init_and_reused(aws, load_handler, lifecycle):
-    handler = load_handler()  # init: the clients are created here, once
+def test_clients_are_made_in_init_and_reused(aws, handler_path, lifecycle):
+    handler = lifecycle.load(handler_path)  # init: the clients are created here, once
     results = [lifecycle.invoke(handler.lambda_handler, {"order_id": f"o-{n}", "item": "book"}) for n in range(3)]
     assert {r["clients_created"] for r in results} == {2}
     assert [r["cold_start"] for r in lifecycle.invocations] == [True, False, False]

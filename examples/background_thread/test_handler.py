@@ -1,5 +1,5 @@
-def test_a_long_freeze_is_seen_and_made_up_for(load_handler, lifecycle):
-    handler = load_handler()
+def test_a_long_freeze_is_seen_and_made_up_for(handler_path, lifecycle):
+    handler = lifecycle.load(handler_path)
     lifecycle.invoke(handler.lambda_handler, {"event": "a"})
     lifecycle.idle(1)
     lifecycle.invoke(handler.lambda_handler, {"event": "b"})

@@ -15,8 +15,11 @@ Plain Python, no pytest needed::
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import itertools
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -25,7 +28,7 @@ from . import _config, _emit, _marker, _shutdown, _state, _warnings
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from types import TracebackType
+    from types import ModuleType, TracebackType
     from typing import Any
 
 __all__ = ["Clock", "LambdaContext", "Lifecycle", "capture", "parse", "reset", "shutdown", "simulated_clock"]
@@ -147,16 +150,61 @@ def reset(*, init_duration_ms: float = 0.0) -> None:
     # The kept descriptor is the previous process's slot: counting into it would rewrite that
     # process's invocations in the environment's marker.
     _marker.close()
+    global _forgotten_hooks
+    # Hooks registered before the reset (typically at import of a handler module) are gone: if
+    # the simulated environment then shuts down with none, :func:`shutdown` says so.
+    dropped = [f for f, _, _ in _shutdown._hooks if not (getattr(f, "__module__", None) or "").startswith(_LOADED)]
+    _forgotten_hooks = len(dropped)
     _state.reset(process_start=now - init_duration_ms / 1000, handler_ready=now)
     _config.reset()
     _shutdown.reset()
     _warnings.forget()
 
 
+_forgotten_hooks = 0  # how many on_shutdown hooks, registered outside a simulated environment, a reset dropped
+_load_count = itertools.count()
+_LOADED = "_lambda_lifecycle_load_"  # the prefix of the modules Lifecycle.load() imports
+
+
 def shutdown(reason: str = "SIGTERM") -> None:
     """End the simulated environment as Lambda does: run the ``on_shutdown`` hooks, within the
-    budget, and write the shutdown record (captured by :func:`capture`). The process goes on."""
+    budget, and write the shutdown record (captured by :func:`capture`). The process goes on.
+
+    With no hooks registered while :func:`reset` dropped some (a handler module imported before
+    the simulated environment began), a ``LifecycleWarning`` says so: import the module inside
+    the environment, with :meth:`Lifecycle.load`."""
+    if not _shutdown._hooks and _forgotten_hooks:
+        _warnings.warn_once(
+            "testing.forgotten_hooks",
+            f"no on_shutdown hooks ran: the {_forgotten_hooks} registered when the "
+            "handler module was imported were forgotten when the simulated environment began; "
+            'import it inside the environment with lifecycle.load("handler.py")',
+        )
     _shutdown.shutdown(reason)
+
+
+def _import_fresh(target: str) -> ModuleType:
+    """A new module object for ``target`` (a ``.py`` path or a dotted module name), executed now."""
+    if target.endswith(".py") or os.sep in target or "/" in target:
+        location = os.path.abspath(target)
+        stem = os.path.splitext(os.path.basename(location))[0]
+        spec = importlib.util.spec_from_file_location(f"{_LOADED}{next(_load_count)}_{stem}", location)
+    else:
+        found = importlib.util.find_spec(target)
+        if found is None or found.origin is None:
+            raise ModuleNotFoundError(f"lambda-lifecycle load: no module named {target!r}", name=target)
+        name = f"{_LOADED}{next(_load_count)}_{target.replace('.', '_')}"
+        spec = importlib.util.spec_from_file_location(name, found.origin)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"lambda-lifecycle load: cannot import {target!r}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(spec.name, None)
+        raise
+    return module
 
 
 class Lifecycle:
@@ -171,6 +219,15 @@ class Lifecycle:
             lifecycle.invoke(handler, {"id": 2})
             lifecycle.shutdown()                   # Lambda's SIGTERM: hooks run, last record
         assert lifecycle.invocations[1]["IdleTime"] >= 600_000
+
+    A handler module's own init (module-level ``bootstrap()``, ``@on_shutdown`` hooks, clients)
+    belongs to an environment: import it inside with :meth:`load`, not at the top of the test
+    file, or the environment starts without its settings and hooks::
+
+        handler = lifecycle.load("handler.py")     # or a module name, "app.handler"
+        lifecycle.invoke(handler.lambda_handler)
+        lifecycle.new_environment()                # imports it again: a new init
+        handler = lifecycle.module("handler.py")   # the new environment's module
 
     ``records`` holds every record written inside the block, parsed; ``invocations``,
     ``timeout_warnings`` and ``shutdowns`` hold each kind. ``/tmp`` is ``tmp_dir`` (a new
@@ -189,6 +246,9 @@ class Lifecycle:
         self._saved_env: dict[str, str | None] = {}
         self._clock: Clock | None = None
         self._written: list[str] = []
+        self._modules: dict[str, ModuleType] = {}  # target -> its module in this environment
+        self._module_names: list[str] = []  # every sys.modules entry made, removed on exit
+        self._entered = False
 
     def __enter__(self) -> Lifecycle:
         if self.tmp_dir is None:
@@ -202,7 +262,15 @@ class Lifecycle:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        global _forgotten_hooks
+        forgotten = _forgotten_hooks  # the hooks registered inside the block are not forgotten ones
         reset()
+        _forgotten_hooks = forgotten
+        for name in self._module_names:
+            sys.modules.pop(name, None)
+        self._module_names.clear()
+        self._modules.clear()
+        self._entered = False
         self._stack.close()
         for name, value in self._saved_env.items():
             if value is None:
@@ -218,14 +286,48 @@ class Lifecycle:
     def new_environment(self, *, init_type: str | None = None, init_duration_ms: float | None = None) -> None:
         """Start a new execution environment (its handlers are ready now); the next invocation is
         its first. ``init_type`` is any ``AWS_LAMBDA_INITIALIZATION_TYPE``. Its ``/tmp`` no longer
-        holds what :meth:`write_tmp` wrote for the previous one."""
+        holds what :meth:`write_tmp` wrote for the previous one.
+
+        Every module :meth:`load` imported is imported again, fresh, in the new environment (its
+        module-level ``bootstrap()`` and ``on_shutdown`` hooks run again); get the new module
+        with :meth:`module`: the one you hold belongs to the previous environment."""
         while self._written:
             with contextlib.suppress(OSError):
                 os.remove(self._written.pop())
         if init_type is not None:
             self.init_type = init_type
         self._set_env("AWS_LAMBDA_INITIALIZATION_TYPE", self.init_type)
+        global _forgotten_hooks
+        forgotten = _forgotten_hooks
         reset(init_duration_ms=self.init_duration_ms if init_duration_ms is None else init_duration_ms)
+        if self._entered:  # the hooks dropped now were registered inside the block, not at import
+            _forgotten_hooks = forgotten
+        self._entered = True
+        for target in list(self._modules):
+            self.load(target)
+
+    def load(self, target: str | os.PathLike[str]) -> ModuleType:
+        """Import a handler module fresh in this environment, as Lambda's init does, and return it.
+
+        ``target`` is a path to a ``.py`` file or a dotted module name (``"app.handler"``). Each
+        call executes a new module object (under a unique name in ``sys.modules``, removed on
+        exit), so its module-level code, ``bootstrap()`` and ``on_shutdown`` hooks included,
+        runs in this simulated environment. Call it once per environment: :meth:`new_environment`
+        imports every loaded module again, and :meth:`module` returns the current one.
+        """
+        key = os.fspath(target)
+        module = _import_fresh(key)
+        self._modules[key] = module
+        self._module_names.append(module.__name__)
+        return module
+
+    def module(self, target: str | os.PathLike[str]) -> ModuleType:
+        """The module :meth:`load` imported for ``target`` in the current environment.
+
+        Raises:
+            KeyError: ``target`` was never loaded.
+        """
+        return self._modules[os.fspath(target)]
 
     def invoke(self, handler: Callable[..., Any], event: object = None, context: object = None) -> Any:
         """Call ``handler(event, context)`` as Lambda would; its result or exception is yours.
