@@ -21,34 +21,23 @@ _PAUSE_S = 0.002
 def write_line(line: str) -> None:
     """Write ``line`` and a newline to stdout; a failure warns once and never raises."""
     try:
-        out = sys.stdout
-        if not (_write(out, line + "\n") and _flush(out)):
+        if not _write_and_flush(sys.stdout, line + "\n"):
             warn_once("emit.blocked", "stdout is non-blocking and stays full; records are dropped")
     except Exception as exc:  # noqa: BLE001 - a closed or missing stdout must not reach the handler
         warn_once("emit", f"cannot write records to stdout ({exc!r}); they are dropped")
 
 
-def _write(out: TextIO, text: str) -> bool:
+def _write_and_flush(out: TextIO, text: str) -> bool:
     for attempt in range(_ATTEMPTS):
         try:
-            out.write(text)
+            if text:
+                out.write(text)
+                text = ""
+            out.flush()
             return True
         except BlockingIOError as exc:
             # What was taken must not be written twice: the line would come out garbled.
             text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
-            if not text:
-                return True
-            if attempt < _ATTEMPTS - 1:
-                time.sleep(_PAUSE_S)
-    return False
-
-
-def _flush(out: TextIO) -> bool:
-    for attempt in range(_ATTEMPTS):
-        try:
-            out.flush()
-            return True
-        except BlockingIOError:
             if attempt < _ATTEMPTS - 1:
                 time.sleep(_PAUSE_S)
     return False

@@ -11,13 +11,13 @@ import time
 
 from . import _config, _marker, _probes
 from ._warnings import warn_once
+from .contract import INIT_TYPES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
 
 clock = time.time
 """Wall clock for lifecycle timestamps. Wall time, not monotonic, because idle time spans the
