@@ -183,3 +183,53 @@ def test_a_new_environment_gets_a_new_container_id(monkeypatch, records, context
     assert records[0]["container_id"] != records[1]["container_id"]
     assert len(records[0]["container_id"]) == 12
     assert [r["cold_start"] for r in records] == [True, True]
+
+
+# The table "What counts as a cold start" of the docs, row by row, as the pure rule sees it:
+# (init type, invocation, process restarts, restore hook registered, ms from ready to invoke)
+# -> (cold_start, proactive_init).
+THRESHOLD_MS = 10_000.0
+COLD_START_TABLE = [
+    # on-demand, first invocation within the threshold of the handler being ready
+    ("on-demand", 1, 0, False, 50.0, (True, False)),
+    ("on-demand", 1, 0, False, THRESHOLD_MS, (True, False)),
+    ("on-demand", 2, 0, False, 50.0, (False, False)),
+    # on-demand, initialized ahead of demand: nobody waited
+    ("on-demand", 1, 0, False, THRESHOLD_MS + 1, (False, True)),
+    ("on-demand", 2, 0, False, THRESHOLD_MS + 1, (False, False)),
+    # provisioned concurrency: never, however long it waited
+    ("provisioned-concurrency", 1, 0, False, 50.0, (False, False)),
+    ("provisioned-concurrency", 1, 0, False, 1e9, (False, False)),
+    # SnapStart restored through its hooks: never; without them (a local run): as on-demand
+    ("snap-start", 1, 0, True, 50.0, (False, False)),
+    ("snap-start", 1, 0, False, 50.0, (True, False)),
+    ("snap-start", 1, 0, False, THRESHOLD_MS + 1, (False, True)),
+    # Managed Instances: never
+    ("lambda-managed-instances", 1, 0, False, 50.0, (False, False)),
+    ("lambda-managed-instances", 1, 3, False, 50.0, (False, False)),
+    # a process killed, then the next invocation in the same environment: cold, even if late
+    ("on-demand", 1, 1, False, 50.0, (True, False)),
+    ("on-demand", 1, 1, False, 1e9, (True, False)),
+    ("on-demand", 2, 1, False, 50.0, (False, False)),
+    ("provisioned-concurrency", 1, 2, False, 50.0, (True, False)),
+    # any other init type: never
+    ("something-new", 1, 0, False, 50.0, (False, False)),
+    ("something-new", 1, 1, False, 50.0, (False, False)),
+]
+
+
+@pytest.mark.parametrize(("init_type", "invocation", "restarts", "restores", "waited_ms", "expected"), COLD_START_TABLE)
+def test_the_cold_start_rule_is_the_documented_table(init_type, invocation, restarts, restores, waited_ms, expected):
+    from lambda_lifecycle._cold_start import classify
+
+    assert (
+        classify(
+            init_type=init_type,
+            invocation=invocation,
+            process_restarts=restarts,
+            restores_observed=restores,
+            ready_to_invoke_ms=waited_ms,
+            proactive_threshold_ms=THRESHOLD_MS,
+        )
+        == expected
+    )

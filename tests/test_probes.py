@@ -9,6 +9,7 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import _probes, _state
+from lambda_lifecycle._runtime import RUNTIME
 
 
 def run(handler_body=lambda: None, calls=1, **options):
@@ -133,13 +134,13 @@ def test_a_failing_probe_omits_its_fields_and_warns_once(breakage, missing, kept
 
 def test_unreadable_process_start_falls_back_to_import_time(monkeypatch):
     monkeypatch.setattr(_probes, "PROC_SELF", "/nonexistent/proc/self")
-    _state.reset()  # a real process, not a simulated one: its start is read from /proc
+    RUNTIME.reset()  # a real process, not a simulated one: its start is read from /proc
     with pytest.warns(lambda_lifecycle.LifecycleWarning, match="process start"):
         assert lambda_lifecycle.environment().process_start == _state._IMPORTED_AT
 
 
 def test_process_start_is_read_from_proc():
-    _state.reset()
+    RUNTIME.reset()
     started = lambda_lifecycle.environment().process_start
     # This test process started before the package was imported, within the test session.
     assert started <= _state._IMPORTED_AT
