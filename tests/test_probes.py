@@ -86,14 +86,17 @@ def test_tmp_growth_shows(records, monkeypatch):
     # A 512 MB /tmp, as Lambda gives by default, filling from 10 MB to 100 MB. Scripted, because a
     # real disk shared with other processes can shrink while a test writes to it.
     free_blocks = iter([131072 - 2560, 131072 - 25600])
+    free = [131072]
 
     def statvfs(path):
         assert path == "/mnt/lambda-tmp"
-        return os.statvfs_result((4096, 4096, 131072, next(free_blocks), 0, 0, 0, 0, 0, 255))
+        return os.statvfs_result((4096, 4096, 131072, free[0], 0, 0, 0, 0, 0, 255))
+
+    def write_files():  # each invocation's handler fills /tmp further
+        free[0] = next(free_blocks)
 
     monkeypatch.setattr(os, "statvfs", statvfs)
-    run(tmp_path="/mnt/lambda-tmp")
-    run(tmp_path="/mnt/lambda-tmp")
+    run(write_files, calls=2, tmp_path="/mnt/lambda-tmp")
     assert [(r["TmpUsed"], r["TmpUsedPercent"]) for r in records] == [(10, 2.0), (100, 19.5)]
 
 

@@ -6,7 +6,7 @@ import inspect
 
 import wrapt
 
-from . import _config, _shutdown, _state, _watchdog
+from . import _config, _probes, _shutdown, _state, _watchdog
 from ._config import UNSET
 from ._measurement import Measurement
 from ._runtime import RUNTIME
@@ -137,8 +137,12 @@ def instrument(
         resolve = _SettingsFor(overrides)
         _state.mark_handler_ready(resolve)
         _shutdown.install()
-        if _config.value("timeout_warning_ms", overrides) != 0:
-            _watchdog.start()  # a thread start costs about 0.3 ms: better in init than in the first call
+        # What the first call would otherwise pay for belongs to init: settings, the probes'
+        # kept descriptors, and the watchdog's thread (a thread start costs about 0.3 ms).
+        settings = resolve()
+        _probes.sample(settings.tmp_path)
+        if settings.timeout_warning_ms != 0:
+            _watchdog.start()
         wrapped: F = _Instrumented(target, _wrapper(resolve, _is_async(target)))
         return wrapped
 

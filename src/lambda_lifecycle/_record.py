@@ -55,8 +55,9 @@ def invoke_record(
     rec["request_id"] = call.request_id
     _identity(rec, inv)
     rec["cold_start"] = inv.cold_start
-    rec["proactive_init"] = inv.proactive_init
-    # Rare facts are present only when true, to keep the line short.
+    # Rare facts are present only when they say something, to keep the line short.
+    if inv.proactive_init:
+        rec["proactive_init"] = True
     if inv.reinit:
         rec["reinit"] = True
     if inv.restored:
@@ -64,7 +65,8 @@ def invoke_record(
     if inv.previous is not None:
         for key, value in inv.previous.items():
             rec["previous_" + key] = value
-    rec["error"] = error
+    if error is not None:
+        rec["error"] = error
     if call.xray_trace_id:
         rec["xray_trace_id"] = call.xray_trace_id
     if call.tenant_id:

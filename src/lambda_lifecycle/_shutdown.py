@@ -72,18 +72,16 @@ def install() -> None:
         if wanted is None:
             # Where the runtime client waits in C on the main thread (python3.11 and older), a
             # Python handler would swallow SIGTERM and the process would linger until SIGKILL.
-            from ._extension import runtime_delivers_sigterm
-
             wanted = bool(address) and runtime_delivers_sigterm()
         if not wanted:
             return
         if not runtime.sigterm_installed:
-            import signal  # enum-heavy (about 1 ms), so only when it is needed: inside Lambda
+            import _signal  # the built-in under `signal`, whose enums cost about 1 ms of init
 
             if threading.current_thread() is not threading.main_thread():
                 warn_once("shutdown.thread", "SIGTERM handling needs the main thread; hooks may not run on SIGTERM")
                 return
-            runtime.previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+            runtime.previous_sigterm = _signal.signal(_signal.SIGTERM, _on_sigterm)
             runtime.sigterm_installed = True
         if not runtime.extension_tried and address and _extension_wanted():
             runtime.extension_tried = True
@@ -94,12 +92,23 @@ def install() -> None:
         warn_once("shutdown.install", f"cannot set up shutdown handling ({exc!r})")
 
 
+def runtime_delivers_sigterm() -> bool:
+    """Whether a Python SIGTERM handler can run in this runtime.
+
+    The runtime client waits for the next event in a C call on the main thread, where no Python
+    signal handler runs, except on python3.12 and later runtimes, where it waits on a worker thread.
+    awslambdaric decides this from ``AWS_EXECUTION_ENV``, and so do we.
+    """
+    env = os.environ.get("AWS_EXECUTION_ENV", "")
+    prefix = "AWS_Lambda_python3."
+    minor = env[len(prefix) :]
+    return env.startswith(prefix) and minor.isdigit() and int(minor) >= 12
+
+
 def _extension_wanted() -> bool:
     # Only during init (Lambda refuses registration later), only where the SIGTERM it brings can
     # run a Python handler, and not where a held-open connection would be cloned into a snapshot
     # (SnapStart) or shared by worker processes (Managed Instances).
-    from ._extension import runtime_delivers_sigterm  # only inside Lambda
-
     process = _state.started()
     return (
         _config.value("shutdown_extension", {})
@@ -136,7 +145,7 @@ def _error(func: Callable[..., Any], exc: BaseException) -> str:
 
 def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, interrupt: bool) -> BaseException | bool:
     """Run one hook; returns True if it finished in time, False if it timed out, or its exception."""
-    import signal
+    import _signal
 
     fired = False
 
@@ -146,16 +155,16 @@ def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, inte
         raise _HookTimeout
 
     started = time.monotonic()
-    previous: Any = signal.SIG_DFL
+    previous: Any = _signal.SIG_DFL
     try:
         if interrupt:
-            previous = signal.signal(signal.SIGALRM, on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            previous = _signal.signal(_signal.SIGALRM, on_alarm)
+            _signal.setitimer(_signal.ITIMER_REAL, seconds)
         try:
             result = func(*args, **kwargs)
         finally:
             if interrupt:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _signal.setitimer(_signal.ITIMER_REAL, 0)
         if hasattr(result, "__await__"):
             getattr(result, "close", lambda: None)()
             raise TypeError("the hook returned an awaitable; register a plain function that does the work")
@@ -165,7 +174,7 @@ def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, inte
         return exc
     finally:
         if interrupt:
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+            _signal.signal(_signal.SIGALRM, _signal.SIG_DFL if previous is None else previous)
     # A hook that swallowed the interruption, or one that could not be interrupted, still overran.
     return not fired and time.monotonic() - started <= seconds
 
@@ -266,13 +275,13 @@ def _at_exit() -> None:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    import signal
+    import _signal
 
     shutdown("SIGTERM")
     # Then whatever would have happened without us: the earlier handler, ignoring, or dying.
     previous = RUNTIME.previous_sigterm
     if callable(previous):
         previous(signum, frame)
-    elif previous != signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+    elif previous != _signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python
+        _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGTERM)
