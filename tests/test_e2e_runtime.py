@@ -32,7 +32,7 @@ def test_five_invocations_give_five_records(runtime_output):
     assert len({r["container_id"] for r in found}) == 1
     assert [r["cold_start"] for r in found] == [True, False, False, False, False]
     assert [r["ColdStart"] for r in found] == [1, 0, 0, 0, 0]
-    assert [r["error"] for r in found] == [None, None, None, "ValueError", None]
+    assert [r.get("error") for r in found] == [None, None, None, "ValueError", None]
     assert [r["request_id"] for r in found] == [i.request_id for i in api.invocations]
 
 

@@ -1,10 +1,12 @@
-"""Where records go: stdout, one write and one flush per line, which CloudWatch keeps as one event."""
+"""Where record lines go: stdout, one write and one flush per line, which CloudWatch keeps as one
+event; or, for a test, the writer ``lambda_lifecycle.testing`` put in ``RUNTIME.write``."""
 
 from __future__ import annotations
 
 import sys
 import time
 
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 
 TYPE_CHECKING = False
@@ -16,6 +18,15 @@ if TYPE_CHECKING:
 # handler waits for this.
 _ATTEMPTS = 5
 _PAUSE_S = 0.002
+
+
+def emit(line: str) -> None:
+    """Send one record line where records go; never raises."""
+    write = RUNTIME.write
+    if write is None:
+        write_line(line)
+    else:
+        write(line)
 
 
 def write_line(line: str) -> None:

@@ -12,6 +12,7 @@ import resource
 import sys
 import time
 
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 
 PROC_SELF = "/proc/self"
@@ -50,8 +51,8 @@ class _StatFile:
             self._fd = -1
         return data
 
-    def after_fork(self) -> None:
-        # The child inherited a descriptor of the parent's /proc entry: it must not read it.
+    def close(self) -> None:
+        # After a fork the child holds a descriptor of the parent's /proc entry: it must not read it.
         if self._fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
@@ -59,7 +60,7 @@ class _StatFile:
 
 
 _stat_file = _StatFile()
-os.register_at_fork(after_in_child=_stat_file.after_fork)
+RUNTIME.descriptors.append(_stat_file)
 
 
 def _stat_fields() -> list[bytes]:
