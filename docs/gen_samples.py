@@ -144,9 +144,7 @@ def wrap(record: dict[str, object], width: int = WIDTH) -> str:
 def normalized(record: object) -> object:
     """``record`` with every volatile value replaced by its type: what two runs must agree on."""
     if isinstance(record, dict):
-        return {
-            key: type(value).__name__ if key in VOLATILE else normalized(value) for key, value in record.items()
-        }
+        return {key: type(value).__name__ if key in VOLATILE else normalized(value) for key, value in record.items()}
     if isinstance(record, list):
         return [normalized(item) for item in record]
     return record
