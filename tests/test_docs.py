@@ -150,3 +150,16 @@ def test_mkdocs_builds_strict(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert (tmp_path / "site" / "records" / "index.html").is_file()
+
+
+def test_readme_links_work_on_pypi_too():
+    # PyPI renders the README without the repository around it: a relative link there is dead.
+    links = re.findall(r"\]\(([^)]+)\)|^\[[^\]]+\]: (\S+)", README.read_text(), re.MULTILINE)
+    targets = [inline or reference for inline, reference in links]
+    assert targets
+    relative = [target for target in targets if not target.startswith(("https://", "#"))]
+    assert not relative, relative
+    for target in targets:
+        prefix = "https://github.com/lambda-lifecycle/lambda-lifecycle/blob/main/"
+        if target.startswith(prefix):
+            assert (ROOT / target[len(prefix) :]).exists() or target.endswith("benchmarks/README.md"), target
