@@ -1,6 +1,6 @@
 """What counts as a cold start, and which ids records carry, on every kind of execution environment.
 
-One scenario per row of the README table "What counts as a cold start", each run under the real
+One scenario per row of the table "What counts as a cold start" (docs/cold-starts.md), each run under the real
 awslambdaric against the local Runtime API.
 """
 
