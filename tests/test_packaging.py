@@ -9,7 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 ROOT = Path(__file__).parents[1]
 
