@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..cli.aws import record_of
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -320,17 +322,6 @@ def kill_environment(process: subprocess.Popen[str]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def record(line: str) -> dict[str, Any] | None:
-    """The lambda-lifecycle record a runtime's output line holds, if it is one."""
-    if not (line.startswith("{") and '"event":' in line):
-        return None
-    try:
-        found = json.loads(line)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) and isinstance(found.get("event"), str) else None
-
-
 def records(stdout: str) -> list[dict[str, Any]]:
     """The lambda-lifecycle records among a runtime's output lines."""
-    return [found for line in stdout.splitlines() if (found := record(line)) is not None]
+    return [found for line in stdout.splitlines() if (found := record_of(line)) is not None]
