@@ -140,9 +140,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from ..local import run
 
-    run.add_arguments(
-        commands.add_parser("run", help="run a handler here under the real runtime client, with its records")
-    )
+    run.add_arguments(commands.add_parser("run", help=run.HELP, description=run.DESCRIPTION))
     return parser
 
 

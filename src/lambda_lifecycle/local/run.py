@@ -30,6 +30,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+HELP = "run a handler here under the real runtime client and see its records, before deploying"
+DESCRIPTION = (
+    "Runs HANDLER under awslambdaric in one simulated Lambda execution environment (its own /tmp, Lambda's"
+    " variables), invokes it with the events, then shuts the environment down as Lambda does. stdout is the"
+    " runtime's output, records included, unchanged; each invocation's outcome and a summary go to stderr."
+)
 INIT_TIMEOUT_S = 10.0  # Lambda's limit on an on-demand init phase
 NEEDS_RUNTIME_CLIENT = "this command needs the runtime client: pip install 'lambda-lifecycle[local]'"
 
@@ -44,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the handler as Lambda's _HANDLER names it: dir/module.function runs module.py from dir"
         " (e.g. examples/global_init/handler.lambda_handler); with --cwd, relative to that directory",
     )
-    parser.add_argument("--cwd", help="the function's code root (LAMBDA_TASK_ROOT); the handler is read from there")
+    parser.add_argument(
+        "--cwd", metavar="DIR", help="the function's code root (LAMBDA_TASK_ROOT); the handler is read from there"
+    )
     parser.add_argument(
         "--event",
         action="append",
@@ -53,7 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a JSON event file, or - for stdin; JSON lines give one event per line; repeatable (default: {})",
     )
     parser.add_argument(
-        "--invocations", type=_positive_int, help="how many invocations, cycling through the events (default: one each)"
+        "--invocations",
+        type=_positive_int,
+        metavar="N",
+        help="how many invocations, cycling through the events (default: one each)",
     )
     parser.add_argument(
         "--gap",
@@ -63,21 +74,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds from one invocation's end to the next's start; a comma list gives each gap in turn,"
         " the last one repeating (default 0)",
     )
-    parser.add_argument("--init-type", choices=INIT_TYPES, default="on-demand")
+    parser.add_argument(
+        "--init-type",
+        choices=INIT_TYPES,
+        default="on-demand",
+        help="AWS_LAMBDA_INITIALIZATION_TYPE: %(choices)s (default on-demand)",
+        metavar="TYPE",
+    )
     parser.add_argument(
         "--runtime",
         type=_runtime,
+        metavar="ID",
         default=f"python{sys.version_info[0]}.{sys.version_info[1]}",
         help="the Lambda runtime id, e.g. python3.12 (default: this interpreter's): it sets AWS_EXECUTION_ENV, which"
         " decides whether shutdown hooks can run (python3.12 and later); the code runs on this interpreter",
     )
     parser.add_argument(
-        "--timeout", type=_number_in(0, 900), default=3.0, help="seconds per invocation (default 3, as Lambda's)"
+        "--timeout",
+        type=_number_in(0, 900),
+        default=3.0,
+        metavar="SECONDS",
+        help="seconds per invocation (default 3, as Lambda's)",
     )
-    parser.add_argument("--memory", type=_memory, default=128, help="MB, 128 to 10240 (default 128)")
-    parser.add_argument("--function-name", help="default: the code root's directory name")
-    parser.add_argument("--function-version", default="$LATEST")
-    parser.add_argument("--region", help="AWS_REGION (default: AWS_REGION here, else us-east-1)")
+    parser.add_argument("--memory", type=_memory, default=128, metavar="MB", help="MB, 128 to 10240 (default 128)")
+    parser.add_argument("--function-name", metavar="NAME", help="default: the code root's directory name")
+    parser.add_argument("--function-version", default="$LATEST", metavar="VERSION", help="default $LATEST")
+    parser.add_argument("--region", metavar="REGION", help="AWS_REGION (default: AWS_REGION here, else us-east-1)")
     parser.add_argument(
         "--env",
         action="append",
