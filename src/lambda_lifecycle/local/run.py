@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..cli import _number_in, _positive_int
+from ..cli.aws import record_of
 from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
 from .runtime_api import Function, Invocation, RuntimeAPI, kill_environment, lambda_environment, start_runtime
 
@@ -208,24 +209,39 @@ class _Output:
         self.records: list[dict[str, Any]] = []
         self.unreadable = 0
         self._save = save
-        self._lock = threading.Lock()
+        self._echo = True
+        self._ordered = True
+        self._cond = threading.Condition()
 
     def stdout_line(self, line: str) -> None:
-        from ..cli.aws import record_of
-
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        if self._echo:
+            try:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            except OSError:  # a reader that left (| head): keep draining the runtime, or it blocks
+                self._echo = False
         try:
             found = record_of(line)
         except ValueError:
             found, self.unreadable = None, self.unreadable + 1
         if found is None:
             return
-        with self._lock:
+        with self._cond:
             self.records.append(found)
             if self._save:
                 self._save.write(line.strip().removeprefix("METRICS: ") + "\n")
                 self._save.flush()
+            self._cond.notify_all()
+
+    def await_record(self, request_id: str) -> None:
+        """Let the invocation's record come out before its outcome line: the SDK writes it before
+        the runtime posts the outcome, but the pipe may still hold it. A handler that writes no
+        records (not instrumented) is waited for once."""
+        with self._cond:
+            if self._ordered:
+                self._ordered = self._cond.wait_for(
+                    lambda: any(r.get("request_id") == request_id for r in reversed(self.records)), 0.5
+                )
 
 
 def _pump(source: IO[str], each: Callable[[str], None]) -> threading.Thread:
@@ -300,21 +316,21 @@ class _Environment:
             lambda: invocation.outcome is not None or process.returncode is not None,
             max(0.0, (invocation.deadline or 0) - time.time()),
         )
-        if invocation.outcome is None and process.returncode is None:
-            kill_environment(process)
-            process.wait()
-            invocation.outcome = "timeout"
-            say(
-                f"[invocation {number}] timed out after {timeout_s:g} s: the runtime was ended (SIGKILL);"
-                " a next invocation starts a new one in this environment"
+        if invocation.outcome is None:
+            timed_out = process.returncode is None
+            if timed_out:
+                kill_environment(process)
+                process.wait()
+            invocation.outcome = "timeout" if timed_out else "crash"
+            what = (
+                f"timed out after {timeout_s:g} s: the runtime was ended (SIGKILL)"
+                if timed_out
+                else f"the runtime exited (code {process.returncode}) without a response"
             )
-        elif invocation.outcome is None:
-            invocation.outcome = "crash"
-            say(
-                f"[invocation {number}] the runtime exited (code {process.returncode}) without a response;"
-                " a next invocation starts a new one in this environment"
-            )
-        elif invocation.outcome == "error":
+            say(f"[invocation {number}] {what}; a next invocation starts a new one in this environment")
+            return invocation
+        self.output.await_record(invocation.request_id)
+        if invocation.outcome == "error":
             body = invocation.body if isinstance(invocation.body, dict) else {}
             say(f"[invocation {number}] error: {body.get('errorType')}: {body.get('errorMessage')}")
         else:

@@ -312,6 +312,7 @@ def start_runtime(app_dir: Path, handler: str, env: dict[str, str]) -> subproces
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        errors="replace",  # a handler's stray bytes must not stop the reader of its output
         start_new_session=True,  # its own process group, with the workers it forks (Managed Instances)
     )
 
