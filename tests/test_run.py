@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lambda_lifecycle import cli
-from lambda_lifecycle.local.runtime_api import records
+from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records
 
 ROOT = Path(__file__).parents[1]
 GLOBAL_INIT = "examples/global_init/handler.lambda_handler"
@@ -202,3 +203,13 @@ def test_without_the_runtime_client_it_says_what_to_install(monkeypatch, capsys)
     assert capsys.readouterr().err == (
         "lambda-lifecycle: this command needs the runtime client: pip install 'lambda-lifecycle[local]'\n"
     )
+
+
+def test_each_environment_has_its_own_tmp_and_log_stream_and_a_restart_keeps_them():
+    with RuntimeAPI(Function(version="7")) as api:
+        first, second = lambda_environment(api), lambda_environment(api)
+        restarted = lambda_environment(api, LAMBDA_LIFECYCLE_TMP_PATH=first["LAMBDA_LIFECYCLE_TMP_PATH"])
+    assert first["LAMBDA_LIFECYCLE_TMP_PATH"] != second["LAMBDA_LIFECYCLE_TMP_PATH"]
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[7\][0-9a-f]{32}", first["AWS_LAMBDA_LOG_STREAM_NAME"])
+    assert first["AWS_LAMBDA_LOG_STREAM_NAME"] != second["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert restarted["AWS_LAMBDA_LOG_STREAM_NAME"] == first["AWS_LAMBDA_LOG_STREAM_NAME"]
