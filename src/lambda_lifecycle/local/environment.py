@@ -169,7 +169,10 @@ class Environment:
                 said = "SIGTERM, then SIGKILL when the 500 ms grace ran out"
         elif how == "sigterm":
             self.api.shutdown(process)
-            said = "SIGKILL: no extension registered, so Lambda sends no SIGTERM (python3.12+ runtimes get one)"
+            said = (
+                "SIGKILL: no extension registered, so Lambda sends no SIGTERM (the SDK registers one during init"
+                " on python3.12+ runtimes, on-demand or provisioned concurrency)"
+            )
         else:
             kill_environment(process)
             process.wait()
