@@ -271,10 +271,8 @@ def measure_extension_registration(repeat: int) -> float:
     Against the local Runtime API stand-in the tests use, so it is the SDK's own cost; in Lambda
     the Extensions API is a local endpoint as well.
     """
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from runtime_api import RuntimeAPI
-
     from lambda_lifecycle import _extension
+    from lambda_lifecycle.local.runtime_api import RuntimeAPI
 
     samples = []
     with RuntimeAPI() as api:

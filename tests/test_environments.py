@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, kill_environment, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, kill_environment, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
 

@@ -13,7 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 import lambda_lifecycle
 
