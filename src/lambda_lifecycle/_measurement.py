@@ -7,7 +7,7 @@ import contextvars
 import threading
 import time
 
-from . import _context, _emit, _probes, _record, _state, _watchdog
+from . import _context, _durable, _emit, _probes, _record, _state, _watchdog
 from ._runtime import RUNTIME
 from ._warnings import warn_once
 
@@ -41,6 +41,8 @@ class Measurement:
         "_resolve",
         "_settings",
         "_context",
+        "_durable_id",
+        "_replayed",
         "_call",
         "_invocation",
         "_token",
@@ -56,7 +58,10 @@ class Measurement:
         self._invocation: _state.Invocation | None = None
         self._watch = 0
         # Handlers take (event, context); methods and classmethods put more in front.
-        self._context: Any = args[-1] if len(args) >= 2 else kwargs.get("context")
+        context = args[-1] if len(args) >= 2 else kwargs.get("context")
+        event = args[-2] if len(args) >= 2 else kwargs.get("event")
+        # Inside @durable_execution the context is the durable SDK's: the Lambda context is in it.
+        self._durable_id, self._replayed, self._context = _durable.durable_facts(event, context)
 
     def __enter__(self) -> None:
         if _active.get() or (RUNTIME.in_flight and self._nested_in_another_thread()):
@@ -181,10 +186,12 @@ class Measurement:
                 settings,
                 self._invocation,
                 call,
-                error=None if exc_type is None else exc_type.__name__,
+                error=None if exc_type is None else _durable.error_name(exc_type),
                 duration_ms=duration_ms,
                 container_age_s=age_s,
                 usage=usage,
+                durable_execution_id=_context.bounded(self._durable_id),
+                replayed=self._replayed,
             )
             if not (RUNTIME.record_sinks and self._published(settings, record)):
                 _emit.emit(_record.render(settings, record, int(now * 1000)))

@@ -45,6 +45,8 @@ def invoke_record(
     duration_ms: float,
     container_age_s: float,
     usage: Usage,
+    durable_execution_id: str | None = None,
+    replayed: bool | None = None,
 ) -> dict[str, object]:
     """The record of one invocation: properties first, then measurements; unknown values omitted.
 
@@ -71,6 +73,10 @@ def invoke_record(
         rec["xray_trace_id"] = call.xray_trace_id
     if call.tenant_id:
         rec["tenant_id"] = call.tenant_id
+    if durable_execution_id:
+        rec["durable_execution_id"] = durable_execution_id
+        if replayed is not None:
+            rec["replayed"] = replayed
     if settings.service:
         rec["service"] = settings.service
     rec.update(settings.dimensions)
