@@ -49,7 +49,6 @@ class Measurement:
         "_t0",
         "_watch",
         "_thread",
-        "_guard",
         "_ended",
     )
 
@@ -76,8 +75,7 @@ class Measurement:
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
-        with RUNTIME.in_flight_lock:
-            RUNTIME.in_flight[id(self)] = (threading.get_ident(), call.request_id)
+        RUNTIME.in_flight[id(self)] = (threading.get_ident(), call.request_id)
         if RUNTIME.begin_listeners:
             self._notify(self._invocation)
         self._t0 = time.perf_counter()
@@ -86,11 +84,10 @@ class Measurement:
     def _nested_in_another_thread(self) -> bool:
         request_id = _context.request_id(self._context)
         here = threading.get_ident()
-        with RUNTIME.in_flight_lock:
-            return any(
-                thread != here and (request_id is None or request_id == outer)
-                for thread, outer in RUNTIME.in_flight.values()
-            )
+        return any(
+            thread != here and (request_id is None or request_id == outer)
+            for thread, outer in tuple(RUNTIME.in_flight.values())  # one atomic copy
+        )
 
     @staticmethod
     def _published(settings: Settings, record: dict[str, object]) -> bool:
@@ -131,9 +128,6 @@ class Measurement:
             margin_ms = max(200.0, 0.03 * remaining_ms)
         if remaining_ms > margin_ms:
             self._thread = threading.get_ident()
-            # The watchdog may have taken the callback just as the handler returns: the warning is
-            # written under this lock, and only if __exit__ has not yet marked the call ended.
-            self._guard = threading.Lock()
             self._ended = False
             due = time.monotonic() + (remaining_ms - margin_ms) / 1000
             try:
@@ -156,7 +150,9 @@ class Measurement:
             stack=_probes.thread_stack(self._thread),
         )
         line = _record.render(settings, record)
-        with self._guard:
+        # The handler may be returning just now: the warning is written only if __exit__ has not
+        # marked the call ended, under a lock __exit__ takes only when it finds the deadline taken.
+        with RUNTIME.warn_lock:
             if not self._ended:
                 _emit.emit(line)
 
@@ -167,13 +163,10 @@ class Measurement:
         if self._invocation is None:
             return
         duration_ms = (time.perf_counter() - self._t0) * 1000
-        if self._watch:
-            with self._guard:
+        if self._watch and not _watchdog.disarm(self._watch):
+            with RUNTIME.warn_lock:  # the watchdog took the deadline: its warning must not follow
                 self._ended = True
-        with RUNTIME.in_flight_lock:
-            RUNTIME.in_flight.pop(id(self), None)
-        if self._watch:
-            _watchdog.disarm(self._watch)
+        RUNTIME.in_flight.pop(id(self), None)
         # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
         with contextlib.suppress(ValueError):
             _active.reset(self._token)

@@ -74,8 +74,10 @@ class Runtime:
     lock: threading.Lock
     """Guards ``process`` and its counters."""
     in_flight: dict[int, tuple[int, str | None]]
-    """Instrumented calls running now, by measurement: (thread ident, request id)."""
-    in_flight_lock: threading.Lock
+    """Instrumented calls running now, by measurement: (thread ident, request id). Changed and
+    copied only by single dict operations, which the GIL makes atomic: no lock on the hot path."""
+    warn_lock: threading.Lock
+    """Taken to write a timeout warning, and by an invocation ending while one is being written."""
     watchdog: Watchdog | None
     """The timeout watchdog, once started."""
     descriptors: list[Closable]
@@ -129,7 +131,7 @@ class Runtime:
     def _new_process(self) -> None:
         self.lock = threading.Lock()
         self.in_flight = {}
-        self.in_flight_lock = threading.Lock()
+        self.warn_lock = threading.Lock()
         self.watchdog = None
 
     def close_marker(self) -> None:

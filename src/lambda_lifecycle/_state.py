@@ -288,16 +288,18 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
         process.invocations += 1
         number = process.invocations
         _marker.count(number)  # before the handler runs: a process killed in it leaves the count
-        if number == 1 and process.handler_ready is None:
-            process.handler_ready = now
-        cold, proactive = classify(
-            init_type=process.init_type,
-            invocation=number,
-            process_restarts=process.process_restarts,
-            restores_observed=process.restores_observed,
-            ready_to_invoke_ms=(now - (process.handler_ready or now)) * 1000,
-            proactive_threshold_ms=proactive_init_threshold_ms,
-        )
+        cold = proactive = False
+        if number == 1:  # only a process's first invocation can be a cold start
+            if process.handler_ready is None:
+                process.handler_ready = now
+            cold, proactive = classify(
+                init_type=process.init_type,
+                invocation=number,
+                process_restarts=process.process_restarts,
+                restores_observed=process.restores_observed,
+                ready_to_invoke_ms=(now - process.handler_ready) * 1000,
+                proactive_threshold_ms=proactive_init_threshold_ms,
+            )
         process.cold_start, process.proactive_init = cold, proactive
         process.last_start = now
         process.in_flight += 1

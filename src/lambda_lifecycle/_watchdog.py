@@ -60,9 +60,9 @@ class Watchdog:
                 self._cond.notify()
         return token
 
-    def disarm(self, token: int) -> None:
+    def disarm(self, token: int) -> bool:
         with self._cond:
-            self._armed.pop(token, None)
+            return self._armed.pop(token, None) is not None
 
     def _due(self) -> Callable[[], None]:
         # Called with the lock held; returns the first callback that falls due.
@@ -117,8 +117,8 @@ def arm(due: float, callback: Callable[[], None]) -> int:
     return (RUNTIME.watchdog or start()).arm(due, callback)
 
 
-def disarm(token: int) -> None:
-    """Forget the deadline of ``token``; it is harmless to disarm one that already fired."""
+def disarm(token: int) -> bool:
+    """Forget the deadline of ``token``: True if it had not fallen due, so its callback never runs;
+    False if the thread has taken it (its callback runs, or ran) or it is unknown."""
     watchdog = RUNTIME.watchdog
-    if watchdog is not None:
-        watchdog.disarm(token)
+    return watchdog is not None and watchdog.disarm(token)
