@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
-
 import lambda_lifecycle
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 ROOT = Path(__file__).parents[1]
 VERSION = lambda_lifecycle.__version__
