@@ -59,8 +59,22 @@ QUERIES: dict[str, str] = {
     ),
 }
 
+PROCESSES = (
+    f"{OURS} and ispresent(container_id)\n"
+    f"| fields toMillis(@timestamp) as ms, {value('ContainerAge')} as age, {value('ColdStart')} as cold_start\n"
+    "| fields ms - 1000 * age as born\n"
+    "| stats count(*) as records, min(born) as born_ms, min(ms) as first_ms, max(ms) as last_ms,"
+    " count(cold_start) as invocations, sum(cold_start) as cold_starts, count(error) as errors,"
+    " count(remaining_ms) as timeout_warnings, count(reason) as shutdowns, sum(reinit) as reinits,"
+    " sum(previous_killed) as killed_previous, latest(environment_id) as environment,"
+    " latest(worker) as worker_number, latest(process_restarts) as restarts, latest(init_type) as init"
+    " by container_id"
+)
+"""``lambda-lifecycle timeline``'s query: one row per process (``container_id``), at any volume.
+A process is born at a record's time minus its ``ContainerAge``; only timeout warnings have no age."""
+
 # Queries whose rows are groups that can outnumber RESULT_LIMIT, and the field they group by.
-GROUPED = {"environments": "environment_id"}
+GROUPED = {"environments": "environment_id", "processes": "container_id"}
 
 
 def log_group_for(function: str) -> str:

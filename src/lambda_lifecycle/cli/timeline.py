@@ -64,6 +64,10 @@ _OURS = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_KINDS) + ')"')
 _LINE_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
+class TimelineError(Exception):
+    """A timeline that cannot be drawn; its message is the one line to show."""
+
+
 @dataclass
 class Mark:
     """One thing that happened to a process: an invocation (``start_ms`` to ``end_ms``), a
@@ -254,6 +258,7 @@ class _Process:
         self.warnings: list[tuple[int | None, Record]] = []
         self.shutdown: tuple[int | None, Record] | None = None
         self.any: Record = {}
+        self.unplaced = 0  # timeout warnings without a time, of an invocation that wrote no record
 
     def add(self, ms: int | None, record: Record) -> None:
         self.any = self.any or record
@@ -288,7 +293,9 @@ class _Process:
         for stamp, r in self.warnings:
             begun = starts.get(r.get("request_id"))
             at = stamp if stamp is not None or begun is None else begun + _int(r.get("elapsed_ms"))
-            if at is not None:
+            if at is None:
+                self.unplaced += 1
+            else:
                 marks.append(Mark(TIMEOUT, at, at + _int(r.get("remaining_ms")), _details(r, _HOVER_TIMEOUT)))
         end_mark = None
         if self.shutdown is not None:
@@ -398,13 +405,56 @@ def build(records: Iterable[Timed], *, title: str = "", max_lanes: int = MAX_LAN
             unplaced += 1
         else:
             lanes.append(lane)
+    warnings = sum(process.unplaced for process in processes.values())
+    why = "(write records in the emf format, or give a log whose lines carry their time)"
     if unplaced:
-        notes.append(
-            f"{unplaced} process(es) left out: none of their records has a time (write records in the emf format,"
-            " or give a log whose lines carry their time)"
-        )
+        notes.append(f"{unplaced} process(es) left out: none of their records has a time {why}")
+    if warnings:
+        notes.append(f"{warnings} timeout warning(s) left out: neither they nor their invocation has a time {why}")
     _killed(lanes, replaced)
     return Timeline(title, _labelled(_capped(lanes, max_lanes, notes)), notes)
+
+
+_ADDED = (
+    "records",
+    "invocations",
+    "cold_starts",
+    "errors",
+    "timeout_warnings",
+    "shutdowns",
+    "reinits",
+    "killed_previous",
+)
+
+
+def number(row: dict[str, str], key: str) -> float:
+    """A numeric field of a Logs Insights row (every value there is a string); 0 when absent."""
+    try:
+        return float(row[key])
+    except (KeyError, ValueError):
+        return 0.0
+
+
+def merge_processes(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``processes`` rows of two adjacent windows (``b`` the later) as one window's."""
+    merged = {row.get("container_id"): dict(row) for row in a}
+    for row in b:
+        old = merged.setdefault(row.get("container_id"), dict(row))
+        if old is row or old == row:
+            continue
+        for key in _ADDED:
+            old[key] = str(int(number(old, key) + number(row, key)))
+        for key, pick in (("born_ms", min), ("first_ms", min), ("last_ms", max)):
+            values = [float(r[key]) for r in (old, row) if r.get(key)]
+            if values:
+                old[key] = str(int(pick(values)))
+        old.update({k: v for k, v in row.items() if k not in _ADDED and k not in ("born_ms", "first_ms", "last_ms")})
+    return list(merged.values())
+
+
+def newest(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """The ``count`` processes born last: those a capped timeline draws."""
+    return sorted(rows, key=lambda row: number(row, "born_ms") or number(row, "first_ms"))[-count:]
 
 
 def from_rows(
@@ -425,16 +475,18 @@ def from_rows(
         return drawn
     lanes, by_container = [], {}
     for row in rows:
-        born, last = _int(row.get("born_ms"), -1), _int(row.get("last_ms"), -1)
+        born = _int(row.get("born_ms"), -1)
+        born = born if born >= 0 else _int(row.get("first_ms"), -1)
+        last = _int(row.get("last_ms"), -1)
         if born < 0 or last < 0:
             continue
         shut = _int(row.get("shutdowns")) > 0
         lane = Lane(
             container_id=row.get("container_id", "unknown"),
-            environment_id=row.get("environment_id") or row.get("container_id", "unknown"),
-            worker=_int(row["worker"]) if row.get("worker") else None,
-            process_restarts=_int(row.get("process_restarts")),
-            init_type=row.get("init_type", "unknown"),
+            environment_id=row.get("environment") or row.get("container_id", "unknown"),
+            worker=_int(row["worker_number"]) if row.get("worker_number") else None,
+            process_restarts=_int(row.get("restarts")),
+            init_type=row.get("init", "unknown"),
             birth_ms=born,
             end_ms=last,
             ended=SHUT if shut else "running",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 
-from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline
+from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline, TimelineError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,8 +30,16 @@ _STYLE = {  # kind: (colour, symbol)
 }
 
 
-class MissingExtra(Exception):
+class MissingExtra(TimelineError):
     """The plotting library is not installed; the message is the one line to show."""
+
+
+def require() -> None:
+    """Raise :class:`MissingExtra` unless the ``[timeline]`` extra is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("altair") is None or importlib.util.find_spec("vl_convert") is None:
+        raise MissingExtra(NEEDS_EXTRA)
 
 
 def size(timeline: Timeline) -> tuple[int, int]:
@@ -73,17 +81,17 @@ def chart(timeline: Timeline) -> Any:
     )
     shape = alt.Shape("kind:N", scale=alt.Scale(domain=list(KINDS), range=[_STYLE[k][1] for k in KINDS]))
     lives = (
-        alt.Chart(alt.Data(values=lanes), name="lanes")
+        alt.Chart(alt.InlineData(values=lanes), name="lanes")
         .mark_bar(height=2, color="#bbbbbb")
         .encode(x=x, x2="end:T", y=y, tooltip=tooltip)
     )
     running = (
-        alt.Chart(alt.Data(values=[m for m in marks if m["kind"] in (COLD, REINIT, WARM, ERROR)]), name="running")
+        alt.Chart(alt.InlineData(values=[m for m in marks if m["kind"] in (COLD, REINIT, WARM, ERROR)]), name="running")
         .mark_bar(height=12, opacity=0.7)
         .encode(x=x, x2="end:T", y=y, color=colour, tooltip=tooltip)
     )
     points = (
-        alt.Chart(alt.Data(values=marks), name="marks")
+        alt.Chart(alt.InlineData(values=marks), name="marks")
         .mark_point(size=70, filled=True, opacity=0.9)
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     )
