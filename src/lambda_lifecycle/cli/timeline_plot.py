@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-NEEDS_EXTRA = "lambda-lifecycle: drawing the timeline needs Vega-Altair: pip install 'lambda-lifecycle[timeline]'"
+NEEDS_EXTRA = "drawing the timeline needs Vega-Altair: pip install 'lambda-lifecycle[timeline]'"
 
 WIDTH = 1000
 LANE_PX = 22
