@@ -289,7 +289,8 @@ def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, args, message)
     (tmp_path / "empty.log").write_text("hello\n", encoding="utf-8")
     assert main(["timeline", *args]) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("lambda-lifecycle: ") and message in line
+    assert line.startswith("lambda-lifecycle: ")
+    assert message in line
 
 
 def test_cli_without_the_extra_says_how_to_get_it(tmp_path, monkeypatch, capsys):
