@@ -21,6 +21,11 @@ def value(field: str) -> str:
     return f"coalesce({field}, `{field}.0`)"
 
 
+def _percentiles(field: str) -> str:
+    """The p50, p90, p99 and max of a field, as ``<field>_p50`` ... ``<field>_max``."""
+    return ", ".join([*(f"pct({field}, {p}) as {field}_p{p}" for p in (50, 90, 99)), f"max({field}) as {field}_max"])
+
+
 QUERIES: dict[str, str] = {
     "summary": (
         'filter event = "invoke"\n'
@@ -50,6 +55,16 @@ QUERIES: dict[str, str] = {
         " max(max_memory_used) as peak_memory_mb, min(@timestamp) as first_seen, max(@timestamp) as last_seen,"
         " latest(event) as last_event"
         " by environment_id"
+    ),
+    "keep_warm": (
+        'filter event = "shutdown"\n'
+        f"| fields {value('ContainerAge')} as lifetime, invocations as served, IdleBeforeShutdown as idle\n"
+        f"| stats count(*) as n, {_percentiles('lifetime')}, {_percentiles('served')}, {_percentiles('idle')}"
+    ),
+    "durable": (
+        'filter event = "invoke" and ispresent(durable_execution_id)\n'
+        "| stats count(*) as invocations, count_distinct(durable_execution_id) as executions,"
+        " sum(replayed) as replayed"
     ),
     "timeouts": (
         'filter event = "timeout_warning"\n'
