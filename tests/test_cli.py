@@ -915,3 +915,13 @@ def test_keep_warm_in_every_format(fmt):
 def test_report_queries_include_keep_warm_and_durable():
     assert "IdleBeforeShutdown as idle" in queries.QUERIES["keep_warm"]
     assert "count_distinct(durable_execution_id)" in queries.QUERIES["durable"]
+
+
+def test_dashboard_shows_keep_warm_and_durable_tables():
+    from lambda_lifecycle.cli import cloudwatch
+
+    body = cloudwatch.dashboard_body(region="us-east-1", log_group=LOG_GROUP, dimensions=[("function_name", FUNCTION)])
+    shown = {w["properties"]["title"]: w["properties"]["query"] for w in body["widgets"] if w["type"] == "log"}
+    keep = next(query for title, query in shown.items() if title.startswith("Keep-warm"))
+    assert keep == f"SOURCE '{LOG_GROUP}' | " + queries.QUERIES["keep_warm"].replace("\n", " ")
+    assert any(query.endswith(queries.QUERIES["durable"].replace("\n", " ")) for query in shown.values())

@@ -307,3 +307,73 @@ def test_cli_needs_one_source(capsys):
         main(["timeline", "--function", "orders", "--input", "x.log"])
     assert exit_.value.code == 2
     assert "--function (read CloudWatch) or --input FILE" in capsys.readouterr().err
+
+
+class FakeLogs:
+    """CloudWatch Logs for the timeline: the log group, the processes query (computed here from
+    the story, as Logs Insights would), and the raw events."""
+
+    def __init__(self, pairs):
+        self.pairs = [(at or r["_aws"]["Timestamp"], r) for at, r in pairs]
+        self.queries, self.fetched = [], []
+
+    def describe_log_groups(self, **kwargs):
+        return {"logGroups": [{"logGroupName": "/aws/lambda/orders"}]}
+
+    def start_query(self, **kwargs):
+        self.queries.append(kwargs)
+        return {"queryId": "1"}
+
+    def get_query_results(self, queryId):
+        rows = process_rows(self.pairs)
+        return {"status": "Complete", "results": [[{"field": k, "value": v} for k, v in row.items()] for row in rows]}
+
+    def get_paginator(self, name):
+        fake = self
+
+        class Pages:
+            def paginate(self, logGroupName, startTime, endTime):
+                fake.fetched.append((startTime, endTime))
+                events = [
+                    {"timestamp": at, "message": json.dumps(r)} for at, r in fake.pairs if startTime <= at < endTime
+                ]
+                return [{"events": events}]
+
+        return Pages()
+
+
+@pytest.fixture
+def cloudwatch(monkeypatch):
+    from lambda_lifecycle.cli import aws
+
+    fake = FakeLogs(timed_story())
+    monkeypatch.setattr(aws, "client", lambda *args: fake)
+    return fake
+
+
+def from_cloudwatch(tmp_path, *args):
+    out = tmp_path / "t.html"
+    window = ["--start", "2026-11-23T00:00Z", "--end", "2026-11-24T00:00Z"]
+    assert main(["timeline", "--function", "orders", *window, "--output", str(out), *args]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_from_cloudwatch_one_query_then_the_records_of_the_drawn_processes(cloudwatch, tmp_path, capsys):
+    from lambda_lifecycle.cli import queries
+
+    page = from_cloudwatch(tmp_path)
+    assert [q["queryString"] for q in cloudwatch.queries] == [queries.PROCESSES]
+    assert cloudwatch.fetched == [(T0 + 1000, T0 + 1_000_001)]  # the first record of a drawn process to the last
+    assert 'data-lanes="5"' in page
+    assert "killed" in page  # a1, known only from the records
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_from_cloudwatch_above_max_marks_lanes_only_with_a_note(cloudwatch, tmp_path, capsys):
+    page = from_cloudwatch(tmp_path, "--max-marks", "3", "--max-lanes", "4")
+    assert cloudwatch.fetched == []
+    assert 'data-lanes="4"' in page
+    err = capsys.readouterr().err
+    assert "drew the 4 newest of 5 processes" in err
+    assert "above --max-marks 3: lanes only" in err
+    assert "above --max-marks 3: lanes only" in page
