@@ -8,6 +8,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -293,11 +294,8 @@ def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, args, message)
     assert message in line
 
 
-def test_cli_without_the_extra_says_how_to_get_it(tmp_path, monkeypatch, capsys):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "altair" else real(name, *a))
+def test_cli_without_the_extra_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "altair", None)  # not installed
     assert main(["timeline", "--input", "x.log"]) == 1
     assert capsys.readouterr().err.strip() == "lambda-lifecycle: " + timeline_plot.NEEDS_EXTRA
 

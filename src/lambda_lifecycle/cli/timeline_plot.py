@@ -36,10 +36,11 @@ class MissingExtra(TimelineError):
 
 def require() -> None:
     """Raise :class:`MissingExtra` unless the ``[timeline]`` extra is installed."""
-    import importlib.util
-
-    if importlib.util.find_spec("altair") is None or importlib.util.find_spec("vl_convert") is None:
-        raise MissingExtra(NEEDS_EXTRA)
+    try:
+        import altair  # noqa: F401
+        import vl_convert  # noqa: F401
+    except ImportError:
+        raise MissingExtra(NEEDS_EXTRA) from None
 
 
 def size(timeline: Timeline) -> tuple[int, int]:
@@ -69,6 +70,7 @@ def chart(timeline: Timeline) -> Any:
         for lane in timeline.lanes
         for m in lane.marks
     ]
+    marks.sort(key=lambda m: m["kind"] != WARM)  # drawn in order: the rarer kinds on top
     width, height = size(timeline)
     y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     x = alt.X("start:T", scale=alt.Scale(type="utc", padding=12), title="time (UTC)", axis=alt.Axis(format="%H:%M:%S"))
@@ -95,7 +97,7 @@ def chart(timeline: Timeline) -> Any:
         .mark_point(size=70, filled=True, opacity=0.9)
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     )
-    subtitle = [*timeline.notes, f"{len(timeline.lanes)} processes, {len(marks)} marks"]
+    subtitle = [*timeline.notes, f"{len(timeline.lanes)} process(es), {len(marks)} marks"]
     return (
         alt.layer(lives, running, points)
         .properties(
