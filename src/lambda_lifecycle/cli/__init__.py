@@ -278,10 +278,10 @@ def _timeline_cloudwatch(args: argparse.Namespace, log_group: str) -> int:
     title = f"{args.function} ({log_group}), {report.iso(start_ms)} to {report.iso(end_ms)}"
     records = None
     notes = []
-    count = sum(int(timeline.number(row, "records")) for row in chosen)
+    count = sum(int(report.number(row, "records") or 0) for row in chosen)
     if chosen and count <= args.max_marks:
-        first = max(start_ms, min(int(timeline.number(row, "first_ms")) for row in chosen))
-        last = min(end_ms, max(int(timeline.number(row, "last_ms")) for row in chosen))
+        first = max(start_ms, min(int(report.number(row, "first_ms") or start_ms) for row in chosen))
+        last = min(end_ms, max(int(report.number(row, "last_ms") or end_ms) for row in chosen))
         wanted = {row.get("container_id") for row in chosen}
         found, _ = aws.fetch_records(logs, log_group, first, last + 1, progress)
         records = [(ms, r) for ms, r in found if r.get("container_id") in wanted]

@@ -4,13 +4,13 @@ splitting, raw record fetching, and the ``--apply`` writes. Every AWS failure be
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 
 from ..testing import parse
 from . import report
 from .queries import GROUPED, PROCESSES, QUERIES, RESULT_LIMIT
+from .timeline import RECORD_LINE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -169,14 +169,11 @@ def insights_rows(
     return rows
 
 
-_OURS = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_EVENTS) + ')"')
-
-
 def record_of(message: str) -> dict[str, object] | None:
     """The SDK record a log line holds, ``None`` for other lines (the function's own JSON logs
     included); raises ValueError for a line of ours that cannot be read."""
     line = message.strip()
-    if not line.startswith(("{", "METRICS: {")) or not _OURS.search(line):
+    if not line.startswith(("{", "METRICS: {")) or not RECORD_LINE.search(line):
         return None
     record = parse(line)
     if not isinstance(record, dict) or record.get("event") not in RECORD_EVENTS:

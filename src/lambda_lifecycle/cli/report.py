@@ -61,7 +61,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _value(record: dict[str, object], field: str) -> object:
+def value(record: dict[str, object], field: str) -> object:
     """A field's value; for a list (how Powertools writes metric values), its first item."""
     found = record.get(field)
     if isinstance(found, list):
@@ -69,8 +69,9 @@ def _value(record: dict[str, object], field: str) -> object:
     return found
 
 
-def _numbers(records: list[dict[str, object]], field: str) -> list[float]:
-    values = (_value(r, field) for r in records)
+def numbers(records: list[dict[str, object]], field: str) -> list[float]:
+    """A field's numeric values in these records (booleans and text are not numbers)."""
+    values = (value(r, field) for r in records)
     return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
@@ -95,8 +96,8 @@ def _reuse(records: list[tuple[int, dict[str, object]]]) -> Rows:
     runs = []
     for ts, r in records:
         if r.get("event") == "invoke":
-            duration = _numbers([r], "Duration")
-            runs.append((ts - (duration[0] if duration else 0.0), float(ts), _value(r, "ColdStart") == 1))
+            duration = numbers([r], "Duration")
+            runs.append((ts - (duration[0] if duration else 0.0), float(ts), value(r, "ColdStart") == 1))
     runs.sort()
     counts = {label: [0, 0] for _, label in GAP_BUCKETS}
     latest_end: float | None = None
@@ -118,7 +119,7 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
     for r in invokes:
         s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
         s["invocations"] += 1
-        s["cold_starts"] += _value(r, "ColdStart") == 1
+        s["cold_starts"] += value(r, "ColdStart") == 1
         s["proactive"] += r.get("proactive_init") is True
         s["re"] += r.get("reinit") is True
     environments: dict[str, dict[str, Any]] = {}
@@ -127,10 +128,10 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
         if not isinstance(env_id, str) or r.get("event") not in RECORD_KINDS:
             continue
         e = environments.setdefault(env_id, {"invocations": 0, "first": ts, "tmp": [], "memory": []})
-        e["invocations"] += _value(r, "ColdStart") is not None  # only invoke records carry it
+        e["invocations"] += value(r, "ColdStart") is not None  # only invoke records carry it
         e["last"], e["last_event"] = ts, r.get("event")
         for key, field in (("tmp", "TmpUsed"), ("memory", "MaxMemoryUsed")):
-            e[key] += _numbers([r], field)
+            e[key] += numbers([r], field)
     timeouts = [(ts, r) for ts, r in records if r.get("event") == "timeout_warning"]
     shutdowns = [r for _, r in records if r.get("event") == "shutdown"]
     durable = [r for r in invokes if isinstance(r.get("durable_execution_id"), str)]
@@ -145,8 +146,8 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
             }
             for init_type, s in summary.items()
         ],
-        "init_duration": [_distribution_row(_numbers(invokes, "InitDuration"))],
-        "idle_time": [_distribution_row(_numbers(invokes, "IdleTime"))],
+        "init_duration": [_distribution_row(numbers(invokes, "InitDuration"))],
+        "idle_time": [_distribution_row(numbers(invokes, "IdleTime"))],
         "environments": [
             {
                 "environment_id": env_id,
@@ -162,9 +163,9 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
         "keep_warm": [
             {
                 "n": str(len(shutdowns)),
-                **_distribution_row(_numbers(shutdowns, "ContainerAge"), "lifetime_"),
-                **_distribution_row(_numbers(shutdowns, "invocations"), "served_"),
-                **_distribution_row(_numbers(shutdowns, "IdleBeforeShutdown"), "idle_"),
+                **_distribution_row(numbers(shutdowns, "ContainerAge"), "lifetime_"),
+                **_distribution_row(numbers(shutdowns, "invocations"), "served_"),
+                **_distribution_row(numbers(shutdowns, "IdleBeforeShutdown"), "idle_"),
             }
         ],
         "reuse": _reuse(records),
@@ -197,7 +198,7 @@ def merge_environments(a: Rows, b: Rows) -> Rows:
         if old is None:
             merged[row["environment_id"]] = dict(row)
             continue
-        old["invocations"] = str(int(_number(old, "invocations") or 0) + int(_number(row, "invocations") or 0))
+        old["invocations"] = str(int(number(old, "invocations") or 0) + int(number(row, "invocations") or 0))
         for key in ("peak_tmp_mb", "peak_memory_mb"):
             values = [float(r[key]) for r in (old, row) if key in r]
             if values:
@@ -212,7 +213,8 @@ def merge_environments(a: Rows, b: Rows) -> Rows:
     return list(merged.values())
 
 
-def _number(row: dict[str, str], key: str) -> float | None:
+def number(row: dict[str, str], key: str) -> float | None:
+    """A numeric field of a result row (every value there is text); ``None`` when absent or not a number."""
     try:
         return float(row[key])
     except (KeyError, ValueError):
@@ -229,8 +231,8 @@ def _time(row: dict[str, str], key: str) -> int | None:
 
 def _distribution(row: dict[str, str], prefix: str = "") -> dict[str, float | int | None]:
     return {
-        "count": int(_number(row, prefix + "n") or 0),
-        **{k: _number(row, prefix + k) for k in ("p50", "p90", "p99", "max")},
+        "count": int(number(row, prefix + "n") or 0),
+        **{k: number(row, prefix + k) for k in ("p50", "p90", "p99", "max")},
     }
 
 
@@ -242,7 +244,7 @@ def _keep_warm(rows: dict[str, Rows]) -> dict[str, object]:
     row = (rows.get("keep_warm") or [{}])[0]
     reuse = rows.get("reuse")
     return {
-        "processes_shut_down": int(_number(row, "n") or 0),
+        "processes_shut_down": int(number(row, "n") or 0),
         "lifetime_s": _distribution(row, "lifetime_"),
         "invocations": _distribution(row, "served_"),
         "idle_before_shutdown_ms": _distribution(row, "idle_"),
@@ -251,9 +253,9 @@ def _keep_warm(rows: dict[str, Rows]) -> dict[str, object]:
         else [
             {
                 "gap": r.get("gap"),
-                "invocations": int(_number(r, "invocations") or 0),
-                "cold_starts": int(_number(r, "cold_starts") or 0),
-                "cold_start_rate": _rate(_number(r, "cold_starts") or 0, _number(r, "invocations") or 0),
+                "invocations": int(number(r, "invocations") or 0),
+                "cold_starts": int(number(r, "cold_starts") or 0),
+                "cold_start_rate": _rate(number(r, "cold_starts") or 0, number(r, "invocations") or 0),
             }
             for r in reuse
         ],
@@ -263,13 +265,13 @@ def _keep_warm(rows: dict[str, Rows]) -> dict[str, object]:
 def _durable(rows: dict[str, Rows]) -> dict[str, int] | None:
     """Durable executions and the invocations that replayed earlier steps; ``None`` without any."""
     row = (rows.get("durable") or [{}])[0]
-    invocations = int(_number(row, "invocations") or 0)
+    invocations = int(number(row, "invocations") or 0)
     if not invocations:
         return None
     return {
         "invocations": invocations,
-        "executions": int(_number(row, "executions") or 0),
-        "replayed_invocations": int(_number(row, "replayed") or 0),
+        "executions": int(number(row, "executions") or 0),
+        "replayed_invocations": int(number(row, "replayed") or 0),
     }
 
 
@@ -288,13 +290,13 @@ def build(
     """The report of one function over one window, from the rows of every query."""
     by_type: dict[str, dict[str, Any]] = {}
     for row in rows["summary"]:
-        invocations, cold = int(_number(row, "invocations") or 0), int(_number(row, "cold_starts") or 0)
+        invocations, cold = int(number(row, "invocations") or 0), int(number(row, "cold_starts") or 0)
         by_type[row.get("init_type", "unknown")] = {
             "invocations": invocations,
             "cold_starts": cold,
             "cold_start_rate": _rate(cold, invocations),
-            "proactive_inits": int(_number(row, "proactive_inits") or 0),
-            "reinits": int(_number(row, "reinits") or 0),
+            "proactive_inits": int(number(row, "proactive_inits") or 0),
+            "reinits": int(number(row, "reinits") or 0),
         }
     total = sum(t["invocations"] for t in by_type.values())
     cold_total = sum(t["cold_starts"] for t in by_type.values())
@@ -304,9 +306,9 @@ def build(
         envs.append(
             {
                 "environment_id": row.get("environment_id", "unknown"),
-                "invocations": int(_number(row, "invocations") or 0),
-                "peak_tmp_mb": _number(row, "peak_tmp_mb"),
-                "peak_memory_mb": _number(row, "peak_memory_mb"),
+                "invocations": int(number(row, "invocations") or 0),
+                "peak_tmp_mb": number(row, "peak_tmp_mb"),
+                "peak_memory_mb": number(row, "peak_memory_mb"),
                 "lifetime_s": None if first is None or last is None else round((last - first) / 1000, 1),
                 "ended": _ended(row.get("last_event")),
             }
@@ -348,8 +350,8 @@ def build(
                 "time": None if (moment := _time(row, "@timestamp")) is None else iso(moment),
                 "request_id": row.get("request_id"),
                 "environment_id": row.get("environment_id"),
-                "elapsed_ms": _number(row, "elapsed_ms"),
-                "remaining_ms": _number(row, "remaining_ms"),
+                "elapsed_ms": number(row, "elapsed_ms"),
+                "remaining_ms": number(row, "remaining_ms"),
                 "stack": [row[f"stack.{i}"] for i in range(3) if f"stack.{i}" in row],
             }
             for row in rows["timeouts"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..contract import INVOKE, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from .report import number, numbers, value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ _HOVER_INVOKE = (
 _HOVER_TIMEOUT = ("request_id", "invocation", "elapsed_ms", "remaining_ms", "MemoryUsed", "stack")
 _HOVER_SHUTDOWN = ("reason", "invocations", "ContainerAge", "IdleBeforeShutdown", "MaxMemoryUsed", "hooks_failed")
 
-_OURS = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_KINDS) + ')"')
+RECORD_LINE = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_KINDS) + ')"')
+"""Matches a line that holds one of the SDK's records (and not the function's own JSON logs)."""
 _LINE_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
@@ -163,7 +165,7 @@ def _from_line(line: str, line_ms: int | None = None) -> Iterator[Timed]:
     try:
         obj, _ = json.JSONDecoder().raw_decode(line, brace)
     except ValueError:
-        if _OURS.search(line):
+        if RECORD_LINE.search(line):
             raise
         return
     yield from _from_object(obj, line_ms)
@@ -191,35 +193,27 @@ def read_text(text: str) -> tuple[list[Timed], int]:
 # Records into lanes ----------------------------------------------------------------------------
 
 
-def _first(value: object) -> object:
-    """A field's value; for a list (how Powertools writes metric values), its first item."""
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
 def _num(record: Record, name: str) -> float | None:
-    value = _first(record.get(name))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
+    found = numbers([record], name)
+    return found[0] if found else None
 
 
-def _int(value: object, default: int = 0) -> int:
-    value = _first(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        return int(float(value))
-    return default
+def _int(found: object, default: int = 0) -> int:
+    """A whole number from a record's value or a result row's text; ``default`` when it is neither."""
+    if isinstance(found, bool) or not isinstance(found, (int, float, str)):
+        return default
+    try:
+        return int(float(found))
+    except (ValueError, OverflowError):
+        return default
 
 
 def _details(record: Record, names: Iterable[str]) -> dict[str, object]:
     shown = {}
     for name in names:
-        value = _first(record.get(name)) if name != "stack" else record.get(name)
-        if value is not None and value != "":
-            shown[name] = value
+        found = record.get(name) if name == "stack" else value(record, name)
+        if found is not None and found != "":
+            shown[name] = found
     return shown
 
 
@@ -228,7 +222,7 @@ def _kind(record: Record) -> str:
         return ERROR
     if record.get("reinit") is True:
         return REINIT
-    if _first(record.get("ColdStart")) == 1 or record.get("cold_start") is True:
+    if value(record, "ColdStart") == 1 or record.get("cold_start") is True:
         return COLD
     return WARM
 
@@ -427,14 +421,6 @@ _ADDED = (
 )
 
 
-def number(row: dict[str, str], key: str) -> float:
-    """A numeric field of a Logs Insights row (every value there is a string); 0 when absent."""
-    try:
-        return float(row[key])
-    except (KeyError, ValueError):
-        return 0.0
-
-
 def merge_processes(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[dict[str, str]]:
     """``processes`` rows of two adjacent windows (``b`` the later) as one window's."""
     merged = {row.get("container_id"): dict(row) for row in a}
@@ -443,7 +429,7 @@ def merge_processes(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[di
         if old is row or old == row:
             continue
         for key in _ADDED:
-            old[key] = str(int(number(old, key) + number(row, key)))
+            old[key] = str(int((number(old, key) or 0) + (number(row, key) or 0)))
         for key, pick in (("born_ms", min), ("first_ms", min), ("last_ms", max)):
             values = [float(r[key]) for r in (old, row) if r.get(key)]
             if values:
@@ -454,7 +440,7 @@ def merge_processes(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[di
 
 def newest(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
     """The ``count`` processes born last: those a capped timeline draws."""
-    return sorted(rows, key=lambda row: number(row, "born_ms") or number(row, "first_ms"))[-count:]
+    return sorted(rows, key=lambda row: number(row, "born_ms") or number(row, "first_ms") or 0)[-count:]
 
 
 def from_rows(
