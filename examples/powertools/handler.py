@@ -9,12 +9,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 import lambda_lifecycle
 from lambda_lifecycle import powertools
 
-# Given here, or by POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE; Metrics needs a namespace.
-logger, metrics, tracer = (
-    Logger(service="orders"),
-    Metrics(namespace="Shop", service="orders"),
-    Tracer(service="orders"),
-)
+# Service and namespace named here, so no POWERTOOLS_SERVICE_NAME or POWERTOOLS_METRICS_NAMESPACE is
+# needed (Metrics cannot flush without a namespace).
+logger, metrics, tracer = Logger(service="orders"), Metrics(namespace="Shop", service="orders"), Tracer()
 powertools.integrate(logger=logger, metrics=metrics, tracer=tracer)  # any of the three
 
 
