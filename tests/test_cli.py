@@ -925,3 +925,24 @@ def test_dashboard_shows_keep_warm_and_durable_tables():
     keep = next(query for title, query in shown.items() if title.startswith("Keep-warm"))
     assert keep == f"SOURCE '{LOG_GROUP}' | " + queries.QUERIES["keep_warm"].replace("\n", " ")
     assert any(query.endswith(queries.QUERIES["durable"].replace("\n", " ")) for query in shown.values())
+
+
+@pytest.mark.parametrize(
+    ("command", "names"),
+    [
+        (["lambda-lifecycle"], ["report", "queries", "dashboard", "alarms", "timeline", "run", "layer build"]),
+        ([sys.executable, "-m", "lambda_lifecycle"], ["demo"]),
+    ],
+    ids=["lambda-lifecycle", "python-m"],
+)
+def test_help_is_plain_text_and_names_what_each_command_needs(command, names):
+    if command[0] == "lambda-lifecycle":  # the installed script, next to this interpreter
+        command = [os.path.join(os.path.dirname(sys.executable), "lambda-lifecycle")]
+    done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60, check=True)
+    description = done.stdout.split("\n\n")[1]
+    assert "``" not in done.stdout  # no reStructuredText
+    for name in names:
+        assert name in description
+    if names[0] == "report":
+        for extra in ("cli extra", "timeline extra", "local extra", "layer build none"):
+            assert extra in " ".join(description.split())

@@ -163,3 +163,63 @@ def test_readme_links_work_on_pypi_too():
         prefix = "https://github.com/lambda-lifecycle/lambda-lifecycle/blob/main/"
         if target.startswith(prefix):
             assert (ROOT / target[len(prefix) :]).exists() or target.endswith("benchmarks/README.md"), target
+
+
+def test_the_metrics_a_page_says_a_sample_declares_are_the_samples():
+    # "declares five metrics" under a cold-start sample that declares four misleads the first read.
+    numbers = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+    checked = 0
+    for page in [README, *DOCS.rglob("*.md")]:
+        text = page.read_text()
+        for sample, rest in re.findall(r'--8<-- "docs/samples/(invoke-[a-z]+)\.json"\n```\n(.*?)\n\n', text, re.DOTALL):
+            declared = json.loads((DOCS / "samples" / f"{sample}.json").read_text())["_aws"]["CloudWatchMetrics"][0]
+            names = [metric["Name"] for metric in declared["Metrics"]]
+            for count in re.findall(r"declares (\w+) metrics", " ".join(rest.split())):
+                checked += 1
+                assert numbers[count] == len(names), f"{page.name}: {sample}.json declares {len(names)}: {names}"
+    assert checked
+
+
+def fields_never_shown_as(value: str) -> list[str]:
+    """Invoke properties whose records.md type rules ``value`` out: ``false`` for the fields written
+    only when true, ``null`` for those whose type is not nullable (absent instead)."""
+    rows = table_rows(section(DOCS / "records.md", "### Properties"))
+    if value == "false":
+        return [name for name in contract.PROPERTIES if rows[name][1] == "`true`"]
+    return [name for name in contract.PROPERTIES if "null" not in rows[name][1]]
+
+
+@pytest.mark.parametrize("value", ["false", "null"])
+def test_absent_fields_are_never_shown_false_or_null(value):
+    fields = "|".join(fields_never_shown_as(value))
+    said = re.compile(
+        rf'"({fields})"\s*:\s*{value}\b|`({fields})`\s*(?:is|:|=)\s*(?:not\s+)?`?{value}\b|`({fields}): {value}`'
+    )
+    for page in [README, *DOCS.rglob("*.md")]:
+        text = page.read_text()
+        assert not said.search(" ".join(text.split())), f"{page.name}: {said.search(' '.join(text.split()))}"
+        # A table with a column per field: an absent field is not a value of it.
+        for table in re.findall(r"(?:^\|.*\|\n)+", text, re.MULTILINE):
+            lines = table.splitlines()
+            header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+            for column, name in enumerate(header):
+                if re.fullmatch(rf"`({fields})`", name):
+                    cells = [line.strip("|").split("|")[column] for line in lines[2:]]
+                    assert not [cell for cell in cells if re.search(rf"\b{value}\b", cell)], f"{page.name}: {name}"
+
+
+def test_install_instructions_work_before_the_release():
+    # Until lambda-lifecycle is on PyPI, `pip install 'lambda-lifecycle[x]'` cannot work: every page
+    # that shows it also shows the install from a clone, `pip install '.[x]'`.
+    extras = ("cli", "local", "timeline", "powertools")
+    install = section(README, "## Install")
+    for extra in extras:
+        assert f"[{extra}]" in install, f"the README's Install section does not mention the {extra} extra"
+    for page in [README, *DOCS.rglob("*.md")]:
+        text = page.read_text()
+        for wanted in re.findall(r"pip install ['\"]lambda-lifecycle\[([a-z,]+)\]", text):
+            assert re.search(rf"pip install ['\"](\.|dist/[^'\"]*\.whl)\[{wanted}\]", text), (
+                f"{page.name}: pip install 'lambda-lifecycle[{wanted}]' without the install from a clone"
+            )
+    for page, extra in (("local-runs.md", "local"), ("timeline.md", "timeline")):
+        assert re.search(rf"pip install '\.\[[a-z,]*{extra}", (DOCS / page).read_text()), f"{page}: no {extra} extra"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ ROOT = Path(__file__).parents[1]
 GLOBAL_INIT = "examples/global_init/handler.lambda_handler"
 TMP_CLEANUP = "examples/tmp_cleanup/handler.lambda_handler"
 CACHED_CONFIG = "examples/cached_config/handler.lambda_handler"
+POWERTOOLS = "examples/powertools/handler.lambda_handler"
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,7 +65,7 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     assert all('"statusCode": 200' in line for line in responses)
     summary = "\n".join(marked(result.stderr, "[summary]"))
     assert "3 invocations: 3 responses, 0 errors" in summary
-    assert "1 cold start(s)" in summary
+    assert "1 cold start;" in summary
     assert f"init {invokes[0]['InitDuration']:g} ms" in summary
     assert "shutdown: SIGTERM" in summary
     assert "hooks run 0, failed 0" in summary
@@ -93,6 +95,9 @@ def test_python311_gets_sigkill_no_shutdown_record_and_no_hooks(tmp_path):
     assert "cleaned up" not in result.stdout
     assert len(list(tmp_path.glob("lambda_temp*"))) == 1  # the hook never ran: the file stays
     assert "shutdown: SIGKILL: no extension registered" in result.stderr
+    assert "[summary] 1 invocation: 1 response, 0 errors, 0 timeouts, 0 crashes; 1 invoke record, 1 cold start;" in (
+        result.stderr
+    )
 
 
 def test_shutdown_sigkill_ends_without_hooks(tmp_path):
@@ -115,7 +120,7 @@ def test_a_handler_error_is_data_events_from_stdin_cycle():
     )
     assert lines[1] == "[invocation 2] error: KeyError: 'amount'"
     assert lines[2] == lines[0].replace("invocation 1", "invocation 3")
-    assert "3 invocations: 2 responses, 1 errors" in result.stderr
+    assert "3 invocations: 2 responses, 1 error, 0 timeouts" in result.stderr
 
 
 def test_event_files_and_gaps(tmp_path):
@@ -182,9 +187,8 @@ def test_a_timeout_ends_the_runtime_and_the_next_invocation_reinits(tmp_path):
         (("examples/global_init/handler.nope",), None, "lambda-lifecycle: init failed: Runtime.HandlerNotFound:"),
         (("examples/global_init/nomodule.handler",), None, "lambda-lifecycle: init failed: Runtime.ImportModuleError:"),
         (("examples/nowhere/handler.handler",), None, "lambda-lifecycle: no directory examples/nowhere"),
-        (("examples/global_init/handler.py",), None, "lambda-lifecycle: name the function too"),
     ],
-    ids=["bad-json", "bad-json-line", "no-file", "no-function", "no-module", "no-directory", "file-not-handler"],
+    ids=["bad-json", "bad-json-line", "no-file", "no-function", "no-module", "no-directory"],
 )
 def test_what_cannot_run_says_so_in_one_line(args, stdin, message):
     result = run(*args, stdin=stdin)
@@ -192,6 +196,49 @@ def test_what_cannot_run_says_so_in_one_line(args, stdin, message):
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(message)
     assert "[summary]" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("handler",), "argument handler: expected a handler like dir/module.function, got 'handler'"),
+        (("examples/global_init/handler.py",), "argument handler: name the function too, as in"),
+        ((GLOBAL_INIT, "--memory", "-5"), "argument --memory: expected whole MB, at least 128 and at most 10240"),
+        ((GLOBAL_INIT, "--memory", "10241"), "argument --memory: expected whole MB, at least 128 and at most 10240"),
+    ],
+    ids=["no-dot", "file-not-handler", "memory-negative", "memory-too-much"],
+)
+def test_usage_errors_exit_2_with_one_line(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"lambda-lifecycle run: error: {message}")
+
+
+@pytest.mark.parametrize("memory", [128, 10240])
+def test_lambdas_whole_memory_range_is_accepted(memory):
+    assert cli._parser().parse_args(["run", GLOBAL_INIT, "--memory", str(memory)]).memory == memory
+
+
+def test_the_powertools_example_runs_as_it_is(monkeypatch):
+    # Nothing from the shell: the example names its own namespace and service.
+    for name in [name for name in os.environ if name.startswith("POWERTOOLS_")]:
+        monkeypatch.delenv(name)
+    result = run(POWERTOOLS, "--invocations", "2", "--runtime", "python3.12")
+    assert result.returncode == 0
+    invokes = of("invoke", result.stdout)
+    assert [(r["invocation"], r["cold_start"], r["ColdStart"]) for r in invokes] == [
+        (1, True, [1.0]),
+        (2, False, [0.0]),
+    ]
+    assert {r["_aws"]["CloudWatchMetrics"][0]["Namespace"] for r in invokes} == {"Shop"}
+    summary = "\n".join(marked(result.stderr, "[summary]"))
+    # Powertools writes InitDuration as a list; the summary reads it all the same.
+    init = f"init {invokes[0]['InitDuration'][0]:g} ms"
+    assert (
+        f"2 invocations: 2 responses, 0 errors, 0 timeouts, 0 crashes; 2 invoke records, 1 cold start; {init}"
+        in summary
+    )
 
 
 def test_without_the_runtime_client_it_says_what_to_install(monkeypatch, capsys):

@@ -1,4 +1,4 @@
-"""lambda-lifecycle with Powertools for AWS Lambda (``pip install "lambda-lifecycle[powertools]"``).
+"""lambda-lifecycle with Powertools for AWS Lambda (the ``powertools`` extra).
 
 Log lines carry the lifecycle keys, the invoke record is published through the Powertools
 ``Metrics`` (one EMF document per invocation) and the trace gets ``ColdStart`` and ``init_type``.
@@ -9,7 +9,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 import lambda_lifecycle
 from lambda_lifecycle import powertools
 
-logger, metrics, tracer = Logger(), Metrics(), Tracer()
+# Service and namespace named here, so no POWERTOOLS_SERVICE_NAME or POWERTOOLS_METRICS_NAMESPACE is
+# needed (Metrics cannot flush without a namespace).
+logger, metrics, tracer = Logger(service="orders"), Metrics(namespace="Shop", service="orders"), Tracer()
 powertools.integrate(logger=logger, metrics=metrics, tracer=tracer)  # any of the three
 
 

@@ -8,7 +8,12 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lambda_lifecycle", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m lambda_lifecycle",
+        description="python -m lambda_lifecycle demo: one Lambda execution environment simulated here, from init to"
+        " shutdown, printing every record as Lambda would send it to CloudWatch. The lambda-lifecycle command has"
+        " the rest.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="simulate one Lambda execution environment locally")
     demo.add_argument("--format", choices=("emf", "json", "prefixed"), default="emf", help="record format")

@@ -23,6 +23,14 @@ if TYPE_CHECKING:
     from .timeline import Timeline
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
+# --help shows this as it is: plain text, unlike the module docstring.
+_DESCRIPTION = (
+    "Read what lambda-lifecycle's records say about a function in CloudWatch, draw its execution environments,"
+    " run a handler locally, or build a Lambda layer. Nothing here runs inside a function. The extras each"
+    " command needs: report, queries, dashboard and alarms the cli extra (boto3); timeline the timeline extra,"
+    " and the cli extra too to read CloudWatch (--function); run the local extra (awslambdaric); layer build"
+    " none."
+)
 _NEEDS_BOTO3 = "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
 
 
@@ -108,7 +116,7 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lambda-lifecycle", description=__doc__)
+    parser = _Parser(prog="lambda-lifecycle", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"lambda-lifecycle {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from ..cli import _number_in, _positive_int
+from ..cli.report import numbers
 from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
 from . import RunError
 from .environment import Environment, Output, say
@@ -37,6 +38,7 @@ NEEDS_RUNTIME_CLIENT = "this command needs the runtime client: pip install 'lamb
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "handler",
+        type=_handler,
         help="the handler as Lambda's _HANDLER names it: dir/module.function runs module.py from dir"
         " (e.g. examples/global_init/handler.lambda_handler); with --cwd, relative to that directory",
     )
@@ -125,10 +127,9 @@ def _runtime(text: str) -> str:
 
 
 def _memory(text: str) -> int:
-    value = int(_number_in(127, 10240)(text))
-    if str(value) != text.strip():
-        raise argparse.ArgumentTypeError(f"expected whole MB from 128 to 10240, got {text!r}")
-    return value
+    if not re.fullmatch(r"\s*\d+\s*", text) or not 128 <= int(text) <= 10240:  # Lambda's range, in whole MB
+        raise argparse.ArgumentTypeError(f"expected whole MB, at least 128 and at most 10240, got {text!r}")
+    return int(text)
 
 
 def _variable(text: str) -> tuple[str, str]:
@@ -138,13 +139,23 @@ def _variable(text: str) -> tuple[str, str]:
     return name, value
 
 
-def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
-    """The code root and the ``_HANDLER`` relative to it."""
-    module, dot, function = handler.rpartition(".")
+def _handler(text: str) -> str:
+    """A handler named as ``_HANDLER`` names one; any other name is a usage error."""
+    module, dot, function = text.rpartition(".")
     if not dot or not module.strip("./") or not function.isidentifier():
-        raise RunError(f"expected a handler like dir/module.function, got {handler!r}")
+        raise argparse.ArgumentTypeError(f"expected a handler like dir/module.function, got {text!r}")
     if function == "py":
-        raise RunError(f"name the function too, as in {module}.lambda_handler (got {handler!r})")
+        raise argparse.ArgumentTypeError(f"name the function too, as in {module}.lambda_handler (got {text!r})")
+    return text
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
+    """The code root and the ``_HANDLER`` relative to it (``handler`` is well formed: see ``_handler``)."""
+    module, _, function = handler.rpartition(".")
     if cwd is None:
         path = Path(module)
         root, module = path.parent, path.name
@@ -159,12 +170,12 @@ def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[
     found = output.records
     invokes = [r for r in found if r.get("event") == INVOKE]
     outcomes = [i.outcome for i in invocations]
-    init = [r["InitDuration"] for r in invokes if "InitDuration" in r]
+    init = numbers(invokes, "InitDuration")  # Powertools writes it as a list: numbers() reads both
     lines = [
-        f"[summary] {len(invocations)} invocations: {outcomes.count('response')} responses,"
-        f" {outcomes.count('error')} errors, {outcomes.count('timeout')} timeouts,"
-        f" {outcomes.count('crash')} crashes; {len(invokes)} invoke records,"
-        f" {sum(1 for r in invokes if r.get('cold_start'))} cold start(s)"
+        f"[summary] {_count(len(invocations), 'invocation')}: {_count(outcomes.count('response'), 'response')},"
+        f" {_count(outcomes.count('error'), 'error')}, {_count(outcomes.count('timeout'), 'timeout')},"
+        f" {_count(outcomes.count('crash'), 'crash', 'crashes')}; {_count(len(invokes), 'invoke record')},"
+        f" {_count(sum(1 for r in invokes if r.get('cold_start')), 'cold start')}"
         + (f"; init {', '.join(f'{ms:g}' for ms in init)} ms" if init else "")
     ]
     shutdowns = [r for r in found if r.get("event") == SHUTDOWN]
@@ -178,7 +189,7 @@ def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[
         record = "no shutdown record"
     lines.append(f"[summary] shutdown: {ended}; {record}")
     if output.unreadable:
-        lines.append(f"[summary] {output.unreadable} record lines could not be read")
+        lines.append(f"[summary] {_count(output.unreadable, 'record line')} could not be read")
     return lines
 
 
