@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -97,6 +98,7 @@ def test_a_kept_descriptor_closed_and_reused_by_the_user_is_left_alone(kind, rec
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_reads_its_own_process(records, tmp_path):
+    threads_before = len(os.listdir("/proc/self/task"))
     stop = threading.Event()
     workers = [threading.Thread(target=stop.wait) for _ in range(3)]
     for w in workers:
@@ -116,6 +118,10 @@ def test_a_forked_child_reads_its_own_process(records, tmp_path):
         stop.set()
         for w in workers:
             w.join()
+        # join() returns before the OS thread is gone: let them go, so the next test counts right.
+        deadline = time.monotonic() + 5
+        while len(os.listdir("/proc/self/task")) > threads_before and time.monotonic() < deadline:
+            time.sleep(0.001)
     assert records[0]["Threads"] >= 4
     assert child_threads == 1  # a forked child has only the thread that forked
 

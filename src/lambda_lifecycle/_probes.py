@@ -50,43 +50,33 @@ class Usage:
 class _Kept:
     """A descriptor kept open, and the identity (device, inode) that shows it is still ours."""
 
-    __slots__ = ("fd", "path", "_dev", "_ino")
+    __slots__ = ("fd", "path", "dev", "ino")
 
     def __init__(self) -> None:
         self.fd = -1
         self.path = ""
-        self._dev = self._ino = 0
-
-    def stat(self) -> os.stat_result | None:
-        """The descriptor's ``fstat``, or ``None`` when it is not open or no longer ours."""
-        if self.fd < 0:
-            return None
-        try:
-            st = os.fstat(self.fd)
-        except OSError:
-            st = None
-        if st is not None and st.st_ino == self._ino and st.st_dev == self._dev:
-            return st
-        self.fd = -1  # closed behind our back; its number, if reused, is someone else's now
-        return None
+        self.dev = self.ino = 0
 
     def open(self, path: str, flags: int = os.O_RDONLY) -> os.stat_result:
         """Open ``path`` in place of the kept descriptor (closed first if still ours)."""
         self.close()
+        self.path = path
         fd = os.open(path, flags | os.O_CLOEXEC)
         try:
             st = os.fstat(fd)
         except BaseException:
             os.close(fd)
             raise
-        self.fd, self.path, self._dev, self._ino = fd, path, st.st_dev, st.st_ino
+        self.fd, self.dev, self.ino = fd, st.st_dev, st.st_ino
         return st
 
     def close(self) -> None:
-        if self.stat() is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-        self.fd = -1
+        """Close the descriptor if it is still ours; a number now someone else's is left alone."""
+        fd, self.fd = self.fd, -1
+        with contextlib.suppress(OSError):
+            st = os.fstat(fd)
+            if st.st_ino == self.ino and st.st_dev == self.dev:
+                os.close(fd)
 
 
 class Probes:
@@ -102,9 +92,9 @@ class Probes:
         self._statm = _Kept()  # resident memory
         self._task = _Kept()  # threads: its link count is 2 + the thread count
         self._fd_dir = _Kept()  # open descriptors: its size is their count (Linux 6.2+)
-        self._tmp = _Kept()  # the /tmp in use, for fstatvfs
+        self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
         self._tmp_id: tuple[int, int] = (0, 0)
-        self._tmp_unkept = False  # the tmp path could not be opened: statvfs by path instead
+        self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
 
     def close(self) -> None:
         for kept in (self._statm, self._task, self._fd_dir, self._tmp):
@@ -117,17 +107,49 @@ class Probes:
         if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
             self.close()
             self._proc = PROC_SELF
-        used, size = self.tmp_usage(tmp_path)
-        return Usage(self.rss_mb(), max_rss_mb(), self.threads(), self.open_fds(), used, size)
-
-    def _proc_stat(self, kept: _Kept, name: str, flags: int = os.O_RDONLY) -> os.stat_result:
-        st = kept.stat()
-        return st if st is not None else kept.open(f"{self._proc}/{name}", flags)
+        # The fast path, inline because it runs on every invocation: each descriptor open and
+        # still ours (its identity, or for /tmp its file system, as when opened). Anything else,
+        # first use, a descriptor closed or reused behind our back, an error, goes to the
+        # readers below, which open the file again, or warn once and give None.
+        fstat = os.fstat
+        kept = self._tmp
+        used: float | None
+        size: float | None
+        try:
+            st_vfs = os.fstatvfs(kept.fd)
+            if kept.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
+                used, size = _used_and_size(st_vfs)
+            else:
+                used, size = self.tmp_usage(tmp_path)
+        except Exception:  # noqa: BLE001
+            used, size = self.tmp_usage(tmp_path)
+        kept = self._statm
+        try:
+            st = fstat(kept.fd)
+            if st.st_ino == kept.ino and st.st_dev == kept.dev:
+                rss: float | None = int(os.pread(kept.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
+            else:
+                rss = self.rss_mb()
+        except Exception:  # noqa: BLE001
+            rss = self.rss_mb()
+        kept = self._task
+        try:
+            st = fstat(kept.fd)
+            threads = st.st_nlink - 2 if st.st_ino == kept.ino and st.st_dev == kept.dev else self.threads()
+        except Exception:  # noqa: BLE001
+            threads = self.threads()
+        kept = self._fd_dir  # last: every descriptor kept is open by now, and counted
+        try:
+            st = fstat(kept.fd)
+            fds = (st.st_size or self._listed()) if st.st_ino == kept.ino and st.st_dev == kept.dev else self.open_fds()
+        except Exception:  # noqa: BLE001
+            fds = self.open_fds()
+        return Usage(rss, max_rss_mb(), threads, fds, used, size)
 
     def rss_mb(self) -> float | None:
         """Resident memory (MB), from /proc/self/statm ("size resident shared ...", in pages)."""
         try:
-            self._proc_stat(self._statm, "statm")
+            self._statm.open(f"{self._proc}/statm")
             return int(os.pread(self._statm.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
         except Exception as exc:  # noqa: BLE001
             warn_once("probe.memory", f"cannot read {self._proc}/statm ({exc!r}); memory omitted")
@@ -136,7 +158,7 @@ class Probes:
     def threads(self) -> int | None:
         """OS threads of the process: /proc/self/task has one entry per thread, plus . and .."""
         try:
-            return self._proc_stat(self._task, "task", os.O_RDONLY | os.O_DIRECTORY).st_nlink - 2
+            return self._task.open(f"{self._proc}/task", os.O_RDONLY | os.O_DIRECTORY).st_nlink - 2
         except Exception as exc:  # noqa: BLE001
             warn_once("probe.threads", f"cannot read {self._proc}/task ({exc!r}); Threads omitted")
             return None
@@ -148,46 +170,41 @@ class Probes:
         has run (4.14 and 5.x), need a listing, bounded by the 1024 descriptors Lambda allows.
         """
         try:
-            size = self._proc_stat(self._fd_dir, "fd", os.O_RDONLY | os.O_DIRECTORY).st_size
-            if size:
-                return size
-            return len(os.listdir(self._fd_dir.fd)) - 1  # less the copy of it that the listing opens
+            return self._fd_dir.open(f"{self._proc}/fd", os.O_RDONLY | os.O_DIRECTORY).st_size or self._listed()
         except Exception as exc:  # noqa: BLE001
             warn_once("probe.fds", f"cannot count open file descriptors ({exc!r}); FileDescriptors omitted")
             return None
 
+    def _listed(self) -> int:
+        return len(os.listdir(self._fd_dir.fd)) - 1  # less the copy of it that the listing opens
+
     def tmp_usage(self, path: str) -> tuple[float | None, float | None]:
         """Used and total size (MB) of the file system holding ``path``."""
         try:
-            st = self._statvfs(path)
-            return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
+            return _used_and_size(self._statvfs(path))
         except Exception as exc:  # noqa: BLE001
             warn_once(f"probe.tmp:{path}", f"cannot stat {path!r} ({exc!r}); TmpUsed omitted")
             return None, None
 
     def _statvfs(self, path: str) -> os.statvfs_result:
         tmp = self._tmp
-        if tmp.path != path:
-            if tmp.path:
-                return os.statvfs(path)  # another handler's tmp_path: the first one asked is kept
-        elif tmp.fd >= 0:
-            # The file system's id and size tell whether the descriptor is still on it (fstatvfs
-            # of any file there answers the same); a pipe or socket in its place is not.
-            with contextlib.suppress(OSError):
-                st = os.fstatvfs(tmp.fd)
-                if (st.f_fsid, st.f_blocks) == self._tmp_id:
-                    return st
-        elif self._tmp_unkept:
-            return os.statvfs(path)
+        if (tmp.path and tmp.path != path) or (tmp.path == path and self._tmp_unkept):
+            return os.statvfs(path)  # another handler's tmp_path (the first one is kept), or unopenable
         try:
             # O_PATH: no read permission needed, and a FIFO there does not block the open.
             tmp.open(path, getattr(os, "O_PATH", os.O_RDONLY))
         except OSError:
-            tmp.path, self._tmp_unkept = path, True  # e.g. not there (yet): read by path
+            self._tmp_unkept = True  # e.g. not there (yet): read by path, as statvfs says
             return os.statvfs(path)
+        # Its file system's id and size tell whether the descriptor is still there (fstatvfs of
+        # any file on it answers the same); a pipe or socket in its place is not.
         st = os.fstatvfs(tmp.fd)
         self._tmp_id = (st.f_fsid, st.f_blocks)
         return st
+
+
+def _used_and_size(st: os.statvfs_result) -> tuple[float, float]:
+    return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
 
 
 def max_rss_mb() -> float | None:
