@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("lambda-lifecycle needs Python 3.10+" if sys.version_info < (3, 10) else 0)'
@@ -33,5 +33,11 @@ lint: $(VENV)/.dev  ## ruff and mypy
 bench: $(VENV)/.dev  ## side-by-side benchmark against Powertools
 	$(BIN)/python benchmarks/run.py
 
+docs: $(VENV)/.dev  ## the documentation site, into build/site (--strict, as tests/test_docs.py builds it)
+	$(BIN)/python -m mkdocs build --strict --site-dir build/site
+
+docs-serve: $(VENV)/.dev  ## the documentation site on http://127.0.0.1:8000, rebuilt on every change
+	$(BIN)/python -m mkdocs serve
+
 clean:
-	rm -rf $(VENV) benchmarks/.cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) benchmarks/.cache .pytest_cache .mypy_cache .ruff_cache build/site

@@ -121,10 +121,8 @@ def worker_cold(out: Path, target: str, template: Path) -> None:
 
 def worker_extension(out: Path, repeat: int) -> None:
     """Init time the shutdown extension adds (register, first /event/next), against a local stand-in."""
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    from runtime_api import RuntimeAPI
-
     from lambda_lifecycle import _extension
+    from lambda_lifecycle.local.runtime_api import RuntimeAPI
 
     samples = []
     with RuntimeAPI() as api:

@@ -23,7 +23,7 @@ def test_public_api_is_exactly_this():
     # "@py_builtins" and the like: pytest rewrites asserts in the package of a pytest11 plugin.
     public = {name for name in vars(lambda_lifecycle) if not name.startswith(("_", "@"))}
     # Submodules are reachable as attributes once imported; these are the public ones among them.
-    submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract"}
+    submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract", "local"}
     assert public - submodules == set(lambda_lifecycle.__all__) - {"__version__"}
     assert lambda_lifecycle.__version__ == "0.1.0"
     assert sorted(testing.__all__) == [
@@ -39,6 +39,13 @@ def test_public_api_is_exactly_this():
     from lambda_lifecycle import powertools
 
     assert sorted(powertools.__all__) == ["LOG_KEYS", "integrate"]
+
+
+def test_public_objects_name_their_public_module():
+    for name in set(lambda_lifecycle.__all__) - {"__version__"}:
+        assert getattr(lambda_lifecycle, name).__module__ == "lambda_lifecycle", name
+    for name in testing.__all__:
+        assert getattr(testing, name).__module__ == "lambda_lifecycle.testing", name
 
 
 def test_package_is_typed():
@@ -57,9 +64,9 @@ def test_import_has_no_side_effects():
     facts = _run(
         "import signal, sys, threading, json, atexit\n"
         "before = (signal.getsignal(signal.SIGTERM), threading.active_count())\n"
-        "import lambda_lifecycle, lambda_lifecycle._state as s\n"
+        "import lambda_lifecycle; from lambda_lifecycle._runtime import RUNTIME as s\n"
         "print(json.dumps({'signal_same': signal.getsignal(signal.SIGTERM) == before[0],\n"
-        "  'threads_same': threading.active_count() == before[1], 'state': s._process is None}))\n"
+        "  'threads_same': threading.active_count() == before[1], 'state': s.process is None}))\n"
     )
     assert facts == {"signal_same": True, "threads_same": True, "state": True}
 
@@ -105,8 +112,12 @@ def test_instrument_keeps_the_handler_type_for_mypy(tmp_path):
         "@lambda_lifecycle.instrument(namespace='Shop')\n"
         "def keyed(event: dict[str, Any], context: Any) -> dict[str, Any]:\n"
         "    return event\n"
+        "@lambda_lifecycle.on_shutdown\n"
+        "def hook(event: dict[str, Any], context: Any) -> dict[str, Any]:\n"
+        "    return event\n"
         "reveal_type(bare)\n"
         "reveal_type(keyed)\n"
+        "reveal_type(hook)\n"
     )
     # The source tree under test, not whatever copy is installed in the environment.
     src = str(pathlib.Path(lambda_lifecycle.__file__).parent.parent)
@@ -122,5 +133,5 @@ def test_instrument_keeps_the_handler_type_for_mypy(tmp_path):
     assert "Untyped decorator" not in output
     expected = 'Revealed type is "def (event: dict[str, Any], context: Any) -> dict[str, Any]"'
     revealed = [line for line in output.splitlines() if "Revealed type" in line]
-    assert len(revealed) == 2, output
+    assert len(revealed) == 3, output
     assert all(expected in line for line in revealed), output

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
+E2E = Function(name="e2e", memory_mb=256)
 
 
 @pytest.fixture
 def runtime_output():
     """Run five invocations, the fourth raising, and return (api, stdout, stderr)."""
-    with RuntimeAPI() as api:
+    with RuntimeAPI(E2E) as api:
         process = start_runtime(APP, "app.handler", lambda_environment(api))
         try:
             for n in range(1, 6):
@@ -32,7 +34,7 @@ def test_five_invocations_give_five_records(runtime_output):
     assert len({r["container_id"] for r in found}) == 1
     assert [r["cold_start"] for r in found] == [True, False, False, False, False]
     assert [r["ColdStart"] for r in found] == [1, 0, 0, 0, 0]
-    assert [r["error"] for r in found] == [None, None, None, "ValueError", None]
+    assert [r.get("error") for r in found] == [None, None, None, "ValueError", None]
     assert [r["request_id"] for r in found] == [i.request_id for i in api.invocations]
 
 

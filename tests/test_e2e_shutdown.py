@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
 PYTHON_312 = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}

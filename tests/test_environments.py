@@ -1,6 +1,6 @@
 """What counts as a cold start, and which ids records carry, on every kind of execution environment.
 
-One scenario per row of the README table "What counts as a cold start", each run under the real
+One scenario per row of the table "What counts as a cold start" (docs/cold-starts.md), each run under the real
 awslambdaric against the local Runtime API.
 """
 
@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from runtime_api import RuntimeAPI, kill_environment, lambda_environment, records, start_runtime
+
+from lambda_lifecycle.local.runtime_api import RuntimeAPI, kill_environment, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
 
@@ -116,7 +117,7 @@ MATRIX = {
 def test_cold_start_matrix(scenario):
     found, extra = scenario()
     found = invokes(found)
-    got = [(r["cold_start"], r["proactive_init"], r.get("reinit", False)) for r in found]
+    got = [(r["cold_start"], r.get("proactive_init", False), r.get("reinit", False)) for r in found]
     assert got == MATRIX[scenario]
     assert all("InitDuration" in r for r in found if r["invocation"] == 1)
     assert all("InitDuration" not in r for r in found if r["invocation"] > 1)
@@ -157,7 +158,7 @@ def test_managed_instances_workers_share_one_environment():
     for worker_records in by_worker.values():
         assert len({r["container_id"] for r in worker_records}) == 1
         assert [r["invocation"] for r in worker_records] == list(range(1, len(worker_records) + 1))
-    assert not any(r["cold_start"] or r["proactive_init"] for r in found)
+    assert not any(r["cold_start"] or r.get("proactive_init", False) for r in found)
     assert {r["process_restarts"] for r in found} == {0}
 
 

@@ -12,7 +12,8 @@ import textwrap
 import pytest
 
 import lambda_lifecycle
-from lambda_lifecycle import _state, testing
+from lambda_lifecycle import testing
+from lambda_lifecycle._runtime import RUNTIME
 
 
 @pytest.fixture
@@ -23,10 +24,40 @@ def in_lambda(monkeypatch, tmp_path):
     monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path))
 
     def new_process():
-        _state.reset()  # a real process this time, not a simulation
+        RUNTIME.reset()  # a real process this time, not a simulation
         return lambda_lifecycle.environment()
 
     return new_process
+
+
+STREAM = "2026/11/29/[$LATEST]"
+
+
+def test_a_marker_left_by_another_environment_is_not_a_restart(in_lambda, records, context, monkeypatch):
+    # Two local runs on one host share its /tmp; Lambda gives each environment a log stream.
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", STREAM + "a" * 32)
+    first = in_lambda()
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    handler({}, context)
+    restarted = in_lambda()  # killed and restarted in the same environment: the same stream
+    assert (restarted.environment_id, restarted.process_restarts) == (first.environment_id, 1)
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", STREAM + "b" * 32)
+    other = in_lambda()
+    assert other.environment_id != first.environment_id
+    assert other.process_restarts == 0
+    handler({}, context)
+    assert records[-1]["cold_start"] is True
+    assert "reinit" not in records[-1]
+    assert "previous_container_id" not in records[-1]
+
+
+def test_without_a_log_stream_the_marker_is_trusted(in_lambda, monkeypatch):
+    # SnapStart sets no stream: nothing tells environments apart, so the marker says what it says.
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", STREAM + "a" * 32)
+    first = in_lambda()
+    monkeypatch.delenv("AWS_LAMBDA_LOG_STREAM_NAME")
+    second = in_lambda()
+    assert (second.environment_id, second.process_restarts) == (first.environment_id, 1)
 
 
 def test_the_marker_is_private(in_lambda, tmp_path):
@@ -89,9 +120,11 @@ def test_a_marker_that_is_not_ours_is_refused_with_one_warning(in_lambda, tmp_pa
         target.write_text("not a directory")
     else:
         monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path / "no" / "such" / "dir"))
-    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="environment marker"):
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="environment marker") as warned:
         first = in_lambda()
-    second = in_lambda()
+    assert len(warned) == 1
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="environment marker"):
+        second = in_lambda()  # a new process warns once of its own
     # Without the marker each process is an environment of its own; nothing was written through it.
     assert first.environment_id != second.environment_id
     assert second.process_restarts == 0
@@ -136,7 +169,7 @@ def test_concurrent_workers_get_distinct_numbers_and_one_environment(tmp_path):
 
 def test_outside_lambda_no_marker_is_written(tmp_path, monkeypatch):
     monkeypatch.setenv("LAMBDA_LIFECYCLE_TMP_PATH", str(tmp_path))
-    _state.reset()
+    RUNTIME.reset()
     env = lambda_lifecycle.environment()
     assert list(tmp_path.iterdir()) == []
     assert env.process_restarts == 0
@@ -146,7 +179,7 @@ def test_outside_lambda_no_marker_is_written(tmp_path, monkeypatch):
 def test_snap_start_without_its_hooks_behaves_as_on_demand(monkeypatch, records, context):
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # not importable: a local run
-    monkeypatch.setattr(_state, "_restore_hook_registered", False)
+    monkeypatch.setattr(RUNTIME, "restore_hook_registered", False)
     testing.reset()
     lambda_lifecycle.instrument(lambda event, context: None)({}, context)
     assert records[0]["init_type"] == "snap-start"
@@ -233,7 +266,7 @@ def test_an_environment_id_that_is_not_one_of_ours_starts_a_fresh_marker(in_lamb
 
 def test_bootstrap_tmp_path_before_decorating_moves_the_marker(in_lambda, tmp_path, records, context):
     # instrument(tmp_path=...) moves only the /tmp measurement; the marker is process-wide.
-    _state.reset()
+    RUNTIME.reset()
     chosen = tmp_path / "chosen"
     chosen.mkdir()
     (tmp_path / "elsewhere").mkdir()

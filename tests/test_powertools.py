@@ -12,14 +12,13 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics.provider import cold_start as metrics_cold_start
 
 import lambda_lifecycle
-from lambda_lifecycle import _plugins, testing
 from lambda_lifecycle import powertools as integration
+from lambda_lifecycle import testing
 
 
 @pytest.fixture(autouse=True)
 def fresh_integration(monkeypatch):
-    monkeypatch.setattr(_plugins, "begin_listeners", [])
-    monkeypatch.setattr(_plugins, "record_sinks", [])
+    # Integrations are undone by the suite's testing.reset() around every test.
     monkeypatch.setattr(metrics_cold_start, "is_cold_start", True)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Shop")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "orders")
@@ -46,7 +45,6 @@ def test_every_log_line_carries_the_lifecycle_in_any_order(order, capsys, contex
     service = "orders-" + "-".join(order)
     logger = Logger(service=service)
     child = Logger(service=service, child=True)
-    integration.integrate(logger=logger)
 
     def handler(event, context):
         logger.info("charging")
@@ -55,6 +53,7 @@ def test_every_log_line_carries_the_lifecycle_in_any_order(order, capsys, contex
 
     handler = stacked(order, logger, handler)
     testing.reset()
+    integration.integrate(logger=logger)
     handler({"n": 1}, context)
     handler({"n": 2}, context)
     logs = [line for line in lines(capsys) if "message" in line]
@@ -127,11 +126,11 @@ def test_the_powertools_cold_start_metric_agrees_with_ours(scenario, cold, capsy
     if scenario == "provisioned-concurrency":
         monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", scenario)
     metrics = Metrics()
-    integration.integrate(metrics=Metrics(namespace="Other"))  # any integration brings agreement
     handler = metrics.log_metrics(capture_cold_start_metric=True)(
         lambda_lifecycle.instrument(lambda event, context: None)
     )
     testing.reset()
+    integration.integrate(metrics=Metrics(namespace="Other"))  # any integration brings agreement
     if scenario == "proactive":
         clock.advance(60)  # initialized a minute before anyone invoked it
     handler({}, context)
@@ -147,8 +146,8 @@ def test_tracer_annotations_agree_in_either_order(monkeypatch, context):
     monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
     provider = mock.MagicMock()
     tracer = Tracer(service="orders", provider=provider, disabled=False)
-    integration.integrate(tracer=tracer)
     testing.reset()
+    integration.integrate(tracer=tracer)
 
     @tracer.capture_lambda_handler
     @lambda_lifecycle.instrument
@@ -163,6 +162,40 @@ def test_tracer_annotations_agree_in_either_order(monkeypatch, context):
     subsegment = provider.in_subsegment.return_value.__enter__.return_value
     theirs = [c.kwargs["value"] for c in subsegment.put_annotation.call_args_list if c.kwargs["key"] == "ColdStart"]
     assert theirs == [True, False]
+
+
+@pytest.mark.parametrize("take_back", ["undo", "reset"])
+def test_an_integration_can_be_taken_back(take_back, capsys, context):
+    logger = Logger(service=f"orders-{take_back}")  # one per test: a handler keeps the stdout it first saw
+    metrics = Metrics()
+    undo = integration.integrate(logger=logger, metrics=metrics)
+
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        logger.info("charging")
+
+    if take_back == "undo":
+        undo()
+        undo()  # twice is harmless
+    else:
+        testing.reset()  # a new simulated environment: its handler module has not integrated yet
+    handler({}, context)
+    documents = lines(capsys)
+    [log] = [d for d in documents if "message" in d]
+    assert "container_id" not in log
+    [record] = [d for d in documents if d.get("event") == "invoke"]
+    assert record["ColdStart"] == 1  # our own line, not a Powertools document with list values
+
+
+def test_capture_sees_records_published_through_powertools(context):
+    metrics = Metrics()
+    integration.integrate(metrics=metrics)
+    handler = metrics.log_metrics(lambda_lifecycle.instrument(lambda event, context: None))
+    with testing.capture() as records:
+        handler({}, context)
+        handler({}, context)
+    assert [r["invocation"] for r in records] == [1, 2]
+    assert [r["cold_start"] for r in records] == [True, False]
 
 
 def test_the_core_never_imports_powertools():
@@ -180,11 +213,10 @@ def test_readme_snippet_runs_with_what_the_extra_installs(tmp_path):
     import re
 
     root = pathlib.Path(__file__).parent.parent
-    readme = (root / "README.md").read_text()
-    section = readme[readme.index("## Powertools") :]
-    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    # The docs' Powertools page includes this example.
+    snippet = (root / "examples" / "powertools" / "handler.py").read_text()
     assert "Tracer()" in snippet
-    # Tracer() imports aws_xray_sdk: the extra that the README tells users to install must bring it.
+    # Tracer() imports aws_xray_sdk: the extra that the docs tell users to install must bring it.
     extra = re.search(r"^powertools = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.M).group(1)
     assert re.search(r"aws-lambda-powertools\[[^]]*\b(tracer|all)\b", extra), extra
     script = tmp_path / "app.py"

@@ -10,6 +10,7 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import _probes, _state
+from lambda_lifecycle._runtime import RUNTIME
 
 
 def run(handler_body=lambda: None, calls=1, **options):
@@ -154,14 +155,17 @@ def test_tmp_growth_shows(records, monkeypatch):
     # A 512 MB /tmp, as Lambda gives by default, filling from 10 MB to 100 MB. Scripted, because a
     # real disk shared with other processes can shrink while a test writes to it.
     free_blocks = iter([131072 - 2560, 131072 - 25600])
+    free = [131072]
 
     def statvfs(path):
         assert path == "/mnt/lambda-tmp"
-        return os.statvfs_result((4096, 4096, 131072, next(free_blocks), 0, 0, 0, 0, 0, 255))
+        return os.statvfs_result((4096, 4096, 131072, free[0], 0, 0, 0, 0, 0, 255))
+
+    def write_files():  # each invocation's handler fills /tmp further
+        free[0] = next(free_blocks)
 
     monkeypatch.setattr(os, "statvfs", statvfs)
-    run(tmp_path="/mnt/lambda-tmp")
-    run(tmp_path="/mnt/lambda-tmp")
+    run(write_files, calls=2, tmp_path="/mnt/lambda-tmp")
     assert [(r["TmpUsed"], r["TmpUsedPercent"]) for r in records] == [(10, 2.0), (100, 19.5)]
 
 
@@ -203,13 +207,13 @@ def test_a_failing_probe_omits_its_fields_and_warns_once(breakage, missing, kept
 
 def test_unreadable_process_start_falls_back_to_import_time(monkeypatch):
     monkeypatch.setattr(_probes, "PROC_SELF", "/nonexistent/proc/self")
-    _state.reset()  # a real process, not a simulated one: its start is read from /proc
+    RUNTIME.reset()  # a real process, not a simulated one: its start is read from /proc
     with pytest.warns(lambda_lifecycle.LifecycleWarning, match="process start"):
         assert lambda_lifecycle.environment().process_start == _state._IMPORTED_AT
 
 
 def test_process_start_is_read_from_proc():
-    _state.reset()
+    RUNTIME.reset()
     started = lambda_lifecycle.environment().process_start
     # This test process started before the package was imported, within the test session.
     assert started <= _state._IMPORTED_AT

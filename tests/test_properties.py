@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lambda_lifecycle
-from lambda_lifecycle import _emit, contract, testing
+from lambda_lifecycle import contract, testing
+from lambda_lifecycle._runtime import RUNTIME
 
 # Environment variables cannot hold NUL or lone surrogates; everything else is fair game.
 _env_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=300)
@@ -72,12 +73,13 @@ def test_any_context_and_environment_give_one_valid_record_line(fields, as_dict,
         warnings.simplefilter("ignore")
         testing.reset()
         with testing.capture() as records:
-            collect = _emit.write_line
-            _emit.write_line = lambda line: (lines.append(line), collect(line))[-1]
+            collect = RUNTIME.write
+            assert collect is not None
+            RUNTIME.write = lambda line: (lines.append(line), collect(line))[-1]
             try:
                 assert lambda_lifecycle.instrument(lambda event, context: result)({}, context) is result
             finally:
-                _emit.write_line = collect
+                RUNTIME.write = collect
         testing.reset()
     assert len(lines) == 1
     assert len(records) == 1

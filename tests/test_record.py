@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -19,8 +20,6 @@ CONTRACT_PROPERTIES = {
     "invocation": int,
     "init_type": str,
     "cold_start": bool,
-    "proactive_init": bool,
-    "error": (str, type(None)),
 }
 CONTRACT_UNITS = {
     "ColdStart": "Count",
@@ -55,6 +54,17 @@ def test_one_compact_json_line_per_invocation(capsys):
         doc = json.loads(line)
         assert line == json.dumps(doc, separators=(",", ":"))  # compact, nothing else on the line
         assert len(line.encode()) < 256 * 1024
+
+
+def test_flags_and_errors_appear_only_when_they_say_something(capsys):
+    handler = lambda_lifecycle.instrument(lambda event, context: event["fail"] and 1 / 0)
+    for fail in (False, True):
+        with contextlib.suppress(ZeroDivisionError):
+            handler({"fail": fail}, testing.LambdaContext())
+    ok, failed = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    # Absent means false (proactive_init, reinit, restored) and no exception (error).
+    assert not {"error", "proactive_init", "reinit", "restored"} & set(ok)
+    assert failed["error"] == "ZeroDivisionError"
 
 
 def test_every_record_is_valid_emf(capsys, monkeypatch):

@@ -158,11 +158,11 @@ def test_the_watchdog_survives_a_deadline_beyond_what_a_wait_can_take(records):
 
 
 def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, monkeypatch):
-    from lambda_lifecycle import _decorators, _record
+    from lambda_lifecycle import _measurement, _record
 
     firing, returned, done = threading.Event(), threading.Event(), threading.Event()
     timeout_record = _record.timeout_record
-    warn_timeout = _decorators._Measurement._warn_timeout
+    warn_timeout = _measurement.Measurement._warn_timeout
 
     def slow_timeout_record(*args, **kwargs):
         firing.set()
@@ -176,7 +176,7 @@ def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, mon
             done.set()
 
     monkeypatch.setattr(_record, "timeout_record", slow_timeout_record)
-    monkeypatch.setattr(_decorators._Measurement, "_warn_timeout", warn_then_say_so)
+    monkeypatch.setattr(_measurement.Measurement, "_warn_timeout", warn_then_say_so)
 
     @lambda_lifecycle.instrument(timeout_warning_ms=100)
     def handler(event, context):

@@ -18,7 +18,8 @@ Importing the package has no side effects: nothing is read, written or installed
 ``bootstrap()``, the first decoration or the first ``on_shutdown()``.
 """
 
-from ._decorators import bootstrap, instrument
+from ._bootstrap import bootstrap
+from ._decorators import instrument
 from ._shutdown import on_shutdown
 from ._state import Environment, environment
 from ._warnings import LifecycleWarning
@@ -26,3 +27,8 @@ from ._warnings import LifecycleWarning
 __version__ = "0.1.0"
 
 __all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument", "on_shutdown"]
+
+# Tracebacks, reprs, pickles and the API reference name the public module, not a private one.
+for _public in (Environment, LifecycleWarning, bootstrap, environment, instrument, on_shutdown):
+    _public.__module__ = __name__
+del _public

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 from .contract import (
     DEFAULT_METRICS,
@@ -276,27 +277,10 @@ def check(**given: Any) -> dict[str, Any]:
     return checked
 
 
-_bootstrap: dict[str, Any] = {}
-_generation = 0
-
-
 def set_bootstrap(values: dict[str, Any]) -> None:
     """Record ``bootstrap()`` settings; decorated handlers pick them up on their next call."""
-    global _generation
-    _bootstrap.update(values)
-    _generation += 1
-
-
-def generation() -> int:
-    """Changes whenever resolved settings may have changed."""
-    return _generation
-
-
-def reset() -> None:
-    """Forget ``bootstrap()`` settings and make every handler read the environment again."""
-    global _generation
-    _bootstrap.clear()
-    _generation += 1
+    RUNTIME.bootstrap.update(values)
+    RUNTIME.generation += 1
 
 
 def _from_environment(name: str) -> Any:
@@ -337,8 +321,9 @@ def value(name: str, overrides: Mapping[str, Any]) -> Any:
     """One setting, by precedence."""
     if name in overrides:
         return overrides[name]
-    if name in _bootstrap:
-        return _bootstrap[name]
+    given = RUNTIME.bootstrap
+    if name in given:
+        return given[name]
     return _from_environment(name)
 
 

@@ -82,7 +82,7 @@ def _line(record: dict[str, Any], tmp_mb: float) -> str:
         f"  #{record['invocation']:<3} {'cold' if record['cold_start'] else 'warm':<5}"
         f" idle {'-' if idle is None else f'{idle / 1000:.0f} s':>6}"
         f"  took {record['Duration']:7.2f} ms  RSS {_number(record, 'MemoryUsed'):4.0f} MB"
-        f"  /tmp {tmp_mb:3.0f} of {_TMP_SIZE_MB} MB  {record['error'] or ''}"
+        f"  /tmp {tmp_mb:3.0f} of {_TMP_SIZE_MB} MB  {record.get('error') or ''}"
     )
 
 
@@ -125,7 +125,7 @@ def run(record_format: str = "emf") -> int:
     print("\nWhat this container lived through:\n")
     for record in records:
         print(_line(record, tmp_mb.get(record["invocation"], 0.0)))
-    errors = [str(r["error"]) for r in records if r["error"]]
+    errors = [str(r.get("error")) for r in records if r.get("error")]
     tmp_peak = max(tmp_mb.values(), default=0.0)
     print(
         f"\n  container {first['container_id']} ({first['init_type']}): init {first['InitDuration']:.0f} ms,"

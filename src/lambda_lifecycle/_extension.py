@@ -13,7 +13,6 @@ fixed HTTP/1.1 exchanges with a local endpoint.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 
@@ -25,19 +24,6 @@ if TYPE_CHECKING:
 
 NAME = "lambda-lifecycle"
 _API = "/2020-01-01/extension"
-
-
-def runtime_delivers_sigterm() -> bool:
-    """Whether a Python SIGTERM handler can run in this runtime.
-
-    The runtime client waits for the next event in a C call on the main thread, where no Python
-    signal handler runs, except on python3.12 and later runtimes, where it waits on a worker thread.
-    awslambdaric decides this from ``AWS_EXECUTION_ENV``, and so do we.
-    """
-    env = os.environ.get("AWS_EXECUTION_ENV", "")
-    prefix = "AWS_Lambda_python3."
-    minor = env[len(prefix) :]
-    return env.startswith(prefix) and minor.isdigit() and int(minor) >= 12
 
 
 def _connect(address: str, timeout_s: float | None) -> socket.socket:

@@ -23,6 +23,7 @@ import json
 import os
 import stat
 
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 
 TYPE_CHECKING = False
@@ -62,9 +63,6 @@ class Identity:
         self.previous = previous  # container_id, invocations, killed: the process before this one
 
 
-_slot_fd = -1
-
-
 def _directory(tmp: str) -> str:
     path = os.path.join(tmp, DIRECTORY)
     with contextlib.suppress(FileExistsError):
@@ -94,7 +92,6 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
     new process is another worker, not a restart. Never raises; without a usable ``/tmp`` the
     process is an environment of its own.
     """
-    global _slot_fd
     import fcntl  # only inside Lambda, once per process
 
     try:
@@ -104,8 +101,12 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
             fcntl.flock(fd, fcntl.LOCK_EX)
             raw = os.pread(fd, 65536, 0)
             marker = json.loads(raw) if raw else {}
-            if not isinstance(marker, dict) or not _is_id(marker.get("environment_id")):
+            stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME") or None
+            usable = isinstance(marker, dict) and _is_id(marker.get("environment_id"))
+            if not usable or _elsewhere(marker, stream, workers):
                 marker = {"environment_id": new_environment_id, "processes": 0, "workers": 0}
+            if stream and not workers:
+                marker["stream"] = stream
             identity = Identity(marker["environment_id"])
             if workers:
                 marker["workers"] = identity.worker = int(marker.get("workers", 0)) + 1
@@ -127,7 +128,9 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
             os.pwrite(fd, body, 0)
         finally:
             os.close(fd)  # also releases the lock
-        _slot_fd = os.open(os.path.join(directory, container_id), os.O_RDWR | os.O_CREAT | os.O_TRUNC | _FLAGS, 0o600)
+        RUNTIME.marker_fd = os.open(
+            os.path.join(directory, container_id), os.O_RDWR | os.O_CREAT | os.O_TRUNC | _FLAGS, 0o600
+        )
         count(0)
         return identity
     except Exception as exc:  # noqa: BLE001
@@ -135,11 +138,24 @@ def join(tmp: str, container_id: str, new_environment_id: str, workers: bool) ->
         return Identity(new_environment_id)
 
 
+def _elsewhere(marker: dict[str, object], stream: str | None, workers: bool) -> bool:
+    """Whether the marker was left by another execution environment than this one.
+
+    Lambda gives each execution environment a log stream of its own, kept across the processes
+    it runs (``AWS_LAMBDA_LOG_STREAM_NAME``), so a marker naming another stream was written by
+    an environment this one is not: a local run sharing the host's ``/tmp`` with an earlier one.
+    Where either has no stream (SnapStart sets none) nothing is concluded. Managed Instances'
+    workers are not compared: nothing documents that they share one stream.
+    """
+    kept = marker.get("stream")
+    return bool(stream and kept and not workers and kept != stream)
+
+
 def renew(tmp: str) -> None:
     """Forget the marker: after a SnapStart restore it is the snapshot's, shared by every clone.
 
     ``join()`` then starts a new one."""
-    close()
+    RUNTIME.close_marker()
     try:
         _remove(os.path.join(_directory(tmp), "environment.json"))
     except Exception as exc:  # noqa: BLE001
@@ -148,37 +164,22 @@ def renew(tmp: str) -> None:
 
 def leave(tmp: str, container_id: str) -> None:
     """Stop keeping this process's count in ``tmp`` (the marker moves to another directory)."""
-    close()
+    RUNTIME.close_marker()
     with contextlib.suppress(OSError):
         _remove(os.path.join(tmp, DIRECTORY, container_id))
 
 
 def count(invocations: int, shut_down: bool = False) -> None:
     """Record this process's invocation count, and at the end whether it shut down cleanly."""
-    if _slot_fd < 0:
+    fd = RUNTIME.marker_fd
+    if fd < 0:
         return
     try:
-        os.pwrite(_slot_fd, b"%012d%s" % (invocations, b"S" if shut_down else b"R"), 0)
+        os.pwrite(fd, b"%012d%s" % (invocations, b"S" if shut_down else b"R"), 0)
     except OSError as exc:  # a full /tmp: the count goes stale, nothing else
         warn_once("marker.count", f"cannot update the environment marker ({exc!r})")
-
-
-def close() -> None:
-    global _slot_fd
-    if _slot_fd >= 0:
-        with contextlib.suppress(OSError):
-            os.close(_slot_fd)
-        _slot_fd = -1
 
 
 def _remove(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def _after_fork_in_child() -> None:
-    # The descriptor is the parent's slot; the child is not that process.
-    close()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -18,6 +18,7 @@ import resource
 import sys
 import time
 
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 
 PROC_SELF = "/proc/self"
@@ -95,12 +96,14 @@ class Probes:
         self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
         self._tmp_id: tuple[int, int] = (0, 0)
         self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
+        self._peak_rss_mb = 0.0  # the highest resident size sampled
 
     def close(self) -> None:
         for kept in (self._statm, self._task, self._fd_dir, self._tmp):
             kept.close()
             kept.path = ""
         self._tmp_unkept = False
+        self._peak_rss_mb = 0.0  # a forked child's peak is its own
 
     def sample(self, tmp_path: str) -> Usage:
         """Take every reading once."""
@@ -144,7 +147,23 @@ class Probes:
             fds = (st.st_size or self._listed()) if st.st_ino == kept.ino and st.st_dev == kept.dev else self.open_fds()
         except Exception:  # noqa: BLE001
             fds = self.open_fds()
-        return Usage(rss, max_rss_mb(), threads, fds, used, size)
+        if rss is not None and rss > self._peak_rss_mb:
+            self._peak_rss_mb = rss
+        return Usage(rss, self.max_rss_mb(), threads, fds, used, size)
+
+    def max_rss_mb(self) -> float | None:
+        """Peak resident memory of the process (MB): getrusage's, or the highest ``sample()`` saw.
+
+        statm sums the kernel's per-CPU memory counters exactly (Linux 6.16+) where getrusage's
+        peak reads them approximately, so the peak could otherwise come out below a resident
+        size already reported.
+        """
+        try:
+            peak: float = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+        except Exception as exc:  # noqa: BLE001
+            warn_once("probe.rusage", f"cannot read peak memory ({exc!r}); MaxMemoryUsed omitted")
+            return None
+        return peak if peak >= self._peak_rss_mb else self._peak_rss_mb
 
     def rss_mb(self) -> float | None:
         """Resident memory (MB), from /proc/self/statm ("size resident shared ...", in pages)."""
@@ -207,19 +226,10 @@ def _used_and_size(st: os.statvfs_result) -> tuple[float, float]:
     return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
 
 
-def max_rss_mb() -> float | None:
-    """Peak resident memory of the process (MB) from getrusage."""
-    try:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    except Exception as exc:  # noqa: BLE001
-        warn_once("probe.rusage", f"cannot read peak memory ({exc!r}); MaxMemoryUsed omitted")
-        return None
-
-
 probes = Probes()
 sample = probes.sample
-# The kept descriptors of a forked child name the parent's /proc entries.
-os.register_at_fork(after_in_child=probes.close)
+max_rss_mb = probes.max_rss_mb
+RUNTIME.descriptors.append(probes)  # closed in a forked child: they name the parent's /proc entries
 
 
 def process_start_time() -> float | None:

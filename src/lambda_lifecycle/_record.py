@@ -15,8 +15,10 @@ from .contract import MEASUREMENTS
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._config import Settings
+    from ._context import CallInfo
     from ._probes import Usage
-    from ._state import Invocation
+    from ._shutdown import HookReport
+    from ._state import Environment, Invocation
 
 # CPython's C encoder, which json.dumps builds anew on every call, built once (about 1.5 us a
 # record). typeshed does not declare it, hence getattr.
@@ -37,33 +39,27 @@ else:  # pragma: no cover - other interpreters
 def invoke_record(
     settings: Settings,
     inv: Invocation,
+    call: CallInfo,
     *,
-    function_name: str,
-    function_version: str | None,
-    request_id: str | None,
-    memory_limit_mb: int | None,
-    xray_trace_id: str | None,
-    tenant_id: str | None,
     error: str | None,
     duration_ms: float,
     container_age_s: float,
     usage: Usage,
+    durable_execution_id: str | None = None,
+    replayed: bool | None = None,
 ) -> dict[str, object]:
     """The record of one invocation: properties first, then measurements; unknown values omitted.
 
     Megabytes, seconds and idle or init milliseconds are whole numbers, as in Lambda's own REPORT
     line: the sources are no finer (the process start is known to 10 ms) and integers are shorter.
     """
-    rec: dict[str, object] = {
-        "event": "invoke",
-        "function_name": function_name,
-        "function_version": function_version,
-        "request_id": request_id,
-    }
+    rec = _common("invoke", call)
+    rec["request_id"] = call.request_id
     _identity(rec, inv)
     rec["cold_start"] = inv.cold_start
-    rec["proactive_init"] = inv.proactive_init
-    # Rare facts are present only when true, to keep the line short.
+    # Rare facts are present only when they say something, to keep the line short.
+    if inv.proactive_init:
+        rec["proactive_init"] = True
     if inv.reinit:
         rec["reinit"] = True
     if inv.restored:
@@ -71,11 +67,16 @@ def invoke_record(
     if inv.previous is not None:
         for key, value in inv.previous.items():
             rec["previous_" + key] = value
-    rec["error"] = error
-    if xray_trace_id:
-        rec["xray_trace_id"] = xray_trace_id
-    if tenant_id:
-        rec["tenant_id"] = tenant_id
+    if error is not None:
+        rec["error"] = error
+    if call.xray_trace_id:
+        rec["xray_trace_id"] = call.xray_trace_id
+    if call.tenant_id:
+        rec["tenant_id"] = call.tenant_id
+    if durable_execution_id:
+        rec["durable_execution_id"] = durable_execution_id
+        if replayed is not None:
+            rec["replayed"] = replayed
     if settings.service:
         rec["service"] = settings.service
     rec.update(settings.dimensions)
@@ -88,7 +89,7 @@ def invoke_record(
     if inv.idle_ms is not None:
         rec["IdleTime"] = round(inv.idle_ms)
     rec["ContainerAge"] = round(container_age_s)
-    _usage(rec, usage, memory_limit_mb)
+    _usage(rec, usage, call.memory_limit_mb)
     return rec
 
 
@@ -119,8 +120,13 @@ def _identity(rec: dict[str, object], inv: Invocation) -> None:
     rec["init_type"] = inv.init_type
 
 
-def _common(settings: Settings, event: str, function_name: str, function_version: str | None) -> dict[str, object]:
-    rec: dict[str, object] = {"event": event, "function_name": function_name, "function_version": function_version}
+def _common(event: str, call: CallInfo) -> dict[str, object]:
+    return {"event": event, "function_name": call.function_name, "function_version": call.function_version}
+
+
+def _common_with_service(settings: Settings, event: str, call: CallInfo) -> dict[str, object]:
+    # The records that declare no metrics name the service next to the function.
+    rec = _common(event, call)
     if settings.service:
         rec["service"] = settings.service
     return rec
@@ -129,74 +135,62 @@ def _common(settings: Settings, event: str, function_name: str, function_version
 def timeout_record(
     settings: Settings,
     inv: Invocation,
+    call: CallInfo,
     *,
-    function_name: str,
-    function_version: str | None,
-    request_id: str | None,
-    tenant_id: str | None,
     elapsed_ms: float,
     remaining_ms: float,
-    memory_limit_mb: int | None,
     usage: Usage,
     stack: list[str] | None,
 ) -> dict[str, object]:
     """The warning written when an invocation is about to time out. ``stack`` is innermost first."""
-    rec = _common(settings, "timeout_warning", function_name, function_version)
-    rec["request_id"] = request_id
+    rec = _common_with_service(settings, "timeout_warning", call)
+    rec["request_id"] = call.request_id
     _identity(rec, inv)
-    if tenant_id:
-        rec["tenant_id"] = tenant_id
+    if call.tenant_id:
+        rec["tenant_id"] = call.tenant_id
     rec["elapsed_ms"] = round(elapsed_ms)
     rec["remaining_ms"] = round(remaining_ms)
-    _usage(rec, usage, memory_limit_mb)
+    _usage(rec, usage, call.memory_limit_mb)
     rec["stack"] = stack
     return rec
 
 
 def shutdown_record(
     settings: Settings,
+    env: Environment,
+    call: CallInfo,
     *,
-    function_name: str,
-    function_version: str | None,
-    container_id: str,
-    environment_id: str,
-    process_restarts: int,
-    worker: int | None,
-    init_type: str,
     reason: str,
-    invocations: int,
-    in_flight: int,
-    container_age_s: float,
     max_memory_mb: float | None,
-    max_tmp_used_mb: float | None,
     idle_before_shutdown_ms: float | None,
-    hooks: dict[str, int],
-    hook_errors: list[str],
-    budget_ms: float,
+    hooks: HookReport,
     shutdown_ms: float,
 ) -> dict[str, object]:
-    """The last record of a process: what it served and how its shutdown hooks went."""
-    rec = _common(settings, "shutdown", function_name, function_version)
-    rec.update(container_id=container_id, environment_id=environment_id, process_restarts=process_restarts)
-    if worker is not None:
-        rec["worker"] = worker
+    """The last record of a process: what it served and how its shutdown hooks went.
+
+    ``call`` names the function as the invocation that ended last saw it.
+    """
+    rec = _common_with_service(settings, "shutdown", call)
+    rec.update(container_id=env.container_id, environment_id=env.environment_id, process_restarts=env.process_restarts)
+    if env.worker is not None:
+        rec["worker"] = env.worker
     rec.update(
-        init_type=init_type,
+        init_type=env.init_type,
         reason=reason,
-        invocations=invocations,
-        in_flight=in_flight,
-        ContainerAge=round(container_age_s),
+        invocations=env.invocations,
+        in_flight=env.in_flight,
+        ContainerAge=round(env.age_s),
     )
     if max_memory_mb is not None:
         rec["MaxMemoryUsed"] = round(max_memory_mb)
-    if max_tmp_used_mb is not None:
-        rec["MaxTmpUsed"] = round(max_tmp_used_mb)
+    if env.max_tmp_used_mb is not None:
+        rec["MaxTmpUsed"] = round(env.max_tmp_used_mb)
     if idle_before_shutdown_ms is not None:
         rec["IdleBeforeShutdown"] = round(idle_before_shutdown_ms)
-    rec.update(("hooks_" + outcome, count) for outcome, count in hooks.items())
-    if hook_errors:
-        rec["hook_errors"] = hook_errors
-    rec["shutdown_budget_ms"] = round(budget_ms)
+    rec.update(("hooks_" + outcome, count) for outcome, count in hooks.counts.items())
+    if hooks.errors:
+        rec["hook_errors"] = hooks.errors
+    rec["shutdown_budget_ms"] = round(hooks.budget_ms)
     rec["ShutdownDuration"] = round(shutdown_ms, 1)
     return rec
 

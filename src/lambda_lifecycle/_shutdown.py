@@ -16,6 +16,8 @@ import threading
 import time
 
 from . import _config, _emit, _marker, _probes, _record, _state
+from ._context import CallInfo
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 
 TYPE_CHECKING = False
@@ -25,14 +27,6 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar
 
     F = TypeVar("F", bound=Callable[..., Any])
-
-_hooks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
-_owner = os.getpid()  # the process whose hooks these are; a forked child is not it
-_done = False
-_atexit_registered = False
-_sigterm_installed = False
-_previous_sigterm: Any = None  # what SIGTERM did before ours; None: not installed from Python
-_extension_tried = False
 
 _MAX_ERRORS = 10
 
@@ -57,7 +51,7 @@ def on_shutdown(func: F, /, *args: Any, **kwargs: Any) -> F:
     """
     if not callable(func):
         raise TypeError(f"lambda-lifecycle on_shutdown needs a callable, got {func!r}")
-    _hooks.append((func, args, kwargs))
+    RUNTIME.hooks.append((func, args, kwargs))
     install()
     return func
 
@@ -67,32 +61,30 @@ def install() -> None:
 
     Called by ``bootstrap()``, by decorating a handler and by ``on_shutdown()``, never by importing.
     """
-    global _atexit_registered, _sigterm_installed, _previous_sigterm, _extension_tried, _owner
+    runtime = RUNTIME
     try:
-        if not _atexit_registered:
+        if not runtime.atexit_registered:
             atexit.register(_at_exit)
-            _atexit_registered = True
-            _owner = os.getpid()
+            runtime.atexit_registered = True
+            runtime.owner = os.getpid()
         address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
         wanted = _config.value("handle_sigterm", {})
         if wanted is None:
             # Where the runtime client waits in C on the main thread (python3.11 and older), a
             # Python handler would swallow SIGTERM and the process would linger until SIGKILL.
-            from ._extension import runtime_delivers_sigterm
-
             wanted = bool(address) and runtime_delivers_sigterm()
         if not wanted:
             return
-        if not _sigterm_installed:
-            import signal  # enum-heavy (about 1 ms), so only when it is needed: inside Lambda
+        if not runtime.sigterm_installed:
+            import _signal  # the built-in under `signal`, whose enums cost about 1 ms of init
 
             if threading.current_thread() is not threading.main_thread():
                 warn_once("shutdown.thread", "SIGTERM handling needs the main thread; hooks may not run on SIGTERM")
                 return
-            _previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
-            _sigterm_installed = True
-        if not _extension_tried and address and _extension_wanted():
-            _extension_tried = True
+            runtime.previous_sigterm = _signal.signal(_signal.SIGTERM, _on_sigterm)
+            runtime.sigterm_installed = True
+        if not runtime.extension_tried and address and _extension_wanted():
+            runtime.extension_tried = True
             from . import _extension
 
             _extension.register(address)
@@ -100,12 +92,23 @@ def install() -> None:
         warn_once("shutdown.install", f"cannot set up shutdown handling ({exc!r})")
 
 
+def runtime_delivers_sigterm() -> bool:
+    """Whether a Python SIGTERM handler can run in this runtime.
+
+    The runtime client waits for the next event in a C call on the main thread, where no Python
+    signal handler runs, except on python3.12 and later runtimes, where it waits on a worker thread.
+    awslambdaric decides this from ``AWS_EXECUTION_ENV``, and so do we.
+    """
+    env = os.environ.get("AWS_EXECUTION_ENV", "")
+    prefix = "AWS_Lambda_python3."
+    minor = env[len(prefix) :]
+    return env.startswith(prefix) and minor.isdigit() and int(minor) >= 12
+
+
 def _extension_wanted() -> bool:
     # Only during init (Lambda refuses registration later), only where the SIGTERM it brings can
     # run a Python handler, and not where a held-open connection would be cloned into a snapshot
     # (SnapStart) or shared by worker processes (Managed Instances).
-    from ._extension import runtime_delivers_sigterm  # only inside Lambda
-
     process = _state.started()
     return (
         _config.value("shutdown_extension", {})
@@ -142,7 +145,7 @@ def _error(func: Callable[..., Any], exc: BaseException) -> str:
 
 def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, interrupt: bool) -> BaseException | bool:
     """Run one hook; returns True if it finished in time, False if it timed out, or its exception."""
-    import signal
+    import _signal
 
     fired = False
 
@@ -152,16 +155,16 @@ def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, inte
         raise _HookTimeout
 
     started = time.monotonic()
-    previous: Any = signal.SIG_DFL
+    previous: Any = _signal.SIG_DFL
     try:
         if interrupt:
-            previous = signal.signal(signal.SIGALRM, on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            previous = _signal.signal(_signal.SIGALRM, on_alarm)
+            _signal.setitimer(_signal.ITIMER_REAL, seconds)
         try:
             result = func(*args, **kwargs)
         finally:
             if interrupt:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _signal.setitimer(_signal.ITIMER_REAL, 0)
         if hasattr(result, "__await__"):
             getattr(result, "close", lambda: None)()
             raise TypeError("the hook returned an awaitable; register a plain function that does the work")
@@ -171,18 +174,30 @@ def _call(func: Callable[..., Any], args: Any, kwargs: Any, seconds: float, inte
         return exc
     finally:
         if interrupt:
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+            _signal.signal(_signal.SIGALRM, _signal.SIG_DFL if previous is None else previous)
     # A hook that swallowed the interruption, or one that could not be interrupted, still overran.
     return not fired and time.monotonic() - started <= seconds
 
 
-def _run_hooks(budget_s: float, with_atexit: bool) -> tuple[dict[str, int], list[str]]:
-    hooks = list(reversed(_hooks))
-    _hooks.clear()
+class HookReport:
+    """How the shutdown hooks went: counts by outcome, the errors, and the budget they had."""
+
+    __slots__ = ("counts", "errors", "budget_ms")
+
+    def __init__(self, budget_ms: float) -> None:
+        self.counts = {"run": 0, "failed": 0, "timed_out": 0, "skipped": 0}
+        self.errors: list[str] = []
+        self.budget_ms = budget_ms
+
+
+def _run_hooks(budget_ms: float, with_atexit: bool) -> HookReport:
+    hooks = list(reversed(RUNTIME.hooks))
+    RUNTIME.hooks.clear()
     if with_atexit:
         hooks.append((atexit._run_exitfuncs, (), {}))
-    counts = {"run": 0, "failed": 0, "timed_out": 0, "skipped": 0}
-    errors: list[str] = []
+    report = HookReport(budget_ms)
+    counts, errors = report.counts, report.errors
+    budget_s = budget_ms / 1000
     # SIGALRM can interrupt a hook only on the main thread, where signal handlers run.
     interrupt = threading.current_thread() is threading.main_thread()
     deadline = time.monotonic() + budget_s
@@ -195,54 +210,51 @@ def _run_hooks(budget_s: float, with_atexit: bool) -> tuple[dict[str, int], list
         counts["run"] += 1
         if outcome is False:
             counts["timed_out"] += 1
-            errors.append(f"{_name(func)}: still running when the {budget_s * 1000:.0f} ms budget ended")
+            errors.append(f"{_name(func)}: still running when the {budget_ms:.0f} ms budget ended")
         elif outcome is not True:
             counts["failed"] += 1
             errors.append(_error(func, outcome))
-    return counts, errors[:_MAX_ERRORS]
+    del errors[_MAX_ERRORS:]
+    return report
 
 
 def shutdown(reason: str) -> None:
     """Run the hooks and write the shutdown record, once per process; never raises."""
-    global _done
-    if _done or os.getpid() != _owner:
+    runtime = RUNTIME
+    if runtime.shutdown_done or os.getpid() != runtime.owner:
         return
-    _done = True
+    runtime.shutdown_done = True
     try:
         started = time.perf_counter()
         process_wide = _config.resolve({})  # PROCESS_SETTINGS: bootstrap() and the environment
         budget_ms = process_wide.shutdown_budget_ms
         if budget_ms is None:
             budget_ms = default_budget_ms()
-        counts, errors = _run_hooks(budget_ms / 1000, process_wide.run_atexit and reason != "exit")
+        hooks = _run_hooks(budget_ms, process_wide.run_atexit and reason != "exit")
         env = _state.environment()
         _marker.count(env.invocations, shut_down=True)
         # HANDLER_SETTINGS (service, format, ...), name and version: those of the last invocation.
         settings, name, version = _state.shutdown_identity()
         settings = settings or process_wide
         environ = os.environ
+        call = CallInfo(
+            name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
+            version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            None,
+            None,
+            None,
+        )
         record = _record.shutdown_record(
             settings,
-            function_name=name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
-            function_version=version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
-            container_id=env.container_id,
-            environment_id=env.environment_id,
-            process_restarts=env.process_restarts,
-            worker=env.worker,
-            init_type=env.init_type,
+            env,
+            call,
             reason=reason,
-            invocations=env.invocations,
-            in_flight=env.in_flight,
-            container_age_s=env.age_s,
             max_memory_mb=_probes.max_rss_mb(),
-            max_tmp_used_mb=env.max_tmp_used_mb,
             idle_before_shutdown_ms=_idle_ms(env),
-            hooks=counts,
-            hook_errors=errors,
-            budget_ms=budget_ms,
+            hooks=hooks,
             shutdown_ms=(time.perf_counter() - started) * 1000,
         )
-        _emit.write_line(_record.render(settings, record))
+        _emit.emit(_record.render(settings, record))
         sys.stderr.flush()
     except Exception as exc:  # noqa: BLE001
         warn_once("shutdown", f"cannot complete the shutdown ({exc!r})")
@@ -253,40 +265,23 @@ def _idle_ms(env: _state.Environment) -> float | None:
     # one ended and none is running.
     if env.last_invocation_end is None or env.in_flight:
         return None
-    return max(0.0, (_state.clock() - env.last_invocation_end) * 1000)
+    return max(0.0, (RUNTIME.clock() - env.last_invocation_end) * 1000)
 
 
 def _at_exit() -> None:
     # A simulated environment (lambda_lifecycle.testing) shuts down only when a test says so.
-    if not _state.simulated():
+    if RUNTIME.simulated is None:
         shutdown("exit")
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    import signal
+    import _signal
 
     shutdown("SIGTERM")
     # Then whatever would have happened without us: the earlier handler, ignoring, or dying.
-    previous = _previous_sigterm
+    previous = RUNTIME.previous_sigterm
     if callable(previous):
         previous(signum, frame)
-    elif previous != signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
-def reset() -> None:
-    """Forget the hooks and let ``shutdown()`` run again (a new simulated environment)."""
-    global _done
-    _hooks.clear()
-    _done = False
-
-
-def _after_fork_in_child() -> None:
-    # The parent's hooks and shutdown record are the parent's: a child neither runs nor writes them.
-    global _owner
-    _hooks.clear()
-    _owner = -1
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+    elif previous != _signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python
+        _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGTERM)

@@ -1,27 +1,26 @@
-"""The lifecycle of this process: its identity, init timing, invocations, and cold-start rules.
+"""The lifecycle of this process: its identity, init timing and invocations.
 
-This module is the only owner of that state; everything else reads it through these functions.
+The state itself is ``RUNTIME.process`` (see ``_runtime``); everything else reads and changes it
+through these functions, under ``RUNTIME.lock``.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 from . import _config, _marker, _probes
+from ._cold_start import classify
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 from .contract import INIT_TYPES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
 
+    from ._context import CallInfo
 
-clock = time.time
-"""Wall clock for lifecycle timestamps. Wall time, not monotonic, because idle time spans the
-freeze between invocations. ``lambda_lifecycle.testing`` replaces it to simulate idle gaps."""
 
 _IMPORTED_AT = time.time()
 
@@ -50,7 +49,7 @@ class Invocation:
         "previous",
     )
 
-    def __init__(self, process: _Process, number: int, cold_start: bool, proactive_init: bool) -> None:
+    def __init__(self, process: Process, number: int, cold_start: bool, proactive_init: bool) -> None:
         self.container_id = process.container_id
         self.environment_id = process.environment_id
         self.process_restarts = process.process_restarts
@@ -132,7 +131,9 @@ class Environment:
         return "Environment(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
 
 
-class _Process:
+class Process:
+    """This process's lifecycle; ``RUNTIME.process`` holds the one there is."""
+
     __slots__ = (
         "container_id",
         "environment_id",
@@ -140,7 +141,7 @@ class _Process:
         "worker",
         "previous",
         "init_type",
-        "claims_cold_starts",
+        "restores_observed",
         "process_start",
         "restored_at",
         "handler_ready",
@@ -162,9 +163,7 @@ class _Process:
             warn_once("state.init_type", f"unknown AWS_LAMBDA_INITIALIZATION_TYPE {init_type!r}: no cold start claimed")
         self.container_id = _new_id()
         self.init_type = init_type
-        # Only an on-demand init makes a caller wait; SnapStart without its restore hooks (run
-        # locally) is treated as on-demand, since nothing tells a restore apart.
-        self.claims_cold_starts = init_type == "on-demand" or (init_type == "snap-start" and not _watch_restores())
+        self.restores_observed = init_type == "snap-start" and _watch_restores()
         self.identify(_marker_dir() if process_start is None else None)
         self.process_start = process_start or _probes.process_start_time() or _IMPORTED_AT
         self.restored_at: float | None = None
@@ -177,10 +176,10 @@ class _Process:
         self.in_flight = 0
         self.max_tmp_used_mb: float | None = None
         # What the shutdown record is written with: the settings of the first decorated handler
-        # (a callable resolving them), and the settings and context info (function name, version,
+        # (a callable resolving them), and the settings and call facts (function name, version,
         # ...) of the invocation that ended last.
         self.first_handler: Callable[[], _config.Settings] | None = None
-        self.last_served: tuple[_config.Settings, tuple[Any, ...]] | None = None
+        self.last_served: tuple[_config.Settings, CallInfo] | None = None
 
     def identify(self, marker_dir: str | None) -> None:
         """Learn the environment's identity from the marker in ``marker_dir``, or be one's own."""
@@ -214,10 +213,10 @@ def _marker_dir() -> str | None:
 def move_marker() -> None:
     """``bootstrap(tmp_path=...)`` changed the directory: join the marker there instead, as long as
     no handler has been decorated yet (the marker's directory is process-wide, fixed by then)."""
-    process = _process
-    if process is None or _simulated is not None:
+    process = RUNTIME.process
+    if process is None or RUNTIME.simulated is not None:
         return  # not started yet: it joins the marker wherever the settings say when it starts
-    with _lock:
+    with RUNTIME.lock:
         if process.handler_ready is not None or process.invocations:
             return
         marker_dir = _marker_dir()
@@ -228,19 +227,15 @@ def move_marker() -> None:
         process.identify(marker_dir)
 
 
-_restore_hook_registered = False
-
-
 def _watch_restores() -> bool:
     """Register the after-restore hook, once; False where SnapStart's hooks are not available."""
-    global _restore_hook_registered
-    if not _restore_hook_registered:
+    if not RUNTIME.restore_hook_registered:
         try:
             from snapshot_restore_py import register_after_restore
         except ImportError:
             return False
         register_after_restore(restored)
-        _restore_hook_registered = True
+        RUNTIME.restore_hook_registered = True
     return True
 
 
@@ -251,28 +246,24 @@ def restored() -> None:
     environment id and the ``/tmp`` marker (which came from the snapshot too).
     """
     process = started()
-    with _lock:
+    with RUNTIME.lock:
         process.container_id = _new_id()
         marker_dir = _marker_dir()
         if marker_dir is not None:
             _marker.renew(marker_dir)
         process.identify(marker_dir)
-        process.restored_at = clock()
+        process.restored_at = RUNTIME.clock()
 
 
-_lock = threading.Lock()
-_process: _Process | None = None
-_simulated: tuple[float, float] | None = None  # start and ready times for the next process, from reset()
-
-
-def started() -> _Process:
+def started() -> Process:
     """This process's lifecycle, created on first use (bootstrap or decoration)."""
-    global _process
-    if _process is None:
-        with _lock:
-            if _process is None:
-                _process = _Process(*(_simulated or ()))
-    return _process
+    process = RUNTIME.process
+    if process is None:
+        with RUNTIME.lock:
+            process = RUNTIME.process
+            if process is None:
+                process = RUNTIME.process = Process(*(RUNTIME.simulated or ()))
+    return process
 
 
 def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -> None:
@@ -282,9 +273,9 @@ def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -
     until an invocation ends.
     """
     process = started()
-    with _lock:
+    with RUNTIME.lock:
         if process.invocations == 0:
-            process.handler_ready = clock()
+            process.handler_ready = RUNTIME.clock()
         if process.first_handler is None:
             process.first_handler = settings
 
@@ -292,23 +283,23 @@ def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -
 def begin(proactive_init_threshold_ms: float) -> Invocation:
     """Count an invocation and classify it, before the handler runs (so one that raises counts)."""
     process = started()
-    now = clock()
-    with _lock:
+    now = RUNTIME.clock()
+    with RUNTIME.lock:
         process.invocations += 1
         number = process.invocations
         _marker.count(number)  # before the handler runs: a process killed in it leaves the count
         cold = proactive = False
-        if number == 1:
+        if number == 1:  # only a process's first invocation can be a cold start
             if process.handler_ready is None:
                 process.handler_ready = now
-            # A restart after a crash or timeout ("suppressed init") always happens on an
-            # invocation's path; a first init may have been done ahead of demand, which shows as
-            # a long gap between ready and first call.
-            if process.process_restarts and process.init_type in ("on-demand", "provisioned-concurrency"):
-                cold = True
-            elif process.claims_cold_starts:
-                proactive = (now - process.handler_ready) * 1000 > proactive_init_threshold_ms
-                cold = not proactive
+            cold, proactive = classify(
+                init_type=process.init_type,
+                invocation=number,
+                process_restarts=process.process_restarts,
+                restores_observed=process.restores_observed,
+                ready_to_invoke_ms=(now - process.handler_ready) * 1000,
+                proactive_threshold_ms=proactive_init_threshold_ms,
+            )
         process.cold_start, process.proactive_init = cold, proactive
         process.last_start = now
         process.in_flight += 1
@@ -322,15 +313,15 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
     return inv
 
 
-def end(tmp_used_mb: float | None, served: tuple[_config.Settings, tuple[Any, ...]]) -> tuple[float, float]:
+def end(tmp_used_mb: float | None, served: tuple[_config.Settings, CallInfo]) -> tuple[float, float]:
     """An invocation ended with ``/tmp`` this full: returns the time and the container age in seconds.
 
-    ``served`` is the handler's settings and context info (function name, version, ...), kept for
+    ``served`` is the handler's settings and call facts (function name, version, ...), kept for
     the shutdown record.
     """
     process = started()
-    now = clock()
-    with _lock:
+    now = RUNTIME.clock()
+    with RUNTIME.lock:
         process.last_end = now
         process.last_served = served
         process.in_flight -= 1
@@ -346,19 +337,23 @@ def shutdown_identity() -> tuple[_config.Settings | None, str | None, str | None
     and no name or version; else nothing (the caller then uses the process-wide settings).
     """
     process = started()
-    with _lock:
+    with RUNTIME.lock:
         served = process.last_served
         first = process.first_handler
     if served is not None:
-        settings, info = served
-        return settings, info[0], info[1]
+        settings, call = served
+        return settings, call.function_name, call.function_version
     return (first() if first is not None else None), None, None
 
 
 def environment() -> Environment:
-    """A read-only snapshot of this execution environment's lifecycle so far."""
+    """A read-only snapshot of this execution environment's lifecycle so far.
+
+    Returns:
+        An :class:`Environment`; its fields do not change after it is taken.
+    """
     process = started()
-    with _lock:
+    with RUNTIME.lock:
         return Environment(
             container_id=process.container_id,
             environment_id=process.environment_id,
@@ -374,34 +369,7 @@ def environment() -> Environment:
             last_invocation_end=process.last_end,
             cold_start=process.cold_start,
             proactive_init=process.proactive_init,
-            age_s=clock() - (process.restored_at or process.process_start),
+            age_s=RUNTIME.clock() - (process.restored_at or process.process_start),
             in_flight=process.in_flight,
             max_tmp_used_mb=process.max_tmp_used_mb,
         )
-
-
-def simulated() -> bool:
-    """Whether this lifecycle was made by ``lambda_lifecycle.testing`` rather than by a real process."""
-    return _simulated is not None
-
-
-def _after_fork_in_child() -> None:
-    # A forked child is a new process: its own lifecycle, and a lock no parent thread holds.
-    global _lock, _process
-    _lock = threading.Lock()
-    _process = None
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def reset(process_start: float | None = None, handler_ready: float | None = None) -> None:
-    """Forget this process's lifecycle (for tests and simulations).
-
-    The next use starts a new lifecycle, reading the environment then; with ``process_start``
-    and ``handler_ready`` it is a simulated process that started and became ready at those times.
-    """
-    global _process, _simulated
-    with _lock:
-        _process = None
-        _simulated = None if process_start is None or handler_ready is None else (process_start, handler_ready)

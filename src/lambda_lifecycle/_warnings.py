@@ -7,6 +7,8 @@ import os
 import sys
 import warnings
 
+from ._runtime import RUNTIME
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
@@ -25,14 +27,12 @@ class LifecycleWarning(RuntimeWarning):
     """
 
 
-_seen: set[str] = set()
-
-
 def warn_once(key: str, message: str) -> None:
     """Warn about ``key`` the first time only: a fault on a hot path must not flood the logs."""
-    if key in _seen:
+    warned = RUNTIME.warned
+    if key in warned:
         return
-    _seen.add(key)
+    warned.add(key)
     # A "-W error" filter or a closed stderr must not turn a warning into the handler's exception.
     with contextlib.suppress(Exception):
         warnings.warn(f"lambda-lifecycle: {message}", LifecycleWarning, stacklevel=_user_stacklevel())
@@ -51,8 +51,3 @@ def _user_stacklevel() -> int:
         level += 1
         frame = frame.f_back
     return level
-
-
-def forget() -> None:
-    """Let every warning fire again (used when state is reset, as in a new process)."""
-    _seen.clear()

@@ -73,9 +73,15 @@ PROPERTIES = (
     "error",
     "xray_trace_id",
     "tenant_id",
+    "durable_execution_id",
+    "replayed",
     "service",
 )
-"""The properties of an invoke record (never dimensions, except ``function_name`` and ``service``)."""
+"""The properties of an invoke record (never dimensions, except ``function_name`` and ``service``).
+
+``durable_execution_id`` and ``replayed`` are present only on invocations of a Lambda durable
+function: the durable execution's ARN, and whether the invocation replays steps that an earlier
+invocation of the same execution checkpointed (false on the execution's first invocation)."""
 
 TIMEOUT_WARNING_FIELDS = (
     "event",

@@ -23,12 +23,14 @@ from __future__ import annotations
 import logging
 import sys
 
-from . import _plugins, _record, _state
+from . import _record, _state
+from ._runtime import RUNTIME
 from ._warnings import warn_once
 from .contract import MEASUREMENTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import CodeType
     from typing import Any
 
@@ -61,12 +63,14 @@ class _LifecycleKeys(logging.Filter):
 _filter = _LifecycleKeys()
 
 
-def _add_to_logger(logger: Any) -> None:
+def _add_to_logger(logger: Any) -> Callable[[], None] | None:
     handler = getattr(logger, "registered_handler", None)
     if handler is None:
         raise TypeError(f"logger must be an aws_lambda_powertools.Logger, got {logger!r}")
-    if _filter not in handler.filters:
-        handler.addFilter(_filter)
+    if _filter in handler.filters:
+        return None
+    handler.addFilter(_filter)
+    return lambda: handler.removeFilter(_filter)
 
 
 def _agree_on_cold_starts(invocation: _state.Invocation) -> None:
@@ -140,30 +144,51 @@ def _registered(hooks: list[Any], attribute: str, utility: object) -> bool:
     return any(getattr(hook, attribute, None) is utility for hook in hooks)
 
 
-def integrate(*, logger: Any = None, metrics: Any = None, tracer: Any = None) -> None:
+def integrate(*, logger: Any = None, metrics: Any = None, tracer: Any = None) -> Callable[[], None]:
     """Make Powertools utilities and lambda-lifecycle tell one story. Call it once, at module level.
-
-    - ``logger``: every line of this Powertools ``Logger`` (and its child loggers) carries
-      ``container_id``, ``environment_id``, ``invocation``, ``cold_start`` and ``init_type`` of
-      the running invocation, in any decorator order.
-    - ``metrics``: invoke records are published through this Powertools ``Metrics`` (its
-      namespace, service and default dimensions) instead of as a line of their own: the declared
-      measurements as metrics, everything else as metadata. With ``@metrics.log_metrics`` above
-      ``@instrument`` one EMF document per invocation holds both; below it, two.
-    - ``tracer``: the handler's segment is annotated with ``ColdStart`` and ``init_type``.
 
     With any of them, the ``ColdStart`` metric and annotation Powertools writes itself follow
     lambda-lifecycle's rules (no cold start for proactive inits, provisioned concurrency or
-    SnapStart restores).
+    SnapStart restores). ``lambda_lifecycle.testing.reset()`` (a new simulated environment) takes
+    every integration back, as the returned function does.
+
+    Args:
+        logger: a Powertools ``Logger``; every line of it (and of its child loggers) carries
+            ``container_id``, ``environment_id``, ``invocation``, ``cold_start`` and ``init_type``
+            of the running invocation, in any decorator order.
+        metrics: a Powertools ``Metrics``; invoke records are published through it (its
+            namespace, service and default dimensions) instead of as a line of their own: the
+            declared measurements as metrics, everything else as metadata. With
+            ``@metrics.log_metrics`` above ``@instrument`` one EMF document per invocation holds
+            both; below it, two.
+        tracer: a Powertools ``Tracer``; the handler's segment is annotated with ``ColdStart``
+            and ``init_type``.
+
+    Returns:
+        A function that takes back what this call added (idempotent).
 
     Raises:
         TypeError: ``logger`` is not a Powertools ``Logger``.
     """
-    if logger is not None:
-        _add_to_logger(logger)
-    if metrics is not None and not _registered(_plugins.record_sinks, "metrics", metrics):
-        _plugins.record_sinks.append(_PublishThrough(metrics))
-    if tracer is not None and not _registered(_plugins.begin_listeners, "tracer", tracer):
-        _plugins.begin_listeners.append(_Annotate(tracer))
-    if _agree_on_cold_starts not in _plugins.begin_listeners:
-        _plugins.begin_listeners.insert(0, _agree_on_cold_starts)
+    runtime = RUNTIME
+    added: list[tuple[list[Any], object]] = []
+    undo_logger = _add_to_logger(logger) if logger is not None else None
+    if metrics is not None and not _registered(runtime.record_sinks, "metrics", metrics):
+        added.append((runtime.record_sinks, _PublishThrough(metrics)))
+    if tracer is not None and not _registered(runtime.begin_listeners, "tracer", tracer):
+        added.append((runtime.begin_listeners, _Annotate(tracer)))
+    for hooks, hook in added:
+        hooks.append(hook)
+    if _agree_on_cold_starts not in runtime.begin_listeners:
+        runtime.begin_listeners.insert(0, _agree_on_cold_starts)
+        added.append((runtime.begin_listeners, _agree_on_cold_starts))
+
+    def undo() -> None:
+        for hooks, hook in added:
+            if hook in hooks:
+                hooks.remove(hook)
+        if undo_logger is not None:
+            undo_logger()
+
+    runtime.undo.append(undo)
+    return undo

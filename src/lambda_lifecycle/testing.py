@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 
-from . import _config, _emit, _marker, _shutdown, _state, _warnings
+from . import _emit, _shutdown, _state, _warnings
+from ._runtime import RUNTIME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,21 +93,27 @@ def parse(line: str) -> dict[str, object]:
 def capture(*, echo: bool = False) -> Iterator[list[dict[str, object]]]:
     """Collect the records instrumented handlers write, parsed, instead of printing them.
 
-    With ``echo=True`` they are printed as well.
+    Records an integration published instead of writing them (``powertools.integrate(metrics=)``)
+    are collected too, as the record the SDK made. With ``echo=True`` written lines are printed
+    as well.
+
+    Yields:
+        The list the records are appended to, in the order they are made.
     """
     records: list[dict[str, object]] = []
-    write = _emit.write_line
+    runtime = RUNTIME
+    write, collect = runtime.write, runtime.collect
 
-    def collect(line: str) -> None:
+    def collect_line(line: str) -> None:
         records.append(parse(line))
         if echo:
-            write(line)
+            (write or _emit.write_line)(line)
 
-    _emit.write_line = collect
+    runtime.write, runtime.collect = collect_line, records
     try:
         yield records
     finally:
-        _emit.write_line = write
+        runtime.write, runtime.collect = write, collect
 
 
 class Clock:
@@ -127,41 +134,37 @@ class Clock:
 def simulated_clock() -> Iterator[Clock]:
     """Replace the lifecycle's clock with a :class:`Clock` for the duration of the block."""
     clock = Clock()
-    real = _state.clock
-    _state.clock = clock
+    real = RUNTIME.clock
+    RUNTIME.clock = clock
     try:
         yield clock
     finally:
-        _state.clock = real
+        RUNTIME.clock = real
 
 
 def reset(*, init_duration_ms: float = 0.0) -> None:
     """Start a new simulated execution environment.
 
     The new process began ``init_duration_ms`` ago and its handlers are ready now, so the next
-    invocation is its first. ``bootstrap()`` settings and ``on_shutdown`` hooks are forgotten, the
+    invocation is its first. ``bootstrap()`` settings, ``on_shutdown`` hooks and
+    ``powertools.integrate()`` are forgotten (as a new environment's import has not run yet), the
     environment variables are read again (set ``AWS_LAMBDA_INITIALIZATION_TYPE`` before calling
     this), and every warning may fire again.
+
+    Args:
+        init_duration_ms: how long the new process's init took.
 
     A simulated environment writes no shutdown record when the interpreter exits; call
     :func:`shutdown` to end it.
     """
-    now = _state.clock()
-    # The kept descriptor is the previous process's slot: counting into it would rewrite that
-    # process's invocations in the environment's marker.
-    _marker.close()
-    global _forgotten_hooks
+    now = RUNTIME.clock()
     # Hooks registered before the reset (typically at import of a handler module) are gone: if
     # the simulated environment then shuts down with none, :func:`shutdown` says so.
-    dropped = [f for f, _, _ in _shutdown._hooks if not (getattr(f, "__module__", None) or "").startswith(_LOADED)]
-    _forgotten_hooks = len(dropped)
-    _state.reset(process_start=now - init_duration_ms / 1000, handler_ready=now)
-    _config.reset()
-    _shutdown.reset()
-    _warnings.forget()
+    dropped = [f for f, _, _ in RUNTIME.hooks if not (getattr(f, "__module__", None) or "").startswith(_LOADED)]
+    RUNTIME.reset(simulated=(now - init_duration_ms / 1000, now))
+    RUNTIME.dropped_hooks = len(dropped)
 
 
-_forgotten_hooks = 0  # how many on_shutdown hooks, registered outside a simulated environment, a reset dropped
 _load_count = itertools.count()
 _LOADED = "_lambda_lifecycle_load_"  # the prefix of the modules Lifecycle.load() imports
 
@@ -173,10 +176,10 @@ def shutdown(reason: str = "SIGTERM") -> None:
     With no hooks registered while :func:`reset` dropped some (a handler module imported before
     the simulated environment began), a ``LifecycleWarning`` says so: import the module inside
     the environment, with :meth:`Lifecycle.load`."""
-    if not _shutdown._hooks and _forgotten_hooks:
+    if not RUNTIME.hooks and RUNTIME.dropped_hooks:
         _warnings.warn_once(
             "testing.forgotten_hooks",
-            f"no on_shutdown hooks ran: the {_forgotten_hooks} registered when the "
+            f"no on_shutdown hooks ran: the {RUNTIME.dropped_hooks} registered when the "
             "handler module was imported were forgotten when the simulated environment began; "
             'import it inside the environment with lifecycle.load("handler.py")',
         )
@@ -262,10 +265,9 @@ class Lifecycle:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        global _forgotten_hooks
-        forgotten = _forgotten_hooks  # the hooks registered inside the block are not forgotten ones
+        forgotten = RUNTIME.dropped_hooks  # the hooks registered inside the block are not forgotten ones
         reset()
-        _forgotten_hooks = forgotten
+        RUNTIME.dropped_hooks = forgotten
         for name in self._module_names:
             sys.modules.pop(name, None)
         self._module_names.clear()
@@ -297,11 +299,10 @@ class Lifecycle:
         if init_type is not None:
             self.init_type = init_type
         self._set_env("AWS_LAMBDA_INITIALIZATION_TYPE", self.init_type)
-        global _forgotten_hooks
-        forgotten = _forgotten_hooks
+        forgotten = RUNTIME.dropped_hooks
         reset(init_duration_ms=self.init_duration_ms if init_duration_ms is None else init_duration_ms)
         if self._entered:  # the hooks dropped now were registered inside the block, not at import
-            _forgotten_hooks = forgotten
+            RUNTIME.dropped_hooks = forgotten
         self._entered = True
         for target in list(self._modules):
             self.load(target)

@@ -137,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--arch", choices=["x86_64", "arm64"], default="x86_64", help="the function's architecture")
     build.add_argument("--python", default="3.12", help="the function's Python version, e.g. 3.12")
     build.add_argument("--output", help="zip file to write (default: lambda-lifecycle-layer-<...>.zip here)")
+
+    from ..local import run
+
+    run.add_arguments(commands.add_parser("run", help=run.HELP, description=run.DESCRIPTION))
     return parser
 
 
@@ -300,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (1 for a failure, with one line on stderr)."""
     args = _parser().parse_args(argv)
     errors: tuple[type[BaseException], ...] = ()
+    if args.command == "run":
+        from ..local import run
+
+        return run.main(args)
     try:
         if args.command == "layer":
             from .layer import BuildError

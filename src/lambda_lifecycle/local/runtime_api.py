@@ -18,13 +18,40 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..cli.aws import record_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 API = "/2018-06-01/runtime"
 EXTENSION_API = "/2020-01-01/extension"
 SHUTDOWN_GRACE_S = 0.5  # what Lambda gives the runtime after SIGTERM with an internal extension
+ACCOUNT = "123456789012"
+
+# What Lambda sets itself: a value left in the caller's environment (from another tool, or from
+# running inside Lambda) must not leak into the simulated one.
+_SET_BY_LAMBDA = ("AWS_LAMBDA_", "AWS_EXECUTION_ENV", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT")
+
+
+@dataclass(frozen=True)
+class Function:
+    """The function's configuration, as Lambda shows it to the runtime (variables and headers)."""
+
+    name: str = "local"
+    version: str = "$LATEST"
+    memory_mb: int = 128
+    region: str = "us-east-1"
+    handler: str = ""
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{self.name}"
 
 
 class Invocation:
@@ -33,21 +60,27 @@ class Invocation:
         self.timeout_s = timeout_s
         self.request_id = str(uuid.uuid4())
         self.trace_root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+        self.delivered_at: float | None = None  # time.time() when /next handed it out
         self.outcome: str | None = None  # "response" or "error"
         self.body: Any = None
+
+    @property
+    def deadline(self) -> float | None:
+        return None if self.delivered_at is None else self.delivered_at + self.timeout_s
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # the runtime is killed mid-request at the end of every test
+        pass  # the runtime is killed mid-request at the end of every run
 
 
 class RuntimeAPI:
     """Start with ``with RuntimeAPI() as api:``; ``api.address`` goes into AWS_LAMBDA_RUNTIME_API."""
 
-    def __init__(self) -> None:
+    def __init__(self, function: Function | None = None) -> None:
+        self.function = function or Function()
         self._queue: list[Invocation] = []
         self.invocations: list[Invocation] = []
         self.init_errors: list[Any] = []
@@ -63,7 +96,7 @@ class RuntimeAPI:
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def __enter__(self) -> RuntimeAPI:
         self._thread.start()
@@ -85,17 +118,27 @@ class RuntimeAPI:
             self._cond.notify_all()
         return invocation
 
+    def wait(self, condition: Callable[[], bool], timeout_s: float) -> bool:
+        """Wait until ``condition()`` (called under the lock) holds; False if ``timeout_s`` passed first.
+
+        Anything else worth waking for (a runtime that exited) can call ``notify()``.
+        """
+        with self._cond:
+            return self._cond.wait_for(condition, timeout_s)
+
+    def notify(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
     def wait_done(self, count: int, timeout_s: float = 60.0) -> None:
         """Wait until ``count`` invocations have a response or an error."""
-        deadline = time.monotonic() + timeout_s
-        with self._cond:
-            while sum(1 for i in self.invocations if i.outcome) < count or self.init_errors:
-                if self.init_errors:
-                    raise AssertionError(f"init failed: {self.init_errors}")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"only {[i.outcome for i in self.invocations]} after {timeout_s} s")
-                self._cond.wait(left)
+        done = self.wait(
+            lambda: bool(self.init_errors) or sum(1 for i in self.invocations if i.outcome) >= count, timeout_s
+        )
+        if self.init_errors:
+            raise AssertionError(f"init failed: {self.init_errors}")
+        if not done:
+            raise TimeoutError(f"only {[i.outcome for i in self.invocations]} after {timeout_s} s")
 
     def shutdown(self, process: subprocess.Popen[str]) -> tuple[int, float]:
         """End ``process`` as Lambda ends an environment; returns its exit code and how long it took.
@@ -128,7 +171,12 @@ class RuntimeAPI:
             self._cond.notify_all()
             while not self._queue and not self._closed:
                 self._cond.wait()
-            return self._queue.pop(0) if self._queue else None
+            if not self._queue:
+                return None
+            invocation = self._queue.pop(0)
+            invocation.delivered_at = time.time()
+            self._cond.notify_all()
+            return invocation
 
     def extension_ids(self) -> list[str]:
         return [f"ext-{n}-{name}" for n, (name, _) in enumerate(self.extensions)]
@@ -142,6 +190,7 @@ class RuntimeAPI:
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
+        function = self.function
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -176,10 +225,11 @@ class RuntimeAPI:
                     return self._reply(500)
                 deadline_ms = int((time.time() + invocation.timeout_s) * 1000)
                 headers = {
+                    # awslambdaric's native client crashes on a /next without it.
                     "Content-Type": "application/json",
                     "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
                     "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                    "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:e2e",
+                    "Lambda-Runtime-Invoked-Function-Arn": function.arn,
                     "Lambda-Runtime-Trace-Id": f"Root={invocation.trace_root};Parent=53995c3f42cd8ad8;Sampled=1",
                 }
                 self._reply(200, json.dumps(invocation.event).encode(), headers)
@@ -195,8 +245,14 @@ class RuntimeAPI:
                     with api._cond:
                         api.extensions.append((name, parsed))
                         ident = api.extension_ids()[-1]
-                    body = json.dumps({"functionName": "e2e", "functionVersion": "$LATEST", "handler": "app.handler"})
-                    return self._reply(200, body.encode(), {"Lambda-Extension-Identifier": ident})
+                    body = json.dumps(
+                        {
+                            "functionName": function.name,
+                            "functionVersion": function.version,
+                            "handler": function.handler,
+                        }
+                    ).encode()
+                    return self._reply(200, body, {"Lambda-Extension-Identifier": ident})
                 if self.path in (f"{API}/init/error", f"{API}/restore/error"):
                     with api._cond:
                         api.init_errors.append(parsed)
@@ -211,24 +267,37 @@ class RuntimeAPI:
         return Handler
 
 
+def log_stream_name(version: str, tmp: str) -> str:
+    """Lambda's ``YYYY/MM/DD/[version]<32 hex>``, one per execution environment.
+
+    The hex part comes from the environment's /tmp, so two processes given the same /tmp (one
+    environment, restarted) share a stream and two environments never do.
+    """
+    return time.strftime("%Y/%m/%d", time.gmtime()) + f"/[{version}]{uuid.uuid5(uuid.NAMESPACE_URL, tmp).hex}"
+
+
 def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
     """The environment variables Lambda gives a Python runtime, pointing at ``api``.
 
-    Each call is a new execution environment, so it gets a /tmp of its own (for the SDK's
-    marker); pass the same ``LAMBDA_LIFECYCLE_TMP_PATH`` to two runtimes for one environment.
+    Each call is a new execution environment, so it gets a /tmp of its own (for the SDK's marker)
+    and a log stream of its own; pass the same ``LAMBDA_LIFECYCLE_TMP_PATH`` to two runtimes for
+    one environment. ``AWS_EXECUTION_ENV`` (the runtime id) is set only when given in ``extra``.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_", "_X_AMZN"))}
+    function = api.function
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SET_BY_LAMBDA)}
+    tmp = extra.get("LAMBDA_LIFECYCLE_TMP_PATH") or tempfile.mkdtemp(prefix="lambda-tmp-")
     env.update(
         AWS_LAMBDA_RUNTIME_API=api.address,
-        AWS_LAMBDA_FUNCTION_NAME="e2e",
-        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256",
-        AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/e2e",
-        AWS_LAMBDA_LOG_STREAM_NAME="2026/11/22/[$LATEST]0123456789abcdef",
+        AWS_LAMBDA_FUNCTION_NAME=function.name,
+        AWS_LAMBDA_FUNCTION_VERSION=function.version,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(function.memory_mb),
+        AWS_LAMBDA_LOG_GROUP_NAME=f"/aws/lambda/{function.name}",
+        AWS_LAMBDA_LOG_STREAM_NAME=log_stream_name(function.version, tmp),
         AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
-        AWS_REGION="us-east-1",
+        AWS_REGION=function.region,
+        AWS_DEFAULT_REGION=function.region,
         PYTHONUNBUFFERED="1",
-        LAMBDA_LIFECYCLE_TMP_PATH=tempfile.mkdtemp(prefix="lambda-tmp-"),
+        LAMBDA_LIFECYCLE_TMP_PATH=tmp,
     )
     env.update(extra)
     return env
@@ -239,10 +308,11 @@ def start_runtime(app_dir: Path, handler: str, env: dict[str, str]) -> subproces
     return subprocess.Popen(
         [sys.executable, "-m", "awslambdaric", handler],
         cwd=app_dir,
-        env=env,
+        env={**env, "_HANDLER": handler, "LAMBDA_TASK_ROOT": str(Path(app_dir).resolve())},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        errors="replace",  # a handler's stray bytes must not stop the reader of its output
         start_new_session=True,  # its own process group, with the workers it forks (Managed Instances)
     )
 
@@ -255,8 +325,4 @@ def kill_environment(process: subprocess.Popen[str]) -> None:
 
 def records(stdout: str) -> list[dict[str, Any]]:
     """The lambda-lifecycle records among a runtime's output lines."""
-    found = []
-    for line in stdout.splitlines():
-        if line.startswith("{") and '"event":' in line:
-            found.append(json.loads(line))
-    return found
+    return [found for line in stdout.splitlines() if (found := record_of(line)) is not None]

@@ -1,0 +1,110 @@
+"""What one call tells about itself: the facts read from its Lambda context and environment.
+
+Whatever a handler is given (awslambdaric's ``LambdaContext``, a dict, a test double, ``None``),
+the result is bounded, CloudWatch-valid where it becomes a dimension, and never raises.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._config import is_cloudwatch_text
+
+# Lambda's own values are far shorter (function names 140, request ids 36, trace roots 35): the
+# bound keeps a record under CloudWatch Logs' event limit whatever a context or test passes.
+MAX_FIELD = 256
+_MAX_MEGABYTES = 1 << 20  # Lambda allows 10240; a larger number is not a memory size
+
+
+class CallInfo:
+    """The facts of one call that its records repeat."""
+
+    __slots__ = ("function_name", "function_version", "request_id", "memory_limit_mb", "tenant_id", "xray_trace_id")
+
+    def __init__(
+        self,
+        function_name: str,
+        function_version: str | None,
+        request_id: str | None,
+        memory_limit_mb: int | None,
+        tenant_id: str | None,
+        xray_trace_id: str | None = None,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = function_version
+        self.request_id = request_id
+        self.memory_limit_mb = memory_limit_mb
+        self.tenant_id = tenant_id
+        self.xray_trace_id = xray_trace_id
+
+
+def read(context: object) -> CallInfo:
+    """The call's facts from whatever context the handler got and, where it says nothing, from
+    the environment Lambda sets (which holds the trace header of the running invocation)."""
+    try:
+        # Spelled out rather than looped over field names: this runs on every invocation.
+        if isinstance(context, dict):
+            get = context.get
+            name, version, request_id = get("function_name"), get("function_version"), get("aws_request_id")
+            memory, tenant = get("memory_limit_in_mb"), get("tenant_id")
+        else:
+            name = getattr(context, "function_name", None)
+            version = getattr(context, "function_version", None)
+            request_id = getattr(context, "aws_request_id", None)
+            memory = getattr(context, "memory_limit_in_mb", None)
+            tenant = getattr(context, "tenant_id", None)
+    except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
+        name = version = request_id = memory = tenant = None
+    environ = os.environ
+    return CallInfo(
+        _dimension_value(name) or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
+        bounded(version) or bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
+        bounded(request_id),
+        _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+        bounded(tenant),
+        trace_root(environ.get("_X_AMZN_TRACE_ID")),
+    )
+
+
+def request_id(context: object) -> str | None:
+    """Only the request id: what tells a call nested in an invocation from a concurrent one."""
+    try:
+        value = context.get("aws_request_id") if isinstance(context, dict) else getattr(context, "aws_request_id", None)
+    except Exception:  # noqa: BLE001 - then it is not told apart from a nested call
+        return None
+    return bounded(value)
+
+
+def bounded(value: object) -> str | None:
+    """A non-empty string cut to ``MAX_FIELD`` characters; anything else ``None``."""
+    return value[:MAX_FIELD] if isinstance(value, str) and value else None
+
+
+def _dimension_value(value: object) -> str | None:
+    # function_name is a dimension: one CloudWatch refuses would lose every metric of the record.
+    value = bounded(value)
+    return value if is_cloudwatch_text(value, MAX_FIELD) else None
+
+
+def _megabytes(value: object) -> int | None:
+    # The runtime client gives memory_limit_in_mb as a string; tests often give an int.
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) > 32:
+        return None  # int() of a long string is slow or refused, and no memory size is that long
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= _MAX_MEGABYTES else None
+
+
+def trace_root(header: str | None) -> str | None:
+    """The ``Root=`` part of ``_X_AMZN_TRACE_ID``, which changes on every invocation."""
+    if not header:
+        return None
+    start = header.find("Root=")
+    if start < 0:
+        return None
+    end = header.find(";", start)
+    return bounded(header[start + 5 : None if end < 0 else end])

@@ -1,0 +1,192 @@
+"""One call of an instrumented handler, measured: begin, watch the deadline, end, write the record."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+import time
+
+from . import _context, _durable, _emit, _probes, _record, _state, _watchdog
+from ._runtime import RUNTIME
+from ._warnings import warn_once
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any
+
+    from ._config import Settings
+
+# Set while an instrumented call runs, so a handler calling another instrumented function (or one
+# decorated twice through other decorators) is counted once. A ContextVar, not a thread-local,
+# so concurrent asyncio tasks each get their own.
+_active: contextvars.ContextVar[bool] = contextvars.ContextVar("lambda_lifecycle_active", default=False)
+
+_MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
+
+
+class Measurement:
+    """One call of an instrumented handler; it lives in the wrapper's frame and nowhere else.
+
+    New threads do not inherit ``_active``, so a handler's own worker threads would each count an
+    invocation: ``RUNTIME.in_flight`` lists the calls running, with their thread and request id.
+    A call on another thread is nested in one of them when it carries the same request id, or
+    none at all (a helper called with other arguments); a real concurrent invocation has a
+    request id of its own.
+    """
+
+    __slots__ = (
+        "_resolve",
+        "_settings",
+        "_context",
+        "_durable_id",
+        "_replayed",
+        "_call",
+        "_invocation",
+        "_token",
+        "_t0",
+        "_watch",
+        "_thread",
+        "_ended",
+    )
+
+    def __init__(self, resolve: Callable[[], Settings], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._resolve = resolve
+        self._invocation: _state.Invocation | None = None
+        self._watch = 0
+        # Handlers take (event, context); methods and classmethods put more in front.
+        context = args[-1] if len(args) >= 2 else kwargs.get("context")
+        event = args[-2] if len(args) >= 2 else kwargs.get("event")
+        # Inside @durable_execution the context is the durable SDK's: the Lambda context is in it.
+        self._durable_id, self._replayed, self._context = _durable.durable_facts(event, context)
+
+    def __enter__(self) -> None:
+        if _active.get() or (RUNTIME.in_flight and self._nested_in_another_thread()):
+            return
+        try:
+            self._settings = settings = self._resolve()
+            if settings.disabled:
+                return
+            self._call = call = _context.read(self._context)
+            self._invocation = _state.begin(settings.proactive_init_threshold_ms)
+        except Exception as exc:  # noqa: BLE001
+            warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
+            return
+        self._token = _active.set(True)
+        RUNTIME.in_flight[id(self)] = (threading.get_ident(), call.request_id)
+        if RUNTIME.begin_listeners:
+            self._notify(self._invocation)
+        self._t0 = time.perf_counter()
+        self._watch_deadline(settings)
+
+    def _nested_in_another_thread(self) -> bool:
+        request_id = _context.request_id(self._context)
+        here = threading.get_ident()
+        return any(
+            thread != here and (request_id is None or request_id == outer)
+            for thread, outer in tuple(RUNTIME.in_flight.values())  # one atomic copy
+        )
+
+    @staticmethod
+    def _published(settings: Settings, record: dict[str, object]) -> bool:
+        for publish in RUNTIME.record_sinks:
+            try:
+                if publish(settings, record):
+                    collect = RUNTIME.collect
+                    if collect is not None:  # testing.capture(): it sees what went elsewhere too
+                        collect.append(record)
+                    return True
+            except Exception as exc:  # noqa: BLE001 - the record is then written as usual
+                warn_once(f"plugin:{publish!r}", f"an integration could not publish a record ({exc!r})")
+        return False
+
+    @staticmethod
+    def _notify(invocation: _state.Invocation) -> None:
+        for listener in RUNTIME.begin_listeners:
+            try:
+                listener(invocation)
+            except Exception as exc:  # noqa: BLE001
+                warn_once(f"plugin:{listener!r}", f"an integration failed at the start of an invocation ({exc!r})")
+
+    def _watch_deadline(self, settings: Settings) -> None:
+        margin_ms = settings.timeout_warning_ms
+        if margin_ms == 0:
+            return
+        try:
+            remaining_ms = self._context.get_remaining_time_in_millis()
+        except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, or a test double
+            return
+        if not isinstance(remaining_ms, (int, float)):  # a Mock's, say
+            return
+        # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such as
+        # a test double's, not a deadline, and would overflow the watchdog's wait.
+        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
+            return
+        if margin_ms is None:
+            margin_ms = max(200.0, 0.03 * remaining_ms)
+        if remaining_ms > margin_ms:
+            self._thread = threading.get_ident()
+            self._ended = False
+            due = time.monotonic() + (remaining_ms - margin_ms) / 1000
+            try:
+                self._watch = _watchdog.arm(due, self._warn_timeout)
+            except Exception as exc:  # noqa: BLE001 - e.g. no thread can be started
+                warn_once("watchdog.arm", f"cannot watch for timeouts ({exc!r})")
+
+    def _warn_timeout(self) -> None:
+        # On the watchdog thread, while the handler is still running.
+        settings = self._settings
+        inv = self._invocation
+        assert inv is not None  # armed only after begin()
+        record = _record.timeout_record(
+            settings,
+            inv,
+            self._call,
+            elapsed_ms=(time.perf_counter() - self._t0) * 1000,
+            remaining_ms=self._context.get_remaining_time_in_millis(),
+            usage=_probes.sample(settings.tmp_path),
+            stack=_probes.thread_stack(self._thread),
+        )
+        line = _record.render(settings, record)
+        # The handler may be returning just now: the warning is written only if __exit__ has not
+        # marked the call ended, under a lock __exit__ takes only when it finds the deadline taken.
+        with RUNTIME.warn_lock:
+            if not self._ended:
+                _emit.emit(line)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Returns None: the handler's exception, if any, propagates untouched with its traceback.
+        if self._invocation is None:
+            return
+        duration_ms = (time.perf_counter() - self._t0) * 1000
+        if self._watch and not _watchdog.disarm(self._watch):
+            with RUNTIME.warn_lock:  # the watchdog took the deadline: its warning must not follow
+                self._ended = True
+        RUNTIME.in_flight.pop(id(self), None)
+        # Left in another context (unusual async code): nothing to undo here, and nothing to raise.
+        with contextlib.suppress(ValueError):
+            _active.reset(self._token)
+        try:
+            settings = self._settings
+            usage = _probes.sample(settings.tmp_path)
+            call = self._call
+            now, age_s = _state.end(usage.tmp_used_mb, (settings, call))
+            record = _record.invoke_record(
+                settings,
+                self._invocation,
+                call,
+                error=None if exc_type is None else _durable.error_name(exc_type),
+                duration_ms=duration_ms,
+                container_age_s=age_s,
+                usage=usage,
+                durable_execution_id=_context.bounded(self._durable_id),
+                replayed=self._replayed,
+            )
+            if not (RUNTIME.record_sinks and self._published(settings, record)):
+                _emit.emit(_record.render(settings, record, int(now * 1000)))
+        except Exception as error:  # noqa: BLE001
+            warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")

@@ -1,0 +1,249 @@
+"""``lambda-lifecycle run``: a handler on this machine under the real runtime client, before deploying.
+
+One simulated execution environment: its own /tmp and log stream, Lambda's environment variables,
+the events one after another at the given gaps, and Lambda's shutdown at the end. The runtime's
+stdout (the records among it) passes through unchanged; each invocation's outcome and a summary
+go to stderr as ``[...]`` lines, so stdout can be piped on as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..cli import _number_in, _positive_int
+from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
+from . import RunError
+from .environment import Environment, Output, say
+from .events import load_events
+from .runtime_api import Function, Invocation, RuntimeAPI, kill_environment, lambda_environment
+
+HELP = "run a handler here under the real runtime client and see its records, before deploying"
+DESCRIPTION = (
+    "Runs HANDLER under awslambdaric in one simulated Lambda execution environment (its own /tmp, Lambda's"
+    " variables), invokes it with the events, then shuts the environment down as Lambda does. stdout is the"
+    " runtime's output, records included, unchanged; each invocation's outcome and a summary go to stderr."
+)
+NEEDS_RUNTIME_CLIENT = "this command needs the runtime client: pip install 'lambda-lifecycle[local]'"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "handler",
+        help="the handler as Lambda's _HANDLER names it: dir/module.function runs module.py from dir"
+        " (e.g. examples/global_init/handler.lambda_handler); with --cwd, relative to that directory",
+    )
+    parser.add_argument(
+        "--cwd", metavar="DIR", help="the function's code root (LAMBDA_TASK_ROOT); the handler is read from there"
+    )
+    parser.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a JSON event file, or - for stdin; JSON lines give one event per line; repeatable (default: {})",
+    )
+    parser.add_argument(
+        "--invocations",
+        type=_positive_int,
+        metavar="N",
+        help="how many invocations, cycling through the events (default: one each)",
+    )
+    parser.add_argument(
+        "--gap",
+        type=_gaps,
+        default=(0.0,),
+        metavar="SECONDS",
+        help="seconds from one invocation's end to the next's start; a comma list gives each gap in turn,"
+        " the last one repeating (default 0)",
+    )
+    parser.add_argument(
+        "--init-type",
+        choices=INIT_TYPES,
+        default="on-demand",
+        help="AWS_LAMBDA_INITIALIZATION_TYPE: %(choices)s (default on-demand)",
+        metavar="TYPE",
+    )
+    parser.add_argument(
+        "--runtime",
+        type=_runtime,
+        metavar="ID",
+        default=f"python{sys.version_info[0]}.{sys.version_info[1]}",
+        help="the Lambda runtime id, e.g. python3.12 (default: this interpreter's): it sets AWS_EXECUTION_ENV, which"
+        " decides whether shutdown hooks can run (python3.12 and later); the code runs on this interpreter",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_number_in(0, 900),
+        default=3.0,
+        metavar="SECONDS",
+        help="seconds per invocation (default 3, as Lambda's)",
+    )
+    parser.add_argument("--memory", type=_memory, default=128, metavar="MB", help="MB, 128 to 10240 (default 128)")
+    parser.add_argument("--function-name", metavar="NAME", help="default: the code root's directory name")
+    parser.add_argument("--function-version", default="$LATEST", metavar="VERSION", help="default $LATEST")
+    parser.add_argument("--region", metavar="REGION", help="AWS_REGION (default: AWS_REGION here, else us-east-1)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        type=_variable,
+        metavar="NAME=VALUE",
+        help="an environment variable of the function; repeatable",
+    )
+    parser.add_argument(
+        "--shutdown",
+        choices=("sigterm", "sigkill"),
+        default="sigterm",
+        help="how the environment ends: sigterm as Lambda does (SIGTERM and 500 ms when an extension registered,"
+        " else SIGKILL), or sigkill at once (default sigterm)",
+    )
+    parser.add_argument("--output", metavar="FILE", help="also save the record lines there, one JSON per line")
+
+
+def _gaps(text: str) -> tuple[float, ...]:
+    try:
+        gaps = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        gaps = (-1.0,)
+    if not all(0 <= gap <= 3600 for gap in gaps):  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, or a comma list of them, got {text!r}")
+    return gaps
+
+
+def _runtime(text: str) -> str:
+    if not re.fullmatch(r"python3\.\d+", text):
+        raise argparse.ArgumentTypeError(f"expected a Python runtime id like python3.12, got {text!r}")
+    return text
+
+
+def _memory(text: str) -> int:
+    value = int(_number_in(127, 10240)(text))
+    if str(value) != text.strip():
+        raise argparse.ArgumentTypeError(f"expected whole MB from 128 to 10240, got {text!r}")
+    return value
+
+
+def _variable(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
+    """The code root and the ``_HANDLER`` relative to it."""
+    module, dot, function = handler.rpartition(".")
+    if not dot or not module.strip("./") or not function.isidentifier():
+        raise RunError(f"expected a handler like dir/module.function, got {handler!r}")
+    if function == "py":
+        raise RunError(f"name the function too, as in {module}.lambda_handler (got {handler!r})")
+    if cwd is None:
+        path = Path(module)
+        root, module = path.parent, path.name
+    else:
+        root = Path(cwd)
+    if not root.is_dir():
+        raise RunError(f"no directory {root} for the handler {handler}")
+    return root, f"{module}.{function}"
+
+
+def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[str]:
+    found = output.records
+    invokes = [r for r in found if r.get("event") == INVOKE]
+    outcomes = [i.outcome for i in invocations]
+    init = [r["InitDuration"] for r in invokes if "InitDuration" in r]
+    lines = [
+        f"[summary] {len(invocations)} invocations: {outcomes.count('response')} responses,"
+        f" {outcomes.count('error')} errors, {outcomes.count('timeout')} timeouts,"
+        f" {outcomes.count('crash')} crashes; {len(invokes)} invoke records,"
+        f" {sum(1 for r in invokes if r.get('cold_start'))} cold start(s)"
+        + (f"; init {', '.join(f'{ms:g}' for ms in init)} ms" if init else "")
+    ]
+    shutdowns = [r for r in found if r.get("event") == SHUTDOWN]
+    if shutdowns:
+        last = shutdowns[-1]
+        record = (
+            f"shutdown record: {last.get('reason')}, hooks run {last.get('hooks_run')},"
+            f" failed {last.get('hooks_failed')}, timed out {last.get('hooks_timed_out')}"
+        )
+    else:
+        record = "no shutdown record"
+    lines.append(f"[summary] shutdown: {ended}; {record}")
+    if output.unreadable:
+        lines.append(f"[summary] {output.unreadable} record lines could not be read")
+    return lines
+
+
+def _environment_variables(args: argparse.Namespace, tmp: str) -> dict[str, str]:
+    extra = {
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{args.runtime}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": args.init_type,
+        "LAMBDA_LIFECYCLE_TMP_PATH": tmp,
+        "TMPDIR": tmp,  # tempfile's /tmp: the environment's own
+        "TZ": ":UTC",
+    }
+    if args.init_type == "lambda-managed-instances":
+        extra["AWS_LAMBDA_MAX_CONCURRENCY"] = "2"
+    extra.update(args.env)
+    return extra
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the handler as ``args`` say; raises RunError when it cannot."""
+    if importlib.util.find_spec("awslambdaric") is None:
+        raise RunError(NEEDS_RUNTIME_CLIENT)
+    root, handler = locate(args.handler, args.cwd)
+    events = load_events(args.event, sys.stdin)
+    count = args.invocations or len(events)
+    name = args.function_name or re.sub(r"[^A-Za-z0-9_-]", "-", root.resolve().name)[:64] or "local"
+    region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    function = Function(name, args.function_version, args.memory, region, handler)
+    try:
+        save = open(args.output, "w") if args.output else None  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise RunError(f"cannot write {args.output}: {exc.strerror}") from None
+    output = Output(save)
+    tmp = tempfile.mkdtemp(prefix="lambda-tmp-")
+    try:
+        with RuntimeAPI(function) as api:
+            environment = Environment(
+                api, root, handler, lambda_environment(api, **_environment_variables(args, tmp)), output
+            )
+            try:
+                if args.init_type != "on-demand":
+                    environment.await_init()
+                done: list[Invocation] = []
+                for n in range(count):
+                    if n:
+                        time.sleep(args.gap[min(n - 1, len(args.gap) - 1)])
+                    done.append(environment.invoke(n + 1, events[n % len(events)], args.timeout))
+                ended = environment.shutdown(args.shutdown)
+            finally:
+                if environment.process is not None:
+                    kill_environment(environment.process)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if save:
+            save.close()
+    for line in _summary(done, output, ended):
+        say(line)
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    """The ``run`` command: 0 when the handler ran (its errors are data), 1 with one line when not."""
+    try:
+        return run(args)
+    except RunError as exc:
+        print(f"lambda-lifecycle: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

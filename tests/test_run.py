@@ -1,0 +1,215 @@
+"""``lambda-lifecycle run``: the examples under the real awslambdaric, as a user runs them before deploying."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambda_lifecycle import cli
+from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records
+
+ROOT = Path(__file__).parents[1]
+GLOBAL_INIT = "examples/global_init/handler.lambda_handler"
+TMP_CLEANUP = "examples/tmp_cleanup/handler.lambda_handler"
+CACHED_CONFIG = "examples/cached_config/handler.lambda_handler"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle.cli", "run", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    print(result.stdout, result.stderr)
+    return result
+
+
+def of(kind: str, stdout: str) -> list[dict]:
+    return [r for r in records(stdout) if r["event"] == kind]
+
+
+def marked(stderr: str, prefix: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_them(tmp_path):
+    saved = tmp_path / "records.jsonl"
+    result = run(GLOBAL_INIT, "--invocations", "3", "--runtime", "python3.12", "--output", str(saved))
+    assert result.returncode == 0
+    invokes = of("invoke", result.stdout)
+    assert [(r["invocation"], r["cold_start"]) for r in invokes] == [(1, True), (2, False), (3, False)]
+    assert {r["function_name"] for r in invokes} == {"global_init"}
+    assert {r["service"] for r in invokes} == {"greeter"}  # the module's bootstrap() ran at init
+    assert len({r["xray_trace_id"] for r in invokes}) == 3  # each invocation its own trace id
+    assert "InitDuration" in invokes[0]
+    [shutdown] = of("shutdown", result.stdout)
+    assert (shutdown["reason"], shutdown["invocations"], shutdown["hooks_run"]) == ("SIGTERM", 3, 0)
+    # The file holds exactly the record lines, one JSON each, for `lambda-lifecycle timeline`.
+    lines = saved.read_text().splitlines()
+    assert [json.loads(line) for line in lines] == records(result.stdout)
+    assert lines == [line for line in result.stdout.splitlines() if line.startswith("{")]
+    # Each handler response, then the summary, on stderr.
+    responses = marked(result.stderr, "[invocation ")
+    assert [line.split("]")[0] for line in responses] == ["[invocation 1", "[invocation 2", "[invocation 3"]
+    assert all('"statusCode": 200' in line for line in responses)
+    summary = "\n".join(marked(result.stderr, "[summary]"))
+    assert "3 invocations: 3 responses, 0 errors" in summary
+    assert "1 cold start(s)" in summary
+    assert f"init {invokes[0]['InitDuration']:g} ms" in summary
+    assert "shutdown: SIGTERM" in summary
+    assert "hooks run 0, failed 0" in summary
+
+
+def test_tmp_cleanup_hook_runs_at_sigterm_on_python312(tmp_path):
+    result = run(TMP_CLEANUP, "--invocations", "2", "--runtime", "python3.12", "--env", f"TMP_DIR={tmp_path}")
+    assert result.returncode == 0
+    created = [
+        json.loads(json.loads(line.split("response: ")[1])["body"])["created"]
+        for line in marked(result.stderr, "[invocation ")
+    ]
+    assert len(created) == 2
+    assert sorted(line.split()[-1] for line in result.stdout.splitlines() if line.startswith("cleaned up")) == sorted(
+        created
+    )
+    [shutdown] = of("shutdown", result.stdout)
+    assert (shutdown["reason"], shutdown["hooks_run"], shutdown["hooks_failed"]) == ("SIGTERM", 1, 0)
+    assert list(tmp_path.glob("lambda_temp*")) == []
+
+
+def test_python311_gets_sigkill_no_shutdown_record_and_no_hooks(tmp_path):
+    result = run(TMP_CLEANUP, "--runtime", "python3.11", "--env", f"TMP_DIR={tmp_path}")
+    assert result.returncode == 0
+    assert len(of("invoke", result.stdout)) == 1
+    assert of("shutdown", result.stdout) == []
+    assert "cleaned up" not in result.stdout
+    assert len(list(tmp_path.glob("lambda_temp*"))) == 1  # the hook never ran: the file stays
+    assert "shutdown: SIGKILL: no extension registered" in result.stderr
+
+
+def test_shutdown_sigkill_ends_without_hooks(tmp_path):
+    result = run(TMP_CLEANUP, "--runtime", "python3.12", "--shutdown", "sigkill", "--env", f"TMP_DIR={tmp_path}")
+    assert result.returncode == 0
+    assert of("shutdown", result.stdout) == []
+    assert "cleaned up" not in result.stdout
+
+
+def test_a_handler_error_is_data_events_from_stdin_cycle():
+    events = '{"amount": 10}\n{"no_amount": true}\n'
+    result = run(CACHED_CONFIG, "--event", "-", "--invocations", "3", stdin=events)
+    assert result.returncode == 0
+    invokes = of("invoke", result.stdout)
+    assert [r["error"] for r in invokes] == [None, "KeyError", None]
+    lines = marked(result.stderr, "[invocation ")
+    assert (
+        lines[0]
+        == '[invocation 1] response: {"statusCode": 200, "body": "{\\"total\\": 12.1, \\"currency\\": \\"EUR\\"}"}'
+    )
+    assert lines[1] == "[invocation 2] error: KeyError: 'amount'"
+    assert lines[2] == lines[0].replace("invocation 1", "invocation 3")
+    assert "3 invocations: 2 responses, 1 errors" in result.stderr
+
+
+def test_event_files_and_gaps(tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text('{\n  "amount": 1\n}\n')  # one document over several lines
+    second.write_text('{"amount": 2}')
+    result = run(CACHED_CONFIG, "--event", str(first), "--event", str(second), "--gap", "0.3")
+    assert result.returncode == 0
+    invokes = of("invoke", result.stdout)
+    assert len(invokes) == 2
+    assert invokes[1]["IdleTime"] >= 300
+    assert '\\"total\\": 2.42' in marked(result.stderr, "[invocation 2]")[0]
+
+
+def test_two_runs_on_one_host_are_two_environments():
+    first = of("invoke", run(GLOBAL_INIT).stdout)
+    second = of("invoke", run(GLOBAL_INIT).stdout)
+    assert second[0]["process_restarts"] == 0
+    assert "reinit" not in second[0]
+    assert second[0]["cold_start"] is True
+    assert second[0]["environment_id"] != first[0]["environment_id"]
+
+
+# init type -> (cold_start, proactive_init) of two invocations
+INIT_TYPES = {
+    "on-demand": [(True, False), (False, False)],
+    "provisioned-concurrency": [(False, False), (False, False)],
+    "snap-start": [(False, False), (False, False)],
+    "lambda-managed-instances": [(False, False), (False, False)],
+}
+
+
+@pytest.mark.parametrize("init_type", list(INIT_TYPES))
+def test_init_types(init_type):
+    result = run(GLOBAL_INIT, "--init-type", init_type, "--invocations", "2", "--runtime", "python3.12")
+    assert result.returncode == 0
+    invokes = of("invoke", result.stdout)
+    assert [(r["cold_start"], r["proactive_init"]) for r in invokes] == INIT_TYPES[init_type]
+    assert {r["init_type"] for r in invokes} == {init_type}
+    assert ("restored" in invokes[0]) == (init_type == "snap-start")
+    assert ("worker" in invokes[0]) == (init_type == "lambda-managed-instances")
+
+
+def test_a_timeout_ends_the_runtime_and_the_next_invocation_reinits(tmp_path):
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"n": 1, "sleep": 5}\n{"n": 2}\n')
+    result = run("tests/e2e_app/app.handler", "--event", str(events), "--timeout", "1", "--runtime", "python3.12")
+    assert result.returncode == 0
+    [warning] = of("timeout_warning", result.stdout)
+    assert warning["stack"][0].startswith("app.py:")
+    assert "[invocation 1] timed out after 1 s" in result.stderr
+    [second] = of("invoke", result.stdout)
+    assert (second["invocation"], second["process_restarts"], second["reinit"]) == (1, 1, True)
+    assert second["environment_id"] == warning["environment_id"]
+    assert '[invocation 2] response: {"n": 2, "remaining_ms_positive": true}' in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        ((GLOBAL_INIT, "--event", "-"), "{bad", "lambda-lifecycle: stdin is not JSON (Expecting property name"),
+        ((GLOBAL_INIT, "--event", "-"), '{"a": 1}\n{bad\n', "lambda-lifecycle: stdin line 2 is not JSON ("),
+        ((GLOBAL_INIT, "--event", "missing.json"), None, "lambda-lifecycle: cannot read the event file missing.json:"),
+        (("examples/global_init/handler.nope",), None, "lambda-lifecycle: init failed: Runtime.HandlerNotFound:"),
+        (("examples/global_init/nomodule.handler",), None, "lambda-lifecycle: init failed: Runtime.ImportModuleError:"),
+        (("examples/nowhere/handler.handler",), None, "lambda-lifecycle: no directory examples/nowhere"),
+        (("examples/global_init/handler.py",), None, "lambda-lifecycle: name the function too"),
+    ],
+    ids=["bad-json", "bad-json-line", "no-file", "no-function", "no-module", "no-directory", "file-not-handler"],
+)
+def test_what_cannot_run_says_so_in_one_line(args, stdin, message):
+    result = run(*args, stdin=stdin)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(message)
+    assert "[summary]" not in result.stderr
+
+
+def test_without_the_runtime_client_it_says_what_to_install(monkeypatch, capsys):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: None if name == "awslambdaric" else find_spec(name, *rest)
+    )
+    assert cli.main(["run", GLOBAL_INIT]) == 1
+    assert capsys.readouterr().err == (
+        "lambda-lifecycle: this command needs the runtime client: pip install 'lambda-lifecycle[local]'\n"
+    )
+
+
+def test_each_environment_has_its_own_tmp_and_log_stream_and_a_restart_keeps_them():
+    with RuntimeAPI(Function(version="7")) as api:
+        first, second = lambda_environment(api), lambda_environment(api)
+        restarted = lambda_environment(api, LAMBDA_LIFECYCLE_TMP_PATH=first["LAMBDA_LIFECYCLE_TMP_PATH"])
+    assert first["LAMBDA_LIFECYCLE_TMP_PATH"] != second["LAMBDA_LIFECYCLE_TMP_PATH"]
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[7\][0-9a-f]{32}", first["AWS_LAMBDA_LOG_STREAM_NAME"])
+    assert first["AWS_LAMBDA_LOG_STREAM_NAME"] != second["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert restarted["AWS_LAMBDA_LOG_STREAM_NAME"] == first["AWS_LAMBDA_LOG_STREAM_NAME"]
