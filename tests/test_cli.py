@@ -810,3 +810,118 @@ def test_an_infrequent_access_log_group_is_warned_about(capsys, log_class, warne
     aws.check_log_group(Logs(), LOG_GROUP)
     err = capsys.readouterr().err
     assert ("Infrequent Access" in err and "no metrics" in err) == warned
+
+
+# Keep-warm: how long Lambda kept processes, the reuse curve, and durable executions.
+
+
+def keep_warm_records():
+    """Four processes that shut down (lifetimes 100, 200, 300, 400 s; idle before shutdown 10, 20,
+    30, 40 s; 1, 2, 3, 4 invocations served), and invocations at known gaps since the function's
+    previous one: 10 s (warm), 2 min (warm), 10 min (cold), 30 min (warm), 2 h (cold)."""
+    pairs = []
+    for n in range(1, 5):
+        shutdown = {"event": "shutdown", "container_id": f"p{n}", "environment_id": f"e{n}", "ContainerAge": 100 * n}
+        pairs.append((T0 + n, {**shutdown, "invocations": n, "IdleBeforeShutdown": 10_000 * n}))
+    start = T0 + 10_000_000
+    for gap_s, cold in ((0, True), (10, False), (120, False), (600, True), (1800, False), (7200, True)):
+        start += gap_s * 1000 + 100  # each invocation runs 100 ms
+        invoke = {"event": "invoke", "init_type": "on-demand", "environment_id": "e9", "Duration": 100.0}
+        pairs.append((start, {**invoke, "ColdStart": int(cold), "request_id": f"r{len(pairs)}"}))
+    durable = {"event": "invoke", "init_type": "on-demand", "environment_id": "e9", "ColdStart": 0}
+    for execution, replayed in (("x1", False), ("x1", True), ("x1", True), ("x2", False)):
+        pairs.append((start + 100_000, {**durable, "durable_execution_id": execution, "replayed": replayed}))
+    return pairs
+
+
+def keep_warm_report(rows):
+    return report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 86_400_000, rows=rows)
+
+
+def test_keep_warm_percentiles_reuse_curve_and_durable_executions():
+    built = keep_warm_report(report.aggregate(keep_warm_records()))
+    keep = built["keep_warm"]
+    assert keep["processes_shut_down"] == 4
+    assert keep["lifetime_s"] == {"count": 4, "p50": 200.0, "p90": 400.0, "p99": 400.0, "max": 400.0}
+    assert keep["invocations"] == {"count": 4, "p50": 2.0, "p90": 4.0, "p99": 4.0, "max": 4.0}
+    assert keep["idle_before_shutdown_ms"] == {
+        "count": 4,
+        "p50": 20000.0,
+        "p90": 40000.0,
+        "p99": 40000.0,
+        "max": 40000.0,
+    }
+    curve = {
+        b["gap"]: (b["invocations"], b["cold_starts"], b["cold_start_rate"]) for b in keep["cold_start_rate_by_gap"]
+    }
+    # The durable invocations come 100 s after the last one (1-5m), then at once (<1m).
+    assert curve == {
+        "<1m": (4, 0, 0.0),
+        "1-5m": (2, 0, 0.0),
+        "5-15m": (1, 1, 1.0),
+        "15-60m": (1, 0, 0.0),
+        ">1h": (1, 1, 1.0),
+    }
+    assert built["durable_executions"] == {"invocations": 4, "executions": 2, "replayed_invocations": 2}
+
+
+def test_keep_warm_from_logs_insights_rows():
+    # Logs Insights returns the keep_warm and durable rows as strings; it has no reuse query.
+    rows = {
+        name: report.parse_results(as_insights_results(r)) for name, r in report.aggregate(keep_warm_records()).items()
+    }
+    del rows["reuse"]
+    built = keep_warm_report(rows)
+    assert built["keep_warm"]["lifetime_s"]["p50"] == 200.0
+    assert built["keep_warm"]["idle_before_shutdown_ms"]["max"] == 40000.0
+    assert built["keep_warm"]["cold_start_rate_by_gap"] is None
+    assert built["durable_executions"]["executions"] == 2
+    assert "only --engine fetch computes it" in report.render(built, "table")
+
+
+def test_without_durable_records_no_durable_line(records):
+    built = keep_warm_report(report.aggregate(records))
+    assert built["durable_executions"] is None
+    assert "durable" not in report.render(built, "table")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_keep_warm_in_every_format(fmt):
+    text = report.render(keep_warm_report(report.aggregate(keep_warm_records())), fmt)
+    if fmt == "json":
+        keep = json.loads(text)["keep_warm"]
+        assert keep["idle_before_shutdown_ms"]["p90"] == 40000.0
+        assert keep["cold_start_rate_by_gap"][2] == {
+            "gap": "5-15m",
+            "invocations": 1,
+            "cold_starts": 1,
+            "cold_start_rate": 1.0,
+        }
+        assert json.loads(text)["durable_executions"]["replayed_invocations"] == 2
+    elif fmt == "csv":
+        lines = text.splitlines()
+        assert "keep_warm.lifetime_s.p50,200.0" in lines
+        assert "keep_warm.idle_before_shutdown_ms.p90,40000.0" in lines
+        assert "keep_warm.cold_start_rate_by_gap.2.cold_start_rate,1.0" in lines
+        assert "durable_executions.executions,2" in lines
+    else:
+        assert "keep-warm: 4 process(es) shut down in the window" in text
+        assert re.search(r"lifetime s\s+4\s+200\s+400\s+400\s+400", text)
+        assert re.search(r"idle before shutdown ms\s+4\s+20000\s+40000\s+40000\s+40000", text)
+        assert re.search(r"5-15m\s+1\s+1\s+1", text)
+        assert "durable executions 2: 4 invocations, 2 of them replays of earlier steps" in text
+
+
+def test_report_queries_include_keep_warm_and_durable():
+    assert "IdleBeforeShutdown as idle" in queries.QUERIES["keep_warm"]
+    assert "count_distinct(durable_execution_id)" in queries.QUERIES["durable"]
+
+
+def test_dashboard_shows_keep_warm_and_durable_tables():
+    from lambda_lifecycle.cli import cloudwatch
+
+    body = cloudwatch.dashboard_body(region="us-east-1", log_group=LOG_GROUP, dimensions=[("function_name", FUNCTION)])
+    shown = {w["properties"]["title"]: w["properties"]["query"] for w in body["widgets"] if w["type"] == "log"}
+    keep = next(query for title, query in shown.items() if title.startswith("Keep-warm"))
+    assert keep == f"SOURCE '{LOG_GROUP}' | " + queries.QUERIES["keep_warm"].replace("\n", " ")
+    assert any(query.endswith(queries.QUERIES["durable"].replace("\n", " ")) for query in shown.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -67,3 +68,41 @@ def test_unknown_command_is_a_clear_error():
     result = subprocess.run([sys.executable, "-m", "lambda_lifecycle", "dmeo"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_demo_draws_its_timeline_and_says_where(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    picture = tmp_path / "lambda-lifecycle-demo-timeline.html"
+    assert f"timeline picture: {picture} (open it in a browser)" in result.stdout
+    page = picture.read_text(encoding="utf-8")
+    assert 'data-lanes="1"' in page
+    # Its marks: the cold start, the error, the timeout warning and the shutdown, among warm ones.
+    for kind in ("cold start", "error", "timeout warning", "shutdown"):
+        assert f'"kind":"{kind}"' in page
+    assert result.stderr == ""
+
+
+def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
+    # The base install has no plotting library: the demo runs and says, in one line, what to install.
+    script = (
+        "import sys; sys.modules['altair'] = None; from lambda_lifecycle.__main__ import main; sys.exit(main(['demo']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "timeline picture: pip install 'lambda-lifecycle[timeline]' to draw" in result.stdout
+    assert not (tmp_path / "lambda-lifecycle-demo-timeline.html").exists()
+    assert "6 invocations" in result.stdout
+    assert result.stderr == ""

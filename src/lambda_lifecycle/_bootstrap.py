@@ -30,16 +30,31 @@ def bootstrap(
     """Set process-wide options and start the lifecycle clock; call it at module level.
 
     Optional: the first decorated handler does the same with defaults. Calling it again is safe;
-    options given in a later call replace earlier ones, for handlers already decorated too.
+    options given in a later call replace earlier ones, for handlers already decorated too. The
+    handler-level options are those of :func:`instrument`, which a decorator's own keywords beat.
 
-    The shutdown options are process-wide and take effect here, so call it before decorating:
-    ``handle_sigterm`` (default: only inside Lambda on python3.12+ runtimes) runs the ``on_shutdown`` hooks on SIGTERM;
-    ``shutdown_extension`` (default true) registers the internal extension that makes Lambda send
-    SIGTERM on python3.12+ runtimes; ``shutdown_budget_ms`` bounds the hooks (default 400 ms, 200 ms
-    when external extensions are present); ``run_atexit`` also runs ``atexit`` functions on SIGTERM.
-    ``tmp_path`` given here before the first handler is decorated also moves the environment
-    marker kept in ``/tmp``; after that the marker stays where it is.
-    Returns the current ``environment()`` snapshot.
+    Args:
+        namespace: see :func:`instrument`; likewise ``service``, ``format``, ``metrics``,
+            ``dimensions``, ``proactive_init_threshold_ms``, ``timeout_warning_ms`` and ``disabled``.
+        service: see :func:`instrument`.
+        format: see :func:`instrument`.
+        metrics: see :func:`instrument`.
+        dimensions: see :func:`instrument`.
+        tmp_path: the ``/tmp`` to measure; given before the first handler is decorated it also
+            moves the environment marker, which stays where it is after that.
+        proactive_init_threshold_ms: see :func:`instrument`.
+        timeout_warning_ms: see :func:`instrument`.
+        disabled: see :func:`instrument`.
+        handle_sigterm: run the ``on_shutdown`` hooks on SIGTERM (default ``"auto"``: only inside
+            Lambda on python3.12+ runtimes, where a Python handler can run).
+        shutdown_extension: register the internal extension that makes Lambda send SIGTERM
+            (default true; python3.12+ runtimes, on-demand and provisioned concurrency).
+        shutdown_budget_ms: the time the hooks have (default ``"auto"``: 400 ms, 200 ms when
+            external extensions are present).
+        run_atexit: also run the functions registered with ``atexit`` on SIGTERM.
+
+    Returns:
+        The current :func:`environment` snapshot.
 
     Raises:
         ValueError: an option has a value that cannot work.

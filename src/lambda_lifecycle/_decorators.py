@@ -109,21 +109,29 @@ def instrument(
     methods, classmethods, callable objects and ``async def`` handlers; the handler's return value
     and exceptions pass through unchanged, and a failure of the SDK itself only warns.
 
-    When the context has a deadline, a ``timeout_warning`` record with the handler's stack is
-    written ``timeout_warning_ms`` before it (default ``"auto"``: max(200 ms, 3 % of the time the
-    invocation had); 0 turns it off).
+    The keywords are the handler-level settings; the process-level ones (``handle_sigterm``,
+    ``shutdown_extension``, ``shutdown_budget_ms``, ``run_atexit``) are ``bootstrap()``'s and the
+    environment's only. The shutdown record is written with the settings of the handler that
+    served the last invocation (else of the first decorated one).
 
-    With ``disabled=True`` or ``LAMBDA_LIFECYCLE_DISABLED=true`` the handler is returned as it is.
+    Args:
+        func: the handler, when used bare; omitted when keywords are given.
+        namespace: the CloudWatch namespace of the metrics (default ``LambdaLifecycle``).
+        service: a ``service`` dimension and property (default ``POWERTOOLS_SERVICE_NAME``, else none).
+        format: ``emf`` (default), ``prefixed`` (``METRICS: `` and plain JSON) or ``json``.
+        metrics: the measurements published as metrics: names, ``"all"`` or ``"none"``.
+        dimensions: extra dimensions, a mapping of names to values, added after ``service``.
+        tmp_path: the directory whose file system is measured as ``/tmp`` (this handler's only:
+            the environment marker stays where ``bootstrap()`` or the environment put it).
+        proactive_init_threshold_ms: a first invocation this long after the handler was ready
+            is a proactive init, not a cold start (default 10000).
+        timeout_warning_ms: write a ``timeout_warning`` record this long before the deadline;
+            ``"auto"`` (default) is max(200 ms, 3 % of the time the invocation had), 0 is off.
+        disabled: return the handler undecorated (also ``LAMBDA_LIFECYCLE_DISABLED=true``).
 
-    The keywords here are the handler-level settings (``_config.HANDLER_SETTINGS``); the
-    process-level ones (``handle_sigterm``, ``shutdown_extension``, ``shutdown_budget_ms``,
-    ``run_atexit``) are ``bootstrap()``'s and the environment's only. The process's shutdown
-    record is written with the handler-level settings (``service``, ``format``, ...) of the handler
-    that served the last invocation, or of the first decorated handler if none served, and with
-    the function name and version that the last invocation's context reported. ``tmp_path`` given
-    here moves only this handler's ``/tmp`` measurement: the environment marker is placed when the
-    lifecycle starts, so move it with ``LAMBDA_LIFECYCLE_TMP_PATH`` or ``bootstrap(tmp_path=...)``
-    called before decorating.
+    Returns:
+        The instrumented handler, of the same type as ``func``; or, without ``func``, a decorator
+        that makes one.
 
     Raises:
         ValueError: an option has a value that cannot work (checked when decorating).

@@ -86,6 +86,25 @@ def _line(record: dict[str, Any], tmp_mb: float) -> str:
     )
 
 
+TIMELINE_FILE = "lambda-lifecycle-demo-timeline.html"
+
+
+def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
+    """Draw the environment's timeline into the temp directory; the line that says where, or how
+    to get the picture when the plotting extra is not installed."""
+    from .cli import timeline, timeline_plot
+
+    try:
+        timeline_plot.require()
+    except timeline_plot.MissingExtra:
+        return "timeline picture: pip install 'lambda-lifecycle[timeline]' to draw this environment's life"
+    path = os.path.join(tempfile.gettempdir(), TIMELINE_FILE)
+    drawn = timeline.build(records, title="lambda-lifecycle demo: one simulated execution environment")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(timeline_plot.to_html(drawn))
+    return f"timeline picture: {path} (open it in a browser)"
+
+
 def run(record_format: str = "emf") -> int:
     """Run the simulation, print every record as Lambda would, then a summary."""
     print("lambda-lifecycle demo: one simulated Lambda execution environment\n")
@@ -102,6 +121,15 @@ def run(record_format: str = "emf") -> int:
         clock.advance(0.35)  # the runtime and the function's imports (simulated: 350 ms)
         handler = instrument(tmp_path=tmp_dir, service="demo")(_make_handler(tmp_dir))
         with testing.capture(echo=True) as records:
+            stamps: list[int | None] = []  # when each record was written, on the simulated clock
+
+            def stamp_new() -> None:
+                # A timeout warning is written mid-invocation: the timeline places it from its
+                # invocation's start, so it gets no stamp of its own here.
+                stamps.extend(
+                    None if r["event"] == "timeout_warning" else int(clock() * 1000) for r in records[len(stamps) :]
+                )
+
             for n, (frozen_s, write_mb, fail, takes_s) in enumerate(_SCRIPT, start=1):
                 clock.advance(frozen_s)
                 event = {"n": n, "write_mb": write_mb, "fail": fail, "takes_s": takes_s}
@@ -115,8 +143,12 @@ def run(record_format: str = "emf") -> int:
                 with contextlib.suppress(ValueError):
                     handler(event, context)
                 tmp_mb[n] = _megabytes_in(tmp_dir)
+                stamp_new()
             clock.advance(600)
             testing.shutdown()  # Lambda's SIGTERM, after ten idle minutes
+            stamp_new()
+
+    picture = _timeline(list(zip(stamps, records, strict=True)))
 
     warnings = [r for r in records if r["event"] == "timeout_warning"]
     shutdown = records[-1]
@@ -145,6 +177,7 @@ def run(record_format: str = "emf") -> int:
         f"  shut down ({shutdown['reason']}) after {shutdown['ContainerAge']} s:"
         f" {shutdown['hooks_run']} shutdown hook ran, {shutdown['hooks_failed']} failed"
     )
+    print(f"\n  {picture}")
     if record_format == "emf":
         print(
             "\n  In Lambda, CloudWatch reads the _aws block of each line and publishes the declared"

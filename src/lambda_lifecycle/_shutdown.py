@@ -46,6 +46,14 @@ def on_shutdown(func: F, /, *args: Any, **kwargs: Any) -> F:
     skipped. They run on SIGTERM inside Lambda (python3.12 and later runtimes) and at a normal
     interpreter exit; a process killed with SIGKILL runs nothing.
 
+    Args:
+        func: the hook.
+        *args: positional arguments it is called with.
+        **kwargs: keyword arguments it is called with.
+
+    Returns:
+        ``func`` itself, so that it works as a decorator.
+
     Raises:
         TypeError: ``func`` is not callable.
     """

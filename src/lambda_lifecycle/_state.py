@@ -124,7 +124,11 @@ class Environment:
         raise AttributeError(f"Environment is a read-only snapshot; cannot set {name!r}")
 
     def as_dict(self) -> dict[str, object]:
-        """The snapshot as a plain dict, e.g. to log it or return it from a handler."""
+        """The snapshot as a plain dict, e.g. to log it or return it from a handler.
+
+        Returns:
+            Every field by name.
+        """
         return {name: getattr(self, name) for name in self.__slots__}
 
     def __repr__(self) -> str:

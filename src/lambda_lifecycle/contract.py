@@ -147,7 +147,13 @@ RESERVED_DIMENSION_NAMES = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"_
 def dimension_names(service: str | None, user_dimensions: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The one dimension set every metric of an invoke record is published under.
 
-    ``function_name``, then ``service`` when one is set, then the user's dimensions in the order
-    given. CloudWatch matches dimension sets exactly: a query, widget or alarm must name this set.
+    CloudWatch matches dimension sets exactly: a query, widget or alarm must name this set.
+
+    Args:
+        service: the ``service`` setting, or ``None``.
+        user_dimensions: the names of the ``dimensions`` setting, in the order given.
+
+    Returns:
+        ``function_name``, then ``service`` when one is set, then the user's dimensions.
     """
     return ("function_name", *(("service",) if service else ()), *user_dimensions)

@@ -40,6 +40,16 @@ class LambdaContext:
 
     ``memory_limit_in_mb`` is a string, as awslambdaric gives it, and
     ``get_remaining_time_in_millis()`` counts down from ``timeout_s`` in real time.
+
+    Args:
+        function_name: the function's name (also in ``invoked_function_arn`` and the log group).
+        function_version: its version.
+        memory_limit_in_mb: its memory size, given back as a string.
+        timeout_s: the invocation's timeout, counted from now.
+        aws_request_id: the request id (default: a new random UUID).
+        region: the region in the ARN.
+        account_id: the account in the ARN.
+        tenant_id: the tenant of a tenant-isolation-mode invocation.
     """
 
     def __init__(
@@ -67,6 +77,7 @@ class LambdaContext:
         self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left until the deadline, never below 0."""
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
     def __repr__(self) -> str:
@@ -82,7 +93,17 @@ def _uuid4() -> str:
 
 
 def parse(line: str) -> dict[str, object]:
-    """One written record line (any format) back into a dict."""
+    """One written record line (any format) back into a dict.
+
+    Args:
+        line: a line as the SDK writes it: EMF or plain JSON, or with the ``METRICS: `` prefix.
+
+    Returns:
+        The record.
+
+    Raises:
+        json.JSONDecodeError: the line is not a record.
+    """
     if line.startswith("METRICS: "):
         line = line[len("METRICS: ") :]
     record: dict[str, object] = json.loads(line)
@@ -94,8 +115,10 @@ def capture(*, echo: bool = False) -> Iterator[list[dict[str, object]]]:
     """Collect the records instrumented handlers write, parsed, instead of printing them.
 
     Records an integration published instead of writing them (``powertools.integrate(metrics=)``)
-    are collected too, as the record the SDK made. With ``echo=True`` written lines are printed
-    as well.
+    are collected too, as the record the SDK made.
+
+    Args:
+        echo: print the written lines as well.
 
     Yields:
         The list the records are appended to, in the order they are made.
@@ -126,13 +149,21 @@ class Clock:
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass, e.g. the time an environment sits frozen between invocations."""
+        """Let ``seconds`` pass, e.g. the time an environment sits frozen between invocations.
+
+        Args:
+            seconds: how far the clock jumps.
+        """
         self.offset += seconds
 
 
 @contextlib.contextmanager
 def simulated_clock() -> Iterator[Clock]:
-    """Replace the lifecycle's clock with a :class:`Clock` for the duration of the block."""
+    """Replace the lifecycle's clock with a :class:`Clock` for the duration of the block.
+
+    Yields:
+        The clock, to ``advance()``.
+    """
     clock = Clock()
     real = RUNTIME.clock
     RUNTIME.clock = clock
@@ -175,7 +206,11 @@ def shutdown(reason: str = "SIGTERM") -> None:
 
     With no hooks registered while :func:`reset` dropped some (a handler module imported before
     the simulated environment began), a ``LifecycleWarning`` says so: import the module inside
-    the environment, with :meth:`Lifecycle.load`."""
+    the environment, with :meth:`Lifecycle.load`.
+
+    Args:
+        reason: the shutdown record's ``reason``.
+    """
     if not RUNTIME.hooks and RUNTIME.dropped_hooks:
         _warnings.warn_once(
             "testing.forgotten_hooks",
@@ -236,6 +271,11 @@ class Lifecycle:
     ``timeout_warnings`` and ``shutdowns`` hold each kind. ``/tmp`` is ``tmp_dir`` (a new
     temporary directory by default), through ``LAMBDA_LIFECYCLE_TMP_PATH``; the environment
     variables set here are restored on exit, and the SDK's state is reset.
+
+    Args:
+        init_type: the environment's ``AWS_LAMBDA_INITIALIZATION_TYPE``.
+        init_duration_ms: how long its init took.
+        tmp_dir: its ``/tmp`` (default: a new temporary directory, removed on exit).
     """
 
     def __init__(
@@ -292,7 +332,12 @@ class Lifecycle:
 
         Every module :meth:`load` imported is imported again, fresh, in the new environment (its
         module-level ``bootstrap()`` and ``on_shutdown`` hooks run again); get the new module
-        with :meth:`module`: the one you hold belongs to the previous environment."""
+        with :meth:`module`: the one you hold belongs to the previous environment.
+
+        Args:
+            init_type: the new environment's init type (default: the one before).
+            init_duration_ms: how long its init took (default: the ``Lifecycle``'s).
+        """
         while self._written:
             with contextlib.suppress(OSError):
                 os.remove(self._written.pop())
@@ -315,6 +360,16 @@ class Lifecycle:
         exit), so its module-level code, ``bootstrap()`` and ``on_shutdown`` hooks included,
         runs in this simulated environment. Call it once per environment: :meth:`new_environment`
         imports every loaded module again, and :meth:`module` returns the current one.
+
+        Args:
+            target: a ``.py`` path or a dotted module name.
+
+        Returns:
+            The new module.
+
+        Raises:
+            ModuleNotFoundError: no module of that name.
+            ImportError: ``target`` cannot be imported.
         """
         key = os.fspath(target)
         module = _import_fresh(key)
@@ -325,6 +380,12 @@ class Lifecycle:
     def module(self, target: str | os.PathLike[str]) -> ModuleType:
         """The module :meth:`load` imported for ``target`` in the current environment.
 
+        Args:
+            target: what was given to :meth:`load`.
+
+        Returns:
+            The module of the current environment.
+
         Raises:
             KeyError: ``target`` was never loaded.
         """
@@ -333,17 +394,35 @@ class Lifecycle:
     def invoke(self, handler: Callable[..., Any], event: object = None, context: object = None) -> Any:
         """Call ``handler(event, context)`` as Lambda would; its result or exception is yours.
 
-        Without a ``context``, a new :class:`LambdaContext`.
+        Args:
+            handler: the instrumented handler.
+            event: the event (default: an empty dict).
+            context: the context (default: a new :class:`LambdaContext`).
+
+        Returns:
+            What the handler returned.
         """
         return handler({} if event is None else event, LambdaContext() if context is None else context)
 
     def idle(self, seconds: float) -> None:
-        """Let the environment sit frozen for ``seconds`` (the lifecycle clock jumps; nothing sleeps)."""
+        """Let the environment sit frozen for ``seconds`` (the lifecycle clock jumps; nothing sleeps).
+
+        Args:
+            seconds: how long it is frozen.
+        """
         assert self._clock is not None, "use Lifecycle as a context manager"
         self._clock.advance(seconds)
 
     def write_tmp(self, megabytes: float, name: str | None = None) -> str:
-        """Write a file of ``megabytes`` into the environment's ``/tmp``; returns its path."""
+        """Write a file of ``megabytes`` into the environment's ``/tmp``.
+
+        Args:
+            megabytes: its size.
+            name: a prefix for its name.
+
+        Returns:
+            Its path; :meth:`new_environment` removes it.
+        """
         assert self.tmp_dir is not None, "use Lifecycle as a context manager"
         fd, path = tempfile.mkstemp(prefix=name or "tmp-growth-", dir=self.tmp_dir)
         with os.fdopen(fd, "wb") as f:
@@ -358,7 +437,11 @@ class Lifecycle:
 
     def shutdown(self, reason: str = "SIGTERM") -> None:
         """End the environment as Lambda does: the ``on_shutdown`` hooks run and the shutdown
-        record is written; the test goes on."""
+        record is written; the test goes on.
+
+        Args:
+            reason: the shutdown record's ``reason``.
+        """
         shutdown(reason)
 
     def _of(self, event: str) -> list[dict[str, object]]:
@@ -371,8 +454,10 @@ class Lifecycle:
 
     @property
     def timeout_warnings(self) -> list[dict[str, object]]:
+        """The timeout_warning records so far."""
         return self._of("timeout_warning")
 
     @property
     def shutdowns(self) -> list[dict[str, object]]:
+        """The shutdown records so far (one per environment that shut down)."""
         return self._of("shutdown")

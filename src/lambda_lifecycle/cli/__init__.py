@@ -13,11 +13,14 @@ import time
 from datetime import datetime, timezone
 
 from .. import __version__
+from .timeline import MAX_LANES, MAX_MARKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, NoReturn, TextIO
+
+    from .timeline import Timeline
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 _NEEDS_BOTO3 = "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
@@ -75,6 +78,24 @@ def _add_aws(parser: argparse.ArgumentParser, function_required: bool = True) ->
     parser.add_argument("--endpoint-url", help="a CloudWatch endpoint to use instead of AWS's (tests, LocalStack)")
 
 
+def _add_window(parser: argparse.ArgumentParser) -> None:
+    window = parser.add_mutually_exclusive_group()
+    window.add_argument("--since", type=_duration_s, default=None, help="the last 30m, 24h, 7d ... (default 24h)")
+    window.add_argument("--start", type=_timestamp_ms, help="window start, ISO 8601 (UTC unless it says)")
+    parser.add_argument("--end", type=_timestamp_ms, help="window end, ISO 8601 (default: now)")
+
+
+def _window(args: argparse.Namespace) -> tuple[int, int]:
+    """The window the flags name, as epoch milliseconds."""
+    from .aws import CliError
+
+    end_ms = args.end or int(time.time() * 1000)
+    start_ms = args.start or end_ms - (args.since or 86400) * 1000
+    if start_ms >= end_ms:
+        raise CliError("the window is empty: --start must come before --end")
+    return start_ms, end_ms
+
+
 def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--namespace",
@@ -93,16 +114,40 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = commands.add_parser("report", help="a lifecycle report of one function over a time window")
     _add_aws(rep)
-    window = rep.add_mutually_exclusive_group()
-    window.add_argument("--since", type=_duration_s, default=None, help="the last 30m, 24h, 7d ... (default 24h)")
-    window.add_argument("--start", type=_timestamp_ms, help="window start, ISO 8601 (UTC unless it says)")
-    rep.add_argument("--end", type=_timestamp_ms, help="window end, ISO 8601 (default: now)")
+    _add_window(rep)
     rep.add_argument("--format", choices=["table", "json", "csv"], default="table")
     rep.add_argument(
         "--engine",
         choices=["insights", "fetch"],
         default="insights",
         help="insights: aggregate in Logs Insights, any volume; fetch: read raw records, small windows",
+    )
+
+    line = commands.add_parser(
+        "timeline", help="draw every execution environment's life: an HTML page that works offline, or a PNG"
+    )
+    _add_aws(line, function_required=False)
+    line.add_argument(
+        "--input",
+        metavar="FILE",
+        help="read records from a file instead of CloudWatch ('-' for stdin): a saved log, a CloudWatch export,"
+        " the SDK's output",
+    )
+    _add_window(line)
+    line.add_argument("--output", default="lambda-lifecycle-timeline.html", help="the HTML file to write")
+    line.add_argument("--png", metavar="FILE", help="write the picture as a PNG too, for reports")
+    line.add_argument(
+        "--max-lanes",
+        type=_positive_int,
+        default=MAX_LANES,
+        help=f"draw at most this many processes, the newest (default {MAX_LANES})",
+    )
+    line.add_argument(
+        "--max-marks",
+        type=_positive_int,
+        default=MAX_MARKS,
+        help="from CloudWatch, fetch each invocation's record only when the drawn processes have at most this"
+        f" many (default {MAX_MARKS}); above it, lanes show their counts only",
     )
 
     queries = commands.add_parser("queries", help="print the Logs Insights queries, or save them (--apply)")
@@ -170,10 +215,7 @@ class _Progress:
 def _report(args: argparse.Namespace, log_group: str) -> int:
     from . import aws, report
 
-    end_ms = args.end or int(time.time() * 1000)
-    start_ms = args.start or end_ms - (args.since or 86400) * 1000
-    if start_ms >= end_ms:
-        raise aws.CliError("the window is empty: --start must come before --end")
+    start_ms, end_ms = _window(args)
     logs = aws.client("logs", args.region, args.endpoint_url)
     aws.check_log_group(logs, log_group)
     progress = _Progress(sys.stderr)
@@ -194,6 +236,71 @@ def _report(args: argparse.Namespace, log_group: str) -> int:
     )
     print(report.render(built, args.format))
     return 0
+
+
+def _draw(args: argparse.Namespace, drawn: Timeline) -> int:
+    from . import timeline_plot
+
+    for note in drawn.notes:
+        print(f"lambda-lifecycle: {note}", file=sys.stderr)
+    with open(args.output, "w", encoding="utf-8") as f:
+        f.write(timeline_plot.to_html(drawn))
+    print(f"wrote {args.output}: {len(drawn.lanes)} processes")
+    if args.png:
+        with open(args.png, "wb") as f:
+            f.write(timeline_plot.to_png(drawn))
+        print(f"wrote {args.png}")
+    return 0
+
+
+def _timeline_file(args: argparse.Namespace) -> int:
+    from . import timeline
+
+    if args.input == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.input, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    records, malformed = timeline.read_text(text)
+    if malformed:
+        print(f"lambda-lifecycle: skipped {malformed} malformed record line(s) in {args.input}", file=sys.stderr)
+    drawn = timeline.build(records, title=f"lambda-lifecycle timeline: {args.input}", max_lanes=args.max_lanes)
+    if not drawn.lanes:
+        raise timeline.TimelineError(f"no lambda-lifecycle records with a time in {args.input}")
+    return _draw(args, drawn)
+
+
+def _timeline_cloudwatch(args: argparse.Namespace, log_group: str) -> int:
+    from . import aws, report, timeline
+
+    start_ms, end_ms = _window(args)
+    logs = aws.client("logs", args.region, args.endpoint_url)
+    aws.check_log_group(logs, log_group)
+    progress = _Progress(sys.stderr)
+    rows = aws.run_split(logs, log_group, "processes", start_ms, end_ms, progress, merge=timeline.merge_processes)
+    chosen = timeline.newest(rows, args.max_lanes)
+    title = f"{args.function} ({log_group}), {report.iso(start_ms)} to {report.iso(end_ms)}"
+    records = None
+    notes = []
+    count = sum(int(report.number(row, "records") or 0) for row in chosen)
+    if chosen and count <= args.max_marks:
+        first = max(start_ms, min(int(report.number(row, "first_ms") or start_ms) for row in chosen))
+        last = min(end_ms, max(int(report.number(row, "last_ms") or end_ms) for row in chosen))
+        wanted = {row.get("container_id") for row in chosen}
+        found, _ = aws.fetch_records(logs, log_group, first, last + 1, progress)
+        records = [(ms, r) for ms, r in found if r.get("container_id") in wanted]
+    elif chosen:
+        notes.append(
+            f"{count} records in the drawn processes, above --max-marks {args.max_marks}: lanes only, their"
+            " invocation counts on hover"
+        )
+    progress.done()
+    drawn = timeline.from_rows(rows, records, title=title, max_lanes=args.max_lanes, notes=notes)
+    if not drawn.lanes:
+        raise aws.CliError(
+            f"no lambda-lifecycle records in {log_group} from {report.iso(start_ms)} to {report.iso(end_ms)}"
+        )
+    return _draw(args, drawn)
 
 
 def _queries(args: argparse.Namespace, log_group: str | None) -> int:
@@ -314,12 +421,22 @@ def main(argv: list[str] | None = None) -> int:
 
             errors = (BuildError,)
             return _layer(args)
+        if args.command == "timeline":
+            from . import timeline_plot
+            from .timeline import TimelineError
+
+            errors = (TimelineError,)
+            timeline_plot.require()  # before minutes of querying, not after
+            if (args.input is None) == (args.function is None):
+                _parser().error("timeline needs --function (read CloudWatch) or --input FILE, one of them")
+            if args.input is not None:
+                return _timeline_file(args)
         try:
             from . import aws
         except ImportError:
             print(_NEEDS_BOTO3, file=sys.stderr)
             return 1
-        errors = (aws.CliError,)
+        errors = (*errors, aws.CliError)
         from .queries import log_group_for
 
         # --function is required by every command but queries, where it only scopes --apply.
@@ -329,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries": lambda: _queries(args, log_group),
             "dashboard": lambda: _dashboard(args, str(log_group)),
             "alarms": lambda: _alarms(args, str(log_group)),
+            "timeline": lambda: _timeline_cloudwatch(args, str(log_group)),
         }
         return int(handlers[args.command]())
     except ModuleNotFoundError as exc:

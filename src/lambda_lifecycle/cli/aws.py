@@ -4,13 +4,13 @@ splitting, raw record fetching, and the ``--apply`` writes. Every AWS failure be
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 
 from ..testing import parse
 from . import report
-from .queries import GROUPED, QUERIES, RESULT_LIMIT
+from .queries import GROUPED, PROCESSES, QUERIES, RESULT_LIMIT
+from .timeline import RECORD_LINE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 RECORD_EVENTS = ("invoke", "shutdown", "timeout_warning")
 _RETRYABLE = ("ThrottlingException", "LimitExceededException", "TooManyRequestsException")
 QUERY_PREFIX = "lambda-lifecycle/"
+_ALL_QUERIES = {**QUERIES, "processes": PROCESSES}  # the report's, and the timeline's
 
 
 def query_prefix(function: str) -> str:
@@ -110,7 +111,7 @@ def run_query(
         logGroupName=log_group,
         startTime=start_ms // 1000,
         endTime=end_ms // 1000,
-        queryString=QUERIES[name],
+        queryString=_ALL_QUERIES[name],
         limit=RESULT_LIMIT,
     )["queryId"]
     waited, delay = 0.0, 0.5
@@ -135,8 +136,10 @@ def run_split(
     end_ms: int,
     progress: Progress,
     sleep: Callable[[float], None] = time.sleep,
+    merge: Callable[[report.Rows, report.Rows], report.Rows] = report.merge_environments,
 ) -> report.Rows:
-    """A grouped query; a window whose groups reach the result limit is queried in halves."""
+    """A grouped query; a window whose groups reach the result limit is queried in halves, whose
+    rows ``merge`` makes one window's."""
     rows = run_query(logs, log_group, name, start_ms, end_ms, progress, sleep)
     # StartQuery takes whole epoch seconds, both ends inclusive: split on whole seconds, as
     # [start, middle] and [middle + 1, end], so no second (and no event) is queried twice.
@@ -145,9 +148,9 @@ def run_split(
         return rows
     middle_s = (start_s + end_s) // 2
     progress(f"query {name}: {len(rows)} groups reach the limit; splitting the window")
-    first = run_split(logs, log_group, name, start_s * 1000, middle_s * 1000, progress, sleep)
-    second = run_split(logs, log_group, name, (middle_s + 1) * 1000, end_s * 1000, progress, sleep)
-    return report.merge_environments(first, second)
+    first = run_split(logs, log_group, name, start_s * 1000, middle_s * 1000, progress, sleep, merge)
+    second = run_split(logs, log_group, name, (middle_s + 1) * 1000, end_s * 1000, progress, sleep, merge)
+    return merge(first, second)
 
 
 def insights_rows(
@@ -166,14 +169,11 @@ def insights_rows(
     return rows
 
 
-_OURS = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_EVENTS) + ')"')
-
-
 def record_of(message: str) -> dict[str, object] | None:
     """The SDK record a log line holds, ``None`` for other lines (the function's own JSON logs
     included); raises ValueError for a line of ours that cannot be read."""
     line = message.strip()
-    if not line.startswith(("{", "METRICS: {")) or not _OURS.search(line):
+    if not line.startswith(("{", "METRICS: {")) or not RECORD_LINE.search(line):
         return None
     record = parse(line)
     if not isinstance(record, dict) or record.get("event") not in RECORD_EVENTS:

@@ -31,7 +31,8 @@ def dashboard_body(
     metrics: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """A dashboard: cold-start rate, init duration percentiles, memory and /tmp percent, idle time,
-    and two Logs Insights tables (environments, timeout warnings). Every metric names exactly
+    and Logs Insights tables (environments, timeout warnings, keep-warm percentiles, durable
+    executions). Every metric names exactly
     ``namespace`` and ``dimensions``; a metric not in ``metrics`` (when given) has no widget."""
     dims = [part for pair in dimensions for part in pair]
 
@@ -77,6 +78,12 @@ def dashboard_body(
         *declared,
         log_widget("Environments", QUERIES["environments"] + " | sort invocations desc | limit 50", 18),
         log_widget("Timeout warnings", QUERIES["timeouts"], 24),
+        log_widget(
+            "Keep-warm: processes that shut down (lifetime s, invocations served, idle before shutdown ms)",
+            QUERIES["keep_warm"],
+            30,
+        ),
+        log_widget("Durable executions and replayed invocations", QUERIES["durable"], 36),
     ]
     return {"widgets": widgets}
 

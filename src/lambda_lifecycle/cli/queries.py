@@ -21,6 +21,11 @@ def value(field: str) -> str:
     return f"coalesce({field}, `{field}.0`)"
 
 
+def _percentiles(field: str) -> str:
+    """The p50, p90, p99 and max of a field, as ``<field>_p50`` ... ``<field>_max``."""
+    return ", ".join([*(f"pct({field}, {p}) as {field}_p{p}" for p in (50, 90, 99)), f"max({field}) as {field}_max"])
+
+
 QUERIES: dict[str, str] = {
     "summary": (
         'filter event = "invoke"\n'
@@ -51,6 +56,16 @@ QUERIES: dict[str, str] = {
         " latest(event) as last_event"
         " by environment_id"
     ),
+    "keep_warm": (
+        'filter event = "shutdown"\n'
+        f"| fields {value('ContainerAge')} as lifetime, invocations as served, IdleBeforeShutdown as idle\n"
+        f"| stats count(*) as n, {_percentiles('lifetime')}, {_percentiles('served')}, {_percentiles('idle')}"
+    ),
+    "durable": (
+        'filter event = "invoke" and ispresent(durable_execution_id)\n'
+        "| stats count(*) as invocations, count_distinct(durable_execution_id) as executions,"
+        " sum(replayed) as replayed"
+    ),
     "timeouts": (
         'filter event = "timeout_warning"\n'
         "| fields @timestamp, request_id, environment_id, elapsed_ms, remaining_ms,"
@@ -59,8 +74,22 @@ QUERIES: dict[str, str] = {
     ),
 }
 
+PROCESSES = (
+    f"{OURS} and ispresent(container_id)\n"
+    f"| fields toMillis(@timestamp) as ms, {value('ContainerAge')} as age, {value('ColdStart')} as cold_start\n"
+    "| fields ms - 1000 * age as born\n"
+    "| stats count(*) as records, min(born) as born_ms, min(ms) as first_ms, max(ms) as last_ms,"
+    " count(cold_start) as invocations, sum(cold_start) as cold_starts, count(error) as errors,"
+    " count(remaining_ms) as timeout_warnings, count(reason) as shutdowns, sum(reinit) as reinits,"
+    " sum(previous_killed) as killed_previous, latest(environment_id) as environment,"
+    " latest(worker) as worker_number, latest(process_restarts) as restarts, latest(init_type) as init"
+    " by container_id"
+)
+"""``lambda-lifecycle timeline``'s query: one row per process (``container_id``), at any volume.
+A process is born at a record's time minus its ``ContainerAge``; only timeout warnings have no age."""
+
 # Queries whose rows are groups that can outnumber RESULT_LIMIT, and the field they group by.
-GROUPED = {"environments": "environment_id"}
+GROUPED = {"environments": "environment_id", "processes": "container_id"}
 
 
 def log_group_for(function: str) -> str:

@@ -61,7 +61,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _value(record: dict[str, object], field: str) -> object:
+def value(record: dict[str, object], field: str) -> object:
     """A field's value; for a list (how Powertools writes metric values), its first item."""
     found = record.get(field)
     if isinstance(found, list):
@@ -69,18 +69,46 @@ def _value(record: dict[str, object], field: str) -> object:
     return found
 
 
-def _numbers(records: list[dict[str, object]], field: str) -> list[float]:
-    values = (_value(r, field) for r in records)
+def numbers(records: list[dict[str, object]], field: str) -> list[float]:
+    """A field's numeric values in these records (booleans and text are not numbers)."""
+    values = (value(r, field) for r in records)
     return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
-def _distribution_row(values: list[float]) -> dict[str, str]:
-    row = {"n": str(len(values))}
+def _distribution_row(values: list[float], prefix: str = "") -> dict[str, str]:
+    row = {f"{prefix}n": str(len(values))}
     for name, pct in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100)):
         found = percentile(values, pct)
         if found is not None:
-            row[name] = _text(found)
+            row[prefix + name] = _text(found)
     return row
+
+
+GAP_BUCKETS = ((60_000, "<1m"), (300_000, "1-5m"), (900_000, "5-15m"), (3_600_000, "15-60m"), (math.inf, ">1h"))
+"""The reuse curve's buckets: the gap since the function's previous invocation (any environment)
+ended, up to each bound (ms, exclusive)."""
+
+
+def _reuse(records: list[tuple[int, dict[str, object]]]) -> Rows:
+    """Invocations and cold starts by the gap since the function last ran anything: each starts at
+    its record's time minus ``Duration``, and the gap is from the latest end of the invocations that
+    started before it (0 while one still runs). The window's first invocation has no known gap."""
+    runs = []
+    for ts, r in records:
+        if r.get("event") == "invoke":
+            duration = numbers([r], "Duration")
+            runs.append((ts - (duration[0] if duration else 0.0), float(ts), value(r, "ColdStart") == 1))
+    runs.sort()
+    counts = {label: [0, 0] for _, label in GAP_BUCKETS}
+    latest_end: float | None = None
+    for start, end, cold in runs:
+        if latest_end is not None:
+            gap = max(0.0, start - latest_end)
+            label = next(label for bound, label in GAP_BUCKETS if gap < bound)
+            counts[label][0] += 1
+            counts[label][1] += cold
+        latest_end = end if latest_end is None else max(latest_end, end)
+    return [{"gap": label, "invocations": str(n), "cold_starts": str(cold)} for label, (n, cold) in counts.items()]
 
 
 def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Rows]:
@@ -91,7 +119,7 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
     for r in invokes:
         s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
         s["invocations"] += 1
-        s["cold_starts"] += _value(r, "ColdStart") == 1
+        s["cold_starts"] += value(r, "ColdStart") == 1
         s["proactive"] += r.get("proactive_init") is True
         s["re"] += r.get("reinit") is True
     environments: dict[str, dict[str, Any]] = {}
@@ -100,11 +128,13 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
         if not isinstance(env_id, str) or r.get("event") not in RECORD_KINDS:
             continue
         e = environments.setdefault(env_id, {"invocations": 0, "first": ts, "tmp": [], "memory": []})
-        e["invocations"] += _value(r, "ColdStart") is not None  # only invoke records carry it
+        e["invocations"] += value(r, "ColdStart") is not None  # only invoke records carry it
         e["last"], e["last_event"] = ts, r.get("event")
         for key, field in (("tmp", "TmpUsed"), ("memory", "MaxMemoryUsed")):
-            e[key] += _numbers([r], field)
+            e[key] += numbers([r], field)
     timeouts = [(ts, r) for ts, r in records if r.get("event") == "timeout_warning"]
+    shutdowns = [r for _, r in records if r.get("event") == "shutdown"]
+    durable = [r for r in invokes if isinstance(r.get("durable_execution_id"), str)]
     return {
         "summary": [
             {
@@ -116,8 +146,8 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
             }
             for init_type, s in summary.items()
         ],
-        "init_duration": [_distribution_row(_numbers(invokes, "InitDuration"))],
-        "idle_time": [_distribution_row(_numbers(invokes, "IdleTime"))],
+        "init_duration": [_distribution_row(numbers(invokes, "InitDuration"))],
+        "idle_time": [_distribution_row(numbers(invokes, "IdleTime"))],
         "environments": [
             {
                 "environment_id": env_id,
@@ -129,6 +159,22 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
                 "last_event": str(e["last_event"]),
             }
             for env_id, e in environments.items()
+        ],
+        "keep_warm": [
+            {
+                "n": str(len(shutdowns)),
+                **_distribution_row(numbers(shutdowns, "ContainerAge"), "lifetime_"),
+                **_distribution_row(numbers(shutdowns, "invocations"), "served_"),
+                **_distribution_row(numbers(shutdowns, "IdleBeforeShutdown"), "idle_"),
+            }
+        ],
+        "reuse": _reuse(records),
+        "durable": [
+            {
+                "invocations": str(len(durable)),
+                "executions": str(len({r["durable_execution_id"] for r in durable})),
+                "replayed": str(sum(r.get("replayed") is True for r in durable)),
+            }
         ],
         "timeouts": [
             {
@@ -152,7 +198,7 @@ def merge_environments(a: Rows, b: Rows) -> Rows:
         if old is None:
             merged[row["environment_id"]] = dict(row)
             continue
-        old["invocations"] = str(int(_number(old, "invocations") or 0) + int(_number(row, "invocations") or 0))
+        old["invocations"] = str(int(number(old, "invocations") or 0) + int(number(row, "invocations") or 0))
         for key in ("peak_tmp_mb", "peak_memory_mb"):
             values = [float(r[key]) for r in (old, row) if key in r]
             if values:
@@ -167,7 +213,8 @@ def merge_environments(a: Rows, b: Rows) -> Rows:
     return list(merged.values())
 
 
-def _number(row: dict[str, str], key: str) -> float | None:
+def number(row: dict[str, str], key: str) -> float | None:
+    """A numeric field of a result row (every value there is text); ``None`` when absent or not a number."""
     try:
         return float(row[key])
     except (KeyError, ValueError):
@@ -182,8 +229,50 @@ def _time(row: dict[str, str], key: str) -> int | None:
         return None
 
 
-def _distribution(row: dict[str, str]) -> dict[str, float | int | None]:
-    return {"count": int(_number(row, "n") or 0), **{k: _number(row, k) for k in ("p50", "p90", "p99", "max")}}
+def _distribution(row: dict[str, str], prefix: str = "") -> dict[str, float | int | None]:
+    return {
+        "count": int(number(row, prefix + "n") or 0),
+        **{k: number(row, prefix + k) for k in ("p50", "p90", "p99", "max")},
+    }
+
+
+def _keep_warm(rows: dict[str, Rows]) -> dict[str, object]:
+    """How long Lambda kept processes: those that shut down in the window (their lifetime, the
+    invocations they served, how long they sat idle before it), and the reuse curve when the
+    engine can compute it (only ``fetch``: Logs Insights cannot order an invocation against the
+    function's previous one)."""
+    row = (rows.get("keep_warm") or [{}])[0]
+    reuse = rows.get("reuse")
+    return {
+        "processes_shut_down": int(number(row, "n") or 0),
+        "lifetime_s": _distribution(row, "lifetime_"),
+        "invocations": _distribution(row, "served_"),
+        "idle_before_shutdown_ms": _distribution(row, "idle_"),
+        "cold_start_rate_by_gap": None
+        if reuse is None
+        else [
+            {
+                "gap": r.get("gap"),
+                "invocations": int(number(r, "invocations") or 0),
+                "cold_starts": int(number(r, "cold_starts") or 0),
+                "cold_start_rate": _rate(number(r, "cold_starts") or 0, number(r, "invocations") or 0),
+            }
+            for r in reuse
+        ],
+    }
+
+
+def _durable(rows: dict[str, Rows]) -> dict[str, int] | None:
+    """Durable executions and the invocations that replayed earlier steps; ``None`` without any."""
+    row = (rows.get("durable") or [{}])[0]
+    invocations = int(number(row, "invocations") or 0)
+    if not invocations:
+        return None
+    return {
+        "invocations": invocations,
+        "executions": int(number(row, "executions") or 0),
+        "replayed_invocations": int(number(row, "replayed") or 0),
+    }
 
 
 def _rate(part: float, whole: float) -> float:
@@ -201,13 +290,13 @@ def build(
     """The report of one function over one window, from the rows of every query."""
     by_type: dict[str, dict[str, Any]] = {}
     for row in rows["summary"]:
-        invocations, cold = int(_number(row, "invocations") or 0), int(_number(row, "cold_starts") or 0)
+        invocations, cold = int(number(row, "invocations") or 0), int(number(row, "cold_starts") or 0)
         by_type[row.get("init_type", "unknown")] = {
             "invocations": invocations,
             "cold_starts": cold,
             "cold_start_rate": _rate(cold, invocations),
-            "proactive_inits": int(_number(row, "proactive_inits") or 0),
-            "reinits": int(_number(row, "reinits") or 0),
+            "proactive_inits": int(number(row, "proactive_inits") or 0),
+            "reinits": int(number(row, "reinits") or 0),
         }
     total = sum(t["invocations"] for t in by_type.values())
     cold_total = sum(t["cold_starts"] for t in by_type.values())
@@ -217,9 +306,9 @@ def build(
         envs.append(
             {
                 "environment_id": row.get("environment_id", "unknown"),
-                "invocations": int(_number(row, "invocations") or 0),
-                "peak_tmp_mb": _number(row, "peak_tmp_mb"),
-                "peak_memory_mb": _number(row, "peak_memory_mb"),
+                "invocations": int(number(row, "invocations") or 0),
+                "peak_tmp_mb": number(row, "peak_tmp_mb"),
+                "peak_memory_mb": number(row, "peak_memory_mb"),
                 "lifetime_s": None if first is None or last is None else round((last - first) / 1000, 1),
                 "ended": _ended(row.get("last_event")),
             }
@@ -253,14 +342,16 @@ def build(
             },
             "ended": ended,
         },
+        "keep_warm": _keep_warm(rows),
+        "durable_executions": _durable(rows),
         "top_environments_by_tmp": top,
         "timeout_warnings": [
             {
                 "time": None if (moment := _time(row, "@timestamp")) is None else iso(moment),
                 "request_id": row.get("request_id"),
                 "environment_id": row.get("environment_id"),
-                "elapsed_ms": _number(row, "elapsed_ms"),
-                "remaining_ms": _number(row, "remaining_ms"),
+                "elapsed_ms": number(row, "elapsed_ms"),
+                "remaining_ms": number(row, "remaining_ms"),
                 "stack": [row[f"stack.{i}"] for i in range(3) if f"stack.{i}" in row],
             }
             for row in rows["timeouts"]
@@ -304,6 +395,46 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _distributions(named: list[tuple[str, dict[str, object]]], width: int = 26) -> list[str]:
+    lines = [f"{'':<{width}}{'count':>8}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}"]
+    for label, d in named:
+        lines.append(
+            f"{label:<{width}}{d['count']:>8}" + "".join(f"{_fmt(d[k]):>10}" for k in ("p50", "p90", "p99", "max"))
+        )
+    return lines
+
+
+def _keep_warm_lines(k: dict[str, Any]) -> list[str]:
+    lines = [f"keep-warm: {k['processes_shut_down']} process(es) shut down in the window"]
+    lines += _distributions(
+        [
+            ("lifetime s", k["lifetime_s"]),
+            ("invocations served", k["invocations"]),
+            ("idle before shutdown ms", k["idle_before_shutdown_ms"]),
+        ]
+    )
+    curve = k["cold_start_rate_by_gap"]
+    lines.append("")
+    if curve is None:
+        lines.append("cold-start rate by gap since the previous invocation: only --engine fetch computes it")
+        return lines
+    lines.append("cold-start rate by gap since the function's previous invocation (any environment)")
+    lines.append(f"{'gap':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}")
+    for b in curve:
+        lines.append(f"{b['gap']:<26}{b['invocations']:>12}{b['cold_starts']:>12}{_fmt(b['cold_start_rate']):>8}")
+    return lines
+
+
+def _durable_lines(d: dict[str, int] | None) -> list[str]:
+    if d is None:
+        return []
+    return [
+        "",
+        f"durable executions {d['executions']}: {d['invocations']} invocations,"
+        f" {d['replayed_invocations']} of them replays of earlier steps",
+    ]
+
+
 def _table(r: dict[str, object]) -> str:
     envs: dict[str, object] = r["environments"]  # type: ignore[assignment]
     lines = [
@@ -320,10 +451,9 @@ def _table(r: dict[str, object]) -> str:
             f"{t['proactive_inits']:>10}{t['reinits']:>9}"
         )
     lines.append("")
-    lines.append(f"{'':<20}{'count':>8}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}")
-    for label, key in (("InitDuration ms", "init_duration_ms"), ("IdleTime ms", "idle_time_ms")):
-        d: dict[str, object] = r[key]  # type: ignore[assignment]
-        lines.append(f"{label:<20}{d['count']:>8}" + "".join(f"{_fmt(d[k]):>10}" for k in ("p50", "p90", "p99", "max")))
+    lines += _distributions(
+        [("InitDuration ms", r["init_duration_ms"]), ("IdleTime ms", r["idle_time_ms"])]  # type: ignore[list-item]
+    )
     ended: dict[str, int] = envs["ended"]  # type: ignore[assignment]
     per: dict[str, object] = envs["invocations_per_environment"]  # type: ignore[assignment]
     life: dict[str, object] = envs["lifetime_s"]  # type: ignore[assignment]
@@ -332,6 +462,9 @@ def _table(r: dict[str, object]) -> str:
         f"environments {envs['seen']}: invocations each p50 {_fmt(per['p50'])} max {_fmt(per['max'])};"
         f" lifetime s p50 {_fmt(life['p50'])} p90 {_fmt(life['p90'])} max {_fmt(life['max'])}",
         f"ended: shutdown {ended['shutdown']}, killed {ended['killed']}, unknown {ended['unknown']}",
+        "",
+        *_keep_warm_lines(r["keep_warm"]),  # type: ignore[arg-type]
+        *_durable_lines(r["durable_executions"]),  # type: ignore[arg-type]
         "",
         f"{'top environments by /tmp':<26}{'tmp MB':>8}{'memory MB':>11}{'invocations':>13}{'lifetime s':>12}  ended",
     ]

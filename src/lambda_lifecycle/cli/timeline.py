@@ -1,0 +1,496 @@
+"""The timeline's pure part: record files read, and records (or Logs Insights rows) made into
+lanes, one per process, with a mark per invocation. Drawing is ``timeline_plot``'s job.
+
+A process is born at a record's time minus its ``ContainerAge``; invoke records are written when
+the invocation ends, so an invocation runs from its record's time minus ``Duration`` to that time,
+and the gaps between invocations are the time the process sat frozen. Timeout warnings and
+shutdown records carry no time of their own: they take the log line's time when the input has one,
+otherwise the invocation they warn about (start plus ``elapsed_ms``) and the last invocation's end
+plus ``IdleBeforeShutdown`` (or the birth plus ``ContainerAge``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..contract import INVOKE, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from .report import number, numbers, value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    Record = dict[str, object]
+    Timed = tuple["int | None", Record]
+
+MAX_LANES = 200
+MAX_MARKS = 20_000
+
+# What a mark is, in the order the legend shows them; a mark takes the first that applies.
+COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED = (
+    "cold start",
+    "re-init",
+    "warm",
+    "error",
+    "timeout warning",
+    "shutdown",
+    "killed",
+)
+KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED)
+
+# Shown on hover, in this order, when a record has them.
+_HOVER_INVOKE = (
+    "request_id",
+    "invocation",
+    "init_type",
+    "Duration",
+    "IdleTime",
+    "InitDuration",
+    "MemoryUsed",
+    "MaxMemoryUsed",
+    "TmpUsed",
+    "error",
+    "durable_execution_id",
+    "replayed",
+    "tenant_id",
+)
+_HOVER_TIMEOUT = ("request_id", "invocation", "elapsed_ms", "remaining_ms", "MemoryUsed", "stack")
+_HOVER_SHUTDOWN = ("reason", "invocations", "ContainerAge", "IdleBeforeShutdown", "MaxMemoryUsed", "hooks_failed")
+
+RECORD_LINE = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_KINDS) + ')"')
+"""Matches a line that holds one of the SDK's records (and not the function's own JSON logs)."""
+_LINE_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+class TimelineError(Exception):
+    """A timeline that cannot be drawn; its message is the one line to show."""
+
+
+@dataclass
+class Mark:
+    """One thing that happened to a process: an invocation (``start_ms`` to ``end_ms``), a
+    timeout warning, or its end."""
+
+    kind: str
+    start_ms: int
+    end_ms: int
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Lane:
+    """One process (one ``container_id``) from its birth to its end."""
+
+    container_id: str
+    environment_id: str
+    worker: int | None
+    process_restarts: int
+    init_type: str
+    birth_ms: int
+    end_ms: int
+    ended: str  # "shutdown", "killed", or "running" (its last record is all that is known)
+    invocations: int
+    label: str = ""
+    marks: list[Mark] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Timeline:
+    title: str
+    lanes: list[Lane]
+    notes: list[str]
+
+    @property
+    def start_ms(self) -> int:
+        return min((lane.birth_ms for lane in self.lanes), default=0)
+
+    @property
+    def end_ms(self) -> int:
+        return max((lane.end_ms for lane in self.lanes), default=0)
+
+
+# Reading records -------------------------------------------------------------------------------
+
+
+def _ms(value: object) -> int | None:
+    """A time as epoch milliseconds: a number of them, or an ISO 8601 text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and _LINE_TIME.fullmatch(value.strip()):
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return int(moment.timestamp() * 1000)
+    return None
+
+
+def _from_object(obj: object, line_ms: int | None) -> Iterator[Timed]:
+    """The records a parsed JSON value holds: a record itself, or an export object (a log event
+    with ``message`` and ``timestamp``; Lambda's JSON log format), or a list or ``events`` of them."""
+    if isinstance(obj, list):
+        for item in obj:
+            yield from _from_object(item, line_ms)
+        return
+    if not isinstance(obj, dict):
+        return
+    if obj.get("event") in RECORD_KINDS:
+        yield line_ms, obj
+        return
+    if isinstance(obj.get("events"), list):
+        yield from _from_object(obj["events"], line_ms)
+        return
+    message = obj.get("message")
+    stamp = _ms(obj.get("timestamp")) or line_ms
+    if isinstance(message, dict):
+        yield from _from_object(message, stamp)
+    elif isinstance(message, str):
+        yield from _from_line(message, stamp)
+
+
+def _from_line(line: str, line_ms: int | None = None) -> Iterator[Timed]:
+    """The records in one line of text: JSON, perhaps after ``METRICS: `` or a log line's prefix
+    (a time, a request id, a level). Raises ValueError for a line of ours that does not parse."""
+    brace = line.find("{")
+    if brace < 0:
+        return
+    prefix = line[:brace]
+    found = _LINE_TIME.search(prefix)
+    if found is not None:
+        line_ms = _ms(found.group()) or line_ms
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(line, brace)
+    except ValueError:
+        if RECORD_LINE.search(line):
+            raise
+        return
+    yield from _from_object(obj, line_ms)
+
+
+def read_text(text: str) -> tuple[list[Timed], int]:
+    """Every record in a file's text, with its time when the file says it (``None`` otherwise),
+    and how many lines looked like records but could not be read."""
+    stripped = text.strip()
+    if stripped.startswith(("[", "{")) and "\n" in stripped:
+        try:  # one JSON document: an export (``{"events": [...]}``) or a list of records
+            return list(_from_object(json.loads(stripped), None)), 0
+        except ValueError:
+            pass  # JSON lines, then
+    records: list[Timed] = []
+    malformed = 0
+    for line in text.splitlines():
+        try:
+            records.extend(_from_line(line))
+        except ValueError:
+            malformed += 1
+    return records, malformed
+
+
+# Records into lanes ----------------------------------------------------------------------------
+
+
+def _num(record: Record, name: str) -> float | None:
+    found = numbers([record], name)
+    return found[0] if found else None
+
+
+def _int(found: object, default: int = 0) -> int:
+    """A whole number from a record's value or a result row's text; ``default`` when it is neither."""
+    if isinstance(found, bool) or not isinstance(found, (int, float, str)):
+        return default
+    try:
+        return int(float(found))
+    except (ValueError, OverflowError):
+        return default
+
+
+def _details(record: Record, names: Iterable[str]) -> dict[str, object]:
+    shown = {}
+    for name in names:
+        found = record.get(name) if name == "stack" else value(record, name)
+        if found is not None and found != "":
+            shown[name] = found
+    return shown
+
+
+def _kind(record: Record) -> str:
+    if record.get("error") is not None:
+        return ERROR
+    if record.get("reinit") is True:
+        return REINIT
+    if value(record, "ColdStart") == 1 or record.get("cold_start") is True:
+        return COLD
+    return WARM
+
+
+def _record_ms(stamp: int | None, record: Record) -> int | None:
+    """A record's own time: an EMF record's ``_aws.Timestamp``, else the log line's."""
+    block = record.get("_aws")
+    if isinstance(block, dict):
+        found = _ms(block.get("Timestamp"))
+        if found is not None:
+            return found
+    return stamp
+
+
+def _aged(born: int | None, record: Record) -> int | None:
+    """When a record without a time was written: its process's birth plus its ``ContainerAge``."""
+    age = _num(record, "ContainerAge")
+    return None if born is None or age is None else born + int(age * 1000)
+
+
+class _Process:
+    """The records of one process, gathered before its lane is made."""
+
+    def __init__(self, container_id: str) -> None:
+        self.container_id = container_id
+        self.invokes: list[tuple[int | None, Record]] = []
+        self.warnings: list[tuple[int | None, Record]] = []
+        self.shutdown: tuple[int | None, Record] | None = None
+        self.any: Record = {}
+        self.unplaced = 0  # timeout warnings without a time, of an invocation that wrote no record
+
+    def add(self, ms: int | None, record: Record) -> None:
+        self.any = self.any or record
+        if record.get("event") == INVOKE:
+            self.invokes.append((ms, record))
+        elif record.get("event") == TIMEOUT_WARNING:
+            self.warnings.append((ms, record))
+        elif record.get("event") == SHUTDOWN:
+            self.shutdown = (ms, record)
+
+    def birth(self) -> int | None:
+        """The earliest record time minus ``ContainerAge`` (whole seconds) among timed records."""
+        timed = [*self.invokes, *([self.shutdown] if self.shutdown else [])]
+        births = [
+            ms - int(age * 1000) for ms, r in timed if ms is not None and (age := _num(r, "ContainerAge")) is not None
+        ]
+        return min(births, default=None)
+
+    def lane(self) -> Lane | None:
+        """The lane, or ``None`` when no record of the process says when it happened."""
+        born = self.birth()
+        invokes = sorted(self.invokes, key=lambda pair: _int(pair[1].get("invocation")))
+        marks: list[Mark] = []
+        starts: dict[object, int] = {}
+        for stamp, r in invokes:
+            end = stamp if stamp is not None else _aged(born, r)
+            if end is None:
+                continue
+            start = end - int(_num(r, "Duration") or 0)
+            starts[r.get("request_id")] = start
+            marks.append(Mark(_kind(r), start, end, _details(r, _HOVER_INVOKE)))
+        for stamp, r in self.warnings:
+            begun = starts.get(r.get("request_id"))
+            at = stamp if stamp is not None or begun is None else begun + _int(r.get("elapsed_ms"))
+            if at is None:
+                self.unplaced += 1
+            else:
+                marks.append(Mark(TIMEOUT, at, at + _int(r.get("remaining_ms")), _details(r, _HOVER_TIMEOUT)))
+        end_mark = None
+        if self.shutdown is not None:
+            stamp, r = self.shutdown
+            idle = _num(r, "IdleBeforeShutdown")
+            invoke_ends = [m.end_ms for m in marks if m.kind != TIMEOUT]
+            if stamp is None and idle is not None and invoke_ends:
+                stamp = max(invoke_ends) + int(idle)
+            at = stamp if stamp is not None else _aged(born, r)
+            if at is not None:
+                end_mark = Mark(SHUT, at, at, _details(r, _HOVER_SHUTDOWN))
+        if not marks and end_mark is None:
+            return None
+        first = min(m.start_ms for m in [*marks, *([end_mark] if end_mark else [])])
+        born = first if born is None else min(born, first)
+        last = max(m.end_ms for m in [*marks, *([end_mark] if end_mark else [])])
+        if end_mark is not None:
+            marks.append(end_mark)
+        r = self.any
+        return Lane(
+            container_id=self.container_id,
+            environment_id=str(r.get("environment_id") or self.container_id),
+            worker=None if r.get("worker") is None else _int(r.get("worker")),
+            process_restarts=_int(r.get("process_restarts")),
+            init_type=str(r.get("init_type") or "unknown"),
+            birth_ms=born,
+            end_ms=last,
+            ended=SHUT if end_mark is not None else "running",
+            invocations=len(invokes),
+            marks=sorted(marks, key=lambda m: m.start_ms),
+        )
+
+
+_BEFORE = "*"  # in ``replaced``: whichever process came before in the environment (and worker)
+
+
+def _killed(lanes: list[Lane], replaced: dict[str, set[str]]) -> None:
+    """Mark as killed each process a later one of its environment (and worker) replaced without a
+    shutdown record: the later one names it (``previous_container_id`` with ``previous_killed``),
+    or re-initialized after it (``reinit``)."""
+    slots: dict[tuple[str, int | None], list[Lane]] = {}
+    for lane in lanes:
+        slots.setdefault((lane.environment_id, lane.worker), []).append(lane)
+    for slot in slots.values():
+        slot.sort(key=lambda lane: lane.birth_ms)
+        for before, after in itertools.pairwise(slot):
+            named = replaced.get(after.container_id, set())
+            if before.ended == "running" and (before.container_id in named or _BEFORE in named):
+                before.ended = KILLED
+                before.marks.append(Mark(KILLED, before.end_ms, before.end_ms, {"replaced_by": after.container_id}))
+
+
+def _labelled(lanes: list[Lane]) -> list[Lane]:
+    """Lanes in drawing order (environments by birth, their processes by worker, then birth),
+    each with a label that is unique among them."""
+    born: dict[str, int] = {}
+    for lane in lanes:
+        born[lane.environment_id] = min(born.get(lane.environment_id, lane.birth_ms), lane.birth_ms)
+    lanes.sort(key=lambda x: (born[x.environment_id], x.environment_id, x.worker or 0, x.birth_ms))
+    seen: set[str] = set()
+    for lane in lanes:
+        part = f"worker {lane.worker}" if lane.worker is not None else f"process {lane.process_restarts}"
+        label = f"{lane.environment_id[:8]} {part}"
+        if label in seen:
+            label += f" ({lane.container_id[:8]})"
+        seen.add(label)
+        lane.label = label
+        lane.details = {
+            "environment_id": lane.environment_id,
+            "container_id": lane.container_id,
+            "init_type": lane.init_type,
+            "invocations": lane.invocations,
+            "lived_s": round((lane.end_ms - lane.birth_ms) / 1000, 1),
+            "ended": lane.ended,
+        }
+    return lanes
+
+
+def _capped(lanes: list[Lane], max_lanes: int, notes: list[str]) -> list[Lane]:
+    if len(lanes) <= max_lanes:
+        return lanes
+    notes.append(
+        f"drew the {max_lanes} newest of {len(lanes)} processes: narrow the window or raise --max-lanes to see more"
+    )
+    return sorted(lanes, key=lambda lane: lane.birth_ms)[-max_lanes:]
+
+
+def build(records: Iterable[Timed], *, title: str = "", max_lanes: int = MAX_LANES) -> Timeline:
+    """The timeline of (time ms or ``None``, record) pairs: a lane per process."""
+    processes: dict[str, _Process] = {}
+    replaced: dict[str, set[str]] = {}
+    for stamp, record in records:
+        container = record.get("container_id")
+        if not isinstance(container, str) or record.get("event") not in RECORD_KINDS:
+            continue
+        processes.setdefault(container, _Process(container)).add(_record_ms(stamp, record), record)
+        previous = record.get("previous_container_id")
+        if isinstance(previous, str) and record.get("previous_killed") is True:
+            replaced.setdefault(container, set()).add(previous)
+        if record.get("reinit") is True:
+            replaced.setdefault(container, set()).add(_BEFORE)
+    lanes, notes = [], []
+    unplaced = 0
+    for process in processes.values():
+        lane = process.lane()
+        if lane is None:
+            unplaced += 1
+        else:
+            lanes.append(lane)
+    warnings = sum(process.unplaced for process in processes.values())
+    why = "(write records in the emf format, or give a log whose lines carry their time)"
+    if unplaced:
+        notes.append(f"{unplaced} process(es) left out: none of their records has a time {why}")
+    if warnings:
+        notes.append(f"{warnings} timeout warning(s) left out: neither they nor their invocation has a time {why}")
+    _killed(lanes, replaced)
+    return Timeline(title, _labelled(_capped(lanes, max_lanes, notes)), notes)
+
+
+_ADDED = (
+    "records",
+    "invocations",
+    "cold_starts",
+    "errors",
+    "timeout_warnings",
+    "shutdowns",
+    "reinits",
+    "killed_previous",
+)
+
+
+def merge_processes(a: list[dict[str, str]], b: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``processes`` rows of two adjacent windows (``b`` the later) as one window's."""
+    merged = {row.get("container_id"): dict(row) for row in a}
+    for row in b:
+        old = merged.setdefault(row.get("container_id"), dict(row))
+        if old is row or old == row:
+            continue
+        for key in _ADDED:
+            old[key] = str(int((number(old, key) or 0) + (number(row, key) or 0)))
+        for key, pick in (("born_ms", min), ("first_ms", min), ("last_ms", max)):
+            values = [float(r[key]) for r in (old, row) if r.get(key)]
+            if values:
+                old[key] = str(int(pick(values)))
+        old.update({k: v for k, v in row.items() if k not in _ADDED and k not in ("born_ms", "first_ms", "last_ms")})
+    return list(merged.values())
+
+
+def newest(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """The ``count`` processes born last: those a capped timeline draws."""
+    return sorted(rows, key=lambda row: number(row, "born_ms") or number(row, "first_ms") or 0)[-count:]
+
+
+def from_rows(
+    rows: list[dict[str, str]],
+    records: Iterable[Timed] | None,
+    *,
+    title: str,
+    max_lanes: int = MAX_LANES,
+    notes: list[str] | None = None,
+) -> Timeline:
+    """The timeline from the Logs Insights ``processes`` rows (one per process, aggregated at any
+    volume), with the marks of ``records`` when they were fetched (else lanes alone, their counts
+    on hover)."""
+    notes = list(notes or [])
+    if records is not None:
+        drawn = build(records, title=title, max_lanes=max_lanes)
+        drawn.notes[:0] = notes
+        return drawn
+    lanes, by_container = [], {}
+    for row in rows:
+        born = _int(row.get("born_ms"), -1)
+        born = born if born >= 0 else _int(row.get("first_ms"), -1)
+        last = _int(row.get("last_ms"), -1)
+        if born < 0 or last < 0:
+            continue
+        shut = _int(row.get("shutdowns")) > 0
+        lane = Lane(
+            container_id=row.get("container_id", "unknown"),
+            environment_id=row.get("environment") or row.get("container_id", "unknown"),
+            worker=_int(row["worker_number"]) if row.get("worker_number") else None,
+            process_restarts=_int(row.get("restarts")),
+            init_type=row.get("init", "unknown"),
+            birth_ms=born,
+            end_ms=last,
+            ended=SHUT if shut else "running",
+            invocations=_int(row.get("invocations")),
+            marks=[Mark(SHUT, last, last, {})] if shut else [],
+        )
+        lanes.append(lane)
+        by_container[lane.container_id] = row
+    _killed(
+        lanes,
+        {
+            cid: {_BEFORE}
+            for cid, row in by_container.items()
+            if _int(row.get("killed_previous")) > 0 or _int(row.get("reinits")) > 0
+        },
+    )
+    lanes = _labelled(_capped(lanes, max_lanes, notes))
+    for lane in lanes:
+        row = by_container[lane.container_id]
+        lane.details.update({k: _int(row[k]) for k in ("cold_starts", "errors", "timeout_warnings") if k in row})
+    return Timeline(title, lanes, notes)

@@ -1,0 +1,474 @@
+"""lambda-lifecycle timeline: record files read, lanes and marks, and the picture (HTML in a real
+headless Chromium, PNG)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from lambda_lifecycle.cli import main, timeline, timeline_plot
+from lambda_lifecycle.contract import SHUTDOWN, TIMEOUT_WARNING
+
+# A known story of five processes in three execution environments, as the records the SDK writes
+# (built here field by field, so every time and count is known).
+
+T0 = 1_795_400_000_000  # ms
+
+
+def invoke(container, env, end_s, *, n, duration_ms=40.0, cold=False, idle_ms=None, **extra):
+    record = {
+        "event": "invoke",
+        "function_name": "orders",
+        "function_version": "$LATEST",
+        "request_id": f"{container}-r{n}",
+        "container_id": container,
+        "environment_id": env,
+        "process_restarts": extra.pop("process_restarts", 0),
+        "invocation": n,
+        "init_type": extra.pop("init_type", "on-demand"),
+        "cold_start": cold,
+        "proactive_init": False,
+        "error": extra.pop("error", None),
+        "ColdStart": 1 if cold else 0,
+        "Duration": duration_ms,
+        "ContainerAge": extra.pop("age_s"),
+        "MemoryUsed": 60,
+        **extra,
+    }
+    if cold:
+        record["InitDuration"] = 300
+    if idle_ms is not None:
+        record["IdleTime"] = idle_ms
+    return {"_aws": {"Timestamp": T0 + int(end_s * 1000)}, **record}
+
+
+def shutdown(container, env, *, age_s, invocations, idle_ms, **extra):
+    return {
+        "event": "shutdown",
+        "function_name": "orders",
+        "container_id": container,
+        "environment_id": env,
+        "process_restarts": extra.pop("process_restarts", 0),
+        "init_type": extra.pop("init_type", "on-demand"),
+        "reason": "SIGTERM",
+        "invocations": invocations,
+        "in_flight": 0,
+        "ContainerAge": age_s,
+        "IdleBeforeShutdown": idle_ms,
+        **extra,
+    }
+
+
+def story():
+    """Environment A: process a1 (born at 0 s) serves three invocations, the fourth nears its
+    deadline and the process is killed; a2 re-initializes it (a restart) and shuts down at 900 s.
+    Environment B: b1, a cold start and an error, shut down at 400 s. Environment C, a Managed
+    Instances environment: workers 1 and 2 (processes c1, c2) side by side, shut down at 1000 s."""
+    mi = {"init_type": "lambda-managed-instances"}
+    return [
+        invoke("a1", "envA", 1, n=1, cold=True, age_s=1, duration_ms=500),
+        invoke("a1", "envA", 60, n=2, age_s=60, idle_ms=59_000),
+        invoke("a1", "envA", 120, n=3, age_s=120, idle_ms=60_000),
+        {
+            "event": "timeout_warning",
+            "function_name": "orders",
+            "request_id": "a1-r4",
+            "container_id": "a1",
+            "environment_id": "envA",
+            "process_restarts": 0,
+            "invocation": 4,
+            "init_type": "on-demand",
+            "elapsed_ms": 2800,
+            "remaining_ms": 200,
+            "stack": ["app.py:12 in lambda_handler: time.sleep(5)"],
+        },
+        invoke(
+            "a2",
+            "envA",
+            200,
+            n=1,
+            cold=True,
+            age_s=2,
+            reinit=True,
+            process_restarts=1,
+            previous_container_id="a1",
+            previous_invocations=4,
+            previous_killed=True,
+        ),
+        invoke("a2", "envA", 500, n=2, age_s=302, idle_ms=300_000, process_restarts=1),
+        shutdown("a2", "envA", age_s=702, invocations=2, idle_ms=400_000, process_restarts=1),
+        invoke("b1", "envB", 100, n=1, cold=True, age_s=1),
+        invoke("b1", "envB", 130, n=2, age_s=31, idle_ms=30_000, error="ValueError"),
+        shutdown("b1", "envB", age_s=301, invocations=2, idle_ms=270_000),
+        invoke("c1", "envC", 50, n=1, cold=True, age_s=10, worker=1, **mi),
+        invoke("c2", "envC", 52, n=1, cold=True, age_s=12, worker=2, **mi),
+        invoke("c1", "envC", 600, n=2, age_s=560, idle_ms=550_000, worker=1, **mi),
+        shutdown("c1", "envC", age_s=960, invocations=2, idle_ms=400_000, worker=1, **mi),
+        shutdown("c2", "envC", age_s=960, invocations=1, idle_ms=948_000, worker=2, **mi),
+    ]
+
+
+def timed_story():
+    """The story as CloudWatch holds it: every line has its time, timeout warnings and shutdown
+    records included (they carry none of their own)."""
+    line_times = {("a1", TIMEOUT_WARNING): 183_000, ("a2", SHUTDOWN): 900_000, ("b1", SHUTDOWN): 400_000}
+    line_times |= {("c1", SHUTDOWN): 1_000_000, ("c2", SHUTDOWN): 1_000_000}
+    pairs = []
+    for record in story():
+        at = line_times.get((record["container_id"], record["event"]))
+        pairs.append((None if at is None else T0 + at, record))
+    return pairs
+
+
+def lanes_by_container(drawn):
+    return {lane.container_id: lane for lane in drawn.lanes}
+
+
+def kinds(lane):
+    return [mark.kind for mark in lane.marks]
+
+
+def test_one_lane_per_process_from_birth_to_end():
+    drawn = timeline.build(timed_story(), title="orders")
+    lanes = lanes_by_container(drawn)
+    assert sorted(lanes) == ["a1", "a2", "b1", "c1", "c2"]
+    assert drawn.notes == []
+    a1, a2, b1, c1, c2 = (lanes[c] for c in ("a1", "a2", "b1", "c1", "c2"))
+    # Born at the record's time minus ContainerAge; invocations end at their record's time.
+    assert (a1.birth_ms, b1.birth_ms, c1.birth_ms) == (T0, T0 + 99_000, T0 + 40_000)
+    assert [(m.start_ms - T0, m.end_ms - T0) for m in a1.marks[:2]] == [(500, 1_000), (59_960, 60_000)]
+    # a1 timed out: its warning, then a2 (a restart of the same environment) re-initialized it.
+    assert kinds(a1) == ["cold start", "warm", "warm", "timeout warning", "killed"]
+    assert (a1.ended, a1.end_ms) == ("killed", T0 + 183_200)  # the warning's deadline
+    assert kinds(a2) == ["re-init", "warm", "shutdown"]
+    assert (a2.ended, a2.end_ms, a2.process_restarts) == ("shutdown", T0 + 900_000, 1)
+    assert kinds(b1) == ["cold start", "error", "shutdown"]
+    # Two Managed Instances workers of one environment: two lanes side by side.
+    assert (c1.environment_id, c2.environment_id, c1.worker, c2.worker) == ("envC", "envC", 1, 2)
+    assert c1.end_ms == c2.end_ms == T0 + 1_000_000
+    # Drawing order: environments by birth, their processes by worker then birth; labels unique.
+    assert [lane.container_id for lane in drawn.lanes] == ["a1", "a2", "c1", "c2", "b1"]
+    assert len({lane.label for lane in drawn.lanes}) == 5
+    hover = a1.marks[1].details
+    assert (hover["request_id"], hover["Duration"], hover["IdleTime"], hover["MemoryUsed"]) == (
+        "a1-r2",
+        40.0,
+        59_000,
+        60,
+    )
+    assert a1.details["ended"] == "killed"
+
+
+def test_records_without_a_time_are_placed_from_their_process():
+    # The json and prefixed formats carry no time: the shutdown follows the last invocation by
+    # IdleBeforeShutdown, a warning its invocation's start by elapsed_ms.
+    records = [r for r in story() if r["container_id"] in ("b1", "c2")]
+    invoke = {k: v for k, v in records[1].items() if k != "_aws"}
+    records.insert(2, {**invoke, "event": TIMEOUT_WARNING, "elapsed_ms": 30, "remaining_ms": 10})
+    lanes = lanes_by_container(timeline.build([(None, r) for r in records]))
+    b1 = lanes["b1"]
+    assert [(m.kind, m.start_ms - T0) for m in b1.marks] == [
+        ("cold start", 99_960),
+        ("error", 129_960),
+        ("timeout warning", 129_990),
+        ("shutdown", 400_000),
+    ]
+    assert lanes["c2"].end_ms == T0 + 52_000 + 948_000
+    untimed = [{k: v for k, v in r.items() if k != "_aws"} for r in records]
+    drawn = timeline.build([(None, r) for r in untimed])
+    assert drawn.lanes == []
+    assert "2 process(es) left out" in drawn.notes[0]
+
+
+def test_a_restart_named_by_the_next_process_is_a_kill_even_without_reinit():
+    records = [
+        (T0 + 1000, story()[0]),
+        (T0 + 9000, {**story()[4], "reinit": False}),  # names a1 with previous_killed
+    ]
+    assert lanes_by_container(timeline.build(records))["a1"].ended == "killed"
+    quiet = [(T0 + 1000, story()[0]), (T0 + 9000, {**story()[4], "reinit": False, "previous_killed": False})]
+    assert lanes_by_container(timeline.build(quiet))["a1"].ended == "running"
+
+
+def test_lanes_are_capped_to_the_newest_with_a_note():
+    drawn = timeline.build(timed_story(), max_lanes=2)
+    assert [lane.container_id for lane in drawn.lanes] == ["b1", "a2"]  # the two born last, in birth order
+    assert drawn.notes == ["drew the 2 newest of 5 processes: narrow the window or raise --max-lanes to see more"]
+
+
+def test_every_file_shape_is_read():
+    invoke, warning, powertools = story()[0], story()[3], dict(story()[1])
+    powertools.update(ColdStart=[0.0], Duration=[40.0], ContainerAge=[60.0])  # Powertools writes lists
+    request = "8d1f1c3e-0000-4000-8000-000000000001"
+    at_183_s = datetime.fromtimestamp((T0 + 183_000) / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    lines = [
+        "START RequestId: 8d1f1c3e Version: $LATEST",
+        json.dumps(invoke),
+        "METRICS: " + json.dumps(powertools),
+        # A Lambda log line: time, request id, level, then the record; the warning takes its time.
+        f"{at_183_s}\t{request}\tINFO\t{json.dumps(warning)}",
+        json.dumps({"level": "INFO", "message": "an application log line", "event": "checkout"}),
+        '{"event": "invoke", "container_id": "a1", broken',
+        "END RequestId: 8d1f1c3e",
+    ]
+    records, malformed = timeline.read_text("\n".join(lines))
+    assert malformed == 1
+    assert [r["event"] for _, r in records] == ["invoke", "invoke", "timeout_warning"]
+    assert records[2][0] == T0 + 183_000
+    lane = timeline.build(records).lanes[0]
+    assert [(m.kind, m.start_ms - T0) for m in lane.marks] == [
+        ("cold start", 500),
+        ("warm", 59_960),
+        ("timeout warning", 183_000),
+    ]
+    # A CloudWatch export: one JSON document of events, each message a line, each with its time.
+    export = {"events": [{"timestamp": T0 + 900_000 + n, "message": json.dumps(r)} for n, r in enumerate(story())]}
+    records, malformed = timeline.read_text(json.dumps(export, indent=2))
+    assert (len(records), malformed) == (len(story()), 0)
+    assert records[6][0] == T0 + 900_006
+    # ... or export objects one per line, and Lambda's JSON log format (the record as message).
+    text = "\n".join(json.dumps({"timestamp": "2026-11-22T08:00:00Z", "message": r}) for r in story()[:2])
+    assert [r["request_id"] for _, r in timeline.read_text(text)[0]] == ["a1-r1", "a1-r2"]
+
+
+def process_rows(pairs):
+    """What the ``processes`` Logs Insights query returns for these (time, record) pairs."""
+    rows = {}
+    for at, r in pairs:
+        at = at or r["_aws"]["Timestamp"]
+        row = rows.setdefault(r["container_id"], {"container_id": r["container_id"], "records": 0, "born": []})
+        row["records"] += 1
+        row["last_ms"] = max(row.get("last_ms", at), at)
+        row["first_ms"] = min(row.get("first_ms", at), at)
+        if "ContainerAge" in r:
+            row["born"].append(at - r["ContainerAge"] * 1000)
+        row["invocations"] = row.get("invocations", 0) + (r["event"] == "invoke")
+        row["shutdowns"] = row.get("shutdowns", 0) + (r["event"] == "shutdown")
+        row["reinits"] = row.get("reinits", 0) + bool(r.get("reinit"))
+        row["environment"], row["restarts"] = r["environment_id"], r["process_restarts"]
+        if "worker" in r:
+            row["worker_number"] = r["worker"]
+    return [
+        {k: str(v) for k, v in row.items() if k != "born"} | {"born_ms": str(min(row["born"]))} for row in rows.values()
+    ]
+
+
+def test_lanes_from_logs_insights_rows_alone():
+    rows = process_rows(timed_story())
+    drawn = timeline.from_rows(rows, None, title="orders", notes=["lanes only"])
+    lanes = lanes_by_container(drawn)
+    assert sorted(lanes) == ["a1", "a2", "b1", "c1", "c2"]
+    assert (lanes["a1"].ended, lanes["a2"].ended, lanes["c2"].worker) == ("killed", "shutdown", 2)
+    assert (lanes["b1"].birth_ms, lanes["b1"].end_ms) == (T0 + 99_000, T0 + 400_000)
+    assert drawn.notes == ["lanes only"]
+    # A process seen in both halves of a split window is one process.
+    early, late = process_rows(timed_story()[:2]), process_rows(timed_story()[2:4])
+    [merged] = timeline.merge_processes(early, late)
+    assert (merged["records"], merged["first_ms"], merged["last_ms"]) == ("4", str(T0 + 1000), str(T0 + 183_000))
+    assert merged["born_ms"] == str(T0)
+
+
+def png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_png_has_the_size_the_lanes_need():
+    drawn = timeline.build(timed_story())
+    width, height = timeline_plot.size(drawn)
+    assert (width, height) == (timeline_plot.WIDTH, timeline_plot._CHROME_PX + 5 * timeline_plot.LANE_PX)
+    assert png_size(timeline_plot.to_png(drawn)) == (width, height)
+    assert png_size(timeline_plot.to_png(drawn, scale=2)) == (2 * width, 2 * height)
+
+
+def test_the_page_needs_no_network():
+    page = timeline_plot.to_html(timeline.build(timed_story(), title="orders </script> & co"))
+    assert "<script src" not in page
+    assert 'data-lanes="5"' in page
+    assert page.count("</script>") == 2  # the spec and the script: no value can end either early
+    assert "orders &lt;/script&gt; &amp; co" in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def open_in_chromium(path, profile):
+    """The page's DOM after its scripts ran, and Chromium's log (console messages included)."""
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout, result.stderr
+
+
+@pytest.fixture
+def chromium():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: install Debian's chromium (apt-get install -y chromium)")
+        pytest.skip("no chromium on PATH: apt-get install -y chromium (Debian) to run the browser test")
+    return CHROMIUM
+
+
+def drawn_lanes(dom):
+    """How many lane bars the SVG holds: the paths of the mark group Vega names after the layer."""
+    start = dom.index('class="mark-rect role-mark lanes_marks"')
+    return dom[start : dom.index("</g>", start)].count("<path")
+
+
+def test_the_page_draws_one_lane_per_process_in_a_real_browser(chromium, tmp_path):
+    page = tmp_path / "timeline.html"
+    page.write_text(timeline_plot.to_html(timeline.build(timed_story(), title="orders")), encoding="utf-8")
+    dom, log = open_in_chromium(page, tmp_path / "profile")
+    assert 'data-lanes="5" data-drawn="5"' in dom
+    assert drawn_lanes(dom) == 5
+    assert dom.count("<path") > 5  # the invocations and ends, besides the lanes
+    assert [line for line in log.splitlines() if ":CONSOLE" in line] == []
+
+
+def test_a_broken_page_is_caught_by_the_browser_check(chromium, tmp_path):
+    # The check above must be able to fail: a page that cannot draw logs a console error.
+    page = tmp_path / "broken.html"
+    html = timeline_plot.to_html(timeline.build(timed_story()))
+    page.write_text(html.replace('"#chart"', '"#no-such-element"', 1), encoding="utf-8")
+    dom, log = open_in_chromium(page, tmp_path / "profile")
+    assert 'data-drawn=""' in dom
+    assert any(":CONSOLE" in line for line in log.splitlines())
+
+
+def test_cli_draws_a_file_of_records(tmp_path, capsys):
+    source = tmp_path / "records.log"
+    source.write_text("\n".join(json.dumps(r) for r in story()) + "\nnot a record\n", encoding="utf-8")
+    out, png = tmp_path / "t.html", tmp_path / "t.png"
+    assert main(["timeline", "--input", str(source), "--output", str(out), "--png", str(png)]) == 0
+    printed = capsys.readouterr()
+    assert f"wrote {out}: 5 processes" in printed.out
+    assert 'data-lanes="5"' in out.read_text(encoding="utf-8")
+    assert png_size(png.read_bytes())[1] == timeline_plot._CHROME_PX + 5 * timeline_plot.LANE_PX
+    # The story's timeout warning has no time here (nor an invocation record): said, not hidden.
+    assert "1 timeout warning(s) left out" in printed.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "missing.log"], "No such file or directory"),
+        (["--input", "empty.log"], "no lambda-lifecycle records with a time in empty.log"),
+    ],
+)
+def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.log").write_text("hello\n", encoding="utf-8")
+    assert main(["timeline", *args]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle: ")
+    assert message in line
+
+
+def test_cli_without_the_extra_says_how_to_get_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "altair", None)  # not installed
+    assert main(["timeline", "--input", "x.log"]) == 1
+    assert capsys.readouterr().err.strip() == "lambda-lifecycle: " + timeline_plot.NEEDS_EXTRA
+
+
+def test_cli_needs_one_source(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["timeline", "--function", "orders", "--input", "x.log"])
+    assert exit_.value.code == 2
+    assert "--function (read CloudWatch) or --input FILE" in capsys.readouterr().err
+
+
+class FakeLogs:
+    """CloudWatch Logs for the timeline: the log group, the processes query (computed here from
+    the story, as Logs Insights would), and the raw events."""
+
+    def __init__(self, pairs):
+        self.pairs = [(at or r["_aws"]["Timestamp"], r) for at, r in pairs]
+        self.queries, self.fetched = [], []
+
+    def describe_log_groups(self, **kwargs):
+        return {"logGroups": [{"logGroupName": "/aws/lambda/orders"}]}
+
+    def start_query(self, **kwargs):
+        self.queries.append(kwargs)
+        return {"queryId": "1"}
+
+    def get_query_results(self, queryId):
+        rows = process_rows(self.pairs)
+        return {"status": "Complete", "results": [[{"field": k, "value": v} for k, v in row.items()] for row in rows]}
+
+    def get_paginator(self, name):
+        fake = self
+
+        class Pages:
+            def paginate(self, logGroupName, startTime, endTime):
+                fake.fetched.append((startTime, endTime))
+                events = [
+                    {"timestamp": at, "message": json.dumps(r)} for at, r in fake.pairs if startTime <= at < endTime
+                ]
+                return [{"events": events}]
+
+        return Pages()
+
+
+@pytest.fixture
+def cloudwatch(monkeypatch):
+    from lambda_lifecycle.cli import aws
+
+    fake = FakeLogs(timed_story())
+    monkeypatch.setattr(aws, "client", lambda *args: fake)
+    return fake
+
+
+def from_cloudwatch(tmp_path, *args):
+    out = tmp_path / "t.html"
+    window = ["--start", "2026-11-23T00:00Z", "--end", "2026-11-24T00:00Z"]
+    assert main(["timeline", "--function", "orders", *window, "--output", str(out), *args]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_from_cloudwatch_one_query_then_the_records_of_the_drawn_processes(cloudwatch, tmp_path, capsys):
+    from lambda_lifecycle.cli import queries
+
+    page = from_cloudwatch(tmp_path)
+    assert [q["queryString"] for q in cloudwatch.queries] == [queries.PROCESSES]
+    assert cloudwatch.fetched == [(T0 + 1000, T0 + 1_000_001)]  # the first record of a drawn process to the last
+    assert 'data-lanes="5"' in page
+    assert "killed" in page  # a1, known only from the records
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_from_cloudwatch_above_max_marks_lanes_only_with_a_note(cloudwatch, tmp_path, capsys):
+    page = from_cloudwatch(tmp_path, "--max-marks", "3", "--max-lanes", "4")
+    assert cloudwatch.fetched == []
+    assert 'data-lanes="4"' in page
+    err = capsys.readouterr().err
+    assert "drew the 4 newest of 5 processes" in err
+    assert "above --max-marks 3: lanes only" in err
+    assert "above --max-marks 3: lanes only" in page
