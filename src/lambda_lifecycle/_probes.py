@@ -154,9 +154,9 @@ class Probes:
     def max_rss_mb(self) -> float | None:
         """Peak resident memory of the process (MB): getrusage's, or the highest ``sample()`` saw.
 
-        statm sums the kernel's per-CPU memory counters exactly (Linux 6.16+) where getrusage's
-        peak reads them approximately, so the peak could otherwise come out below a resident
-        size already reported.
+        Recent kernels sum the per-CPU memory counters exactly for statm and approximately for
+        getrusage's peak (100-230 KB apart on Linux 6.18): the peak could otherwise come out
+        below a resident size already reported.
         """
         try:
             peak: float = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
