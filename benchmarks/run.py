@@ -26,6 +26,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 POWERTOOLS = "powertools"
+_FD_LISTING = "BENCH_FD_LISTING"
 SDK = "lambda-lifecycle"
 FLOOR = "floor"
 
@@ -271,7 +272,7 @@ def _summarise(
     }
 
 
-def report(results: dict[str, Any], quick: bool) -> str:
+def report(results: dict[str, Any], quick: bool, fd_listing: bool) -> str:
     versions = list(results)
     rows = [
         "| figure | " + " | ".join(f"python {v}" for v in versions) + " |",
@@ -297,7 +298,10 @@ def report(results: dict[str, Any], quick: bool) -> str:
         row(f"(d) bytes: {label}", lambda r, label=label: str(r["bytes"][label]))
     row("floor writes the SDK's line (same keys, same length)", lambda r: "yes" if r["floor_same_line"] else "NO")
     row("shutdown extension at init (register + first next)", lambda r: f"{r['extension_ms']:.2f} ms")
-    text = ("quick run: numbers are rough\n\n" if quick else "") + "\n".join(rows)
+    notes = ["quick run: numbers are rough"] if quick else []
+    if fd_listing:
+        notes.append("as before Linux 6.2: open descriptors counted by a listing of /proc/self/fd")
+    text = "".join(note + "\n\n" for note in notes) + "\n".join(rows)
     for version in versions:
         steps = results[version].get("steps")
         if steps:
@@ -330,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", action="append", metavar="EXE", help="interpreter to measure (repeatable)")
     parser.add_argument("--processes", type=int, help="worker processes per interpreter (default 5, quick 1)")
     parser.add_argument("--steps", action="store_true", help="also time each fact alone, and import costs")
+    parser.add_argument(
+        "--fd-listing", action="store_true", help="as on kernels before 6.2: descriptors counted by a listing"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
@@ -339,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         sys.path.insert(0, str(HERE))
+        if os.environ.get(_FD_LISTING):
+            import lambda_like
+
+            lambda_like.as_before_linux_6_2()
         if args.worker == "invoke":
             worker_invoke(args.out, args.rounds, args.calls)
         elif args.worker == "cold":
@@ -350,12 +361,14 @@ def main(argv: list[str] | None = None) -> int:
 
             args.out.write_text(json.dumps(steps.measure(args.rounds)))
         return 0
+    if args.fd_listing:
+        os.environ[_FD_LISTING] = "1"  # the workers inherit it
     pythons = [Python(exe) for exe in (args.python or [sys.executable])]
     processes = args.processes or (1 if args.quick else 5)
     results = measure(pythons, args.quick, processes, args.steps)
-    print(report(results, args.quick))
+    print(report(results, args.quick, args.fd_listing))
     if args.json:
-        document = {"quick": args.quick, "processes": processes, "results": results}
+        document = {"quick": args.quick, "fd_listing": args.fd_listing, "processes": processes, "results": results}
         Path(args.json).write_text(json.dumps(document, indent=2))
     return 0
 
