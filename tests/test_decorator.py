@@ -192,6 +192,8 @@ def test_odd_contexts_are_accepted(context, records):
     if isinstance(context, dict) and context:
         assert (record["request_id"], record["function_name"]) == ("from-dict", "dict-fn")
         assert "MemoryUsedPercent" in record
+    else:  # no memory limit to be had (int() of a MagicMock is 1, which is no memory size)
+        assert "MemoryUsedPercent" not in record
 
 
 def test_context_as_keyword_and_missing_context(records):
@@ -208,12 +210,18 @@ def test_context_whose_properties_raise():
         def aws_request_id(self):
             raise RuntimeError("nope")
 
-    with testing.capture() as records:
-        assert lambda_lifecycle.instrument(lambda e, c: "ok")({}, Hostile()) == "ok"
+    handler = lambda_lifecycle.instrument(lambda e, c: "ok")
+    with testing.capture() as records, pytest.warns(lambda_lifecycle.LifecycleWarning, match="Lambda context") as w:
+        assert handler({}, Hostile()) == "ok"
+        assert handler({}, Hostile()) == "ok"
+    assert len(w) == 1  # one warning, not one per invocation
     assert records[0]["request_id"] is None
 
 
-@pytest.mark.parametrize(("limit", "expected"), [("256", 256), (256, 256), ("abc", None), ("0", None), (True, None)])
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [("256", 256), (256, 256), ("abc", None), ("0", None), (True, None), (256.0, None), ("-5", None)],
+)
 def test_memory_limit_as_the_runtime_gives_it(limit, expected, records):
     handler = lambda_lifecycle.instrument(lambda e, c: None)
     handler({}, {"memory_limit_in_mb": limit})

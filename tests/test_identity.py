@@ -51,6 +51,15 @@ def test_a_marker_left_by_another_environment_is_not_a_restart(in_lambda, record
     assert "previous_container_id" not in records[-1]
 
 
+def test_a_marker_without_a_stream_is_not_this_streams_environment(in_lambda, tmp_path, monkeypatch):
+    # Left by a process that had no stream (an earlier local run by other means): not ours.
+    first = in_lambda()
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", STREAM + "c" * 32)
+    second = in_lambda()
+    assert second.environment_id != first.environment_id
+    assert second.process_restarts == 0
+
+
 def test_without_a_log_stream_the_marker_is_trusted(in_lambda, monkeypatch):
     # SnapStart sets no stream: nothing tells environments apart, so the marker says what it says.
     monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", STREAM + "a" * 32)

@@ -165,6 +165,38 @@ def test_a_handler_module_loaded_in_the_environment_keeps_its_init(pytester):
     result.assert_outcomes(passed=4)
 
 
+def test_a_handler_beside_its_test_is_found_from_any_directory(pytester):
+    sub = pytester.mkpydir("service")
+    (sub / "handler.py").write_text(CART_HANDLER)
+    (sub / "test_cart.py").write_text(
+        "def test_loaded(lifecycle):\n"
+        "    cart = lifecycle.load('handler.py')\n"
+        "    lifecycle.invoke(cart.lambda_handler)\n"
+        "    lifecycle.new_environment()\n"
+        "    lifecycle.invoke(lifecycle.module('handler.py').lambda_handler)\n"
+        "    assert [r['service'] for r in lifecycle.invocations] == ['cart', 'cart']\n"
+    )
+    result = pytester.runpytest_subprocess("-q", "service")  # run from the directory above
+    result.assert_outcomes(passed=1)
+
+
+def test_the_shells_settings_do_not_leak_into_the_environment(pytester, monkeypatch):
+    # Without its bootstrap(service=...), the handler has no service, whatever the shell says.
+    pytester.makepyfile(
+        handler=CART_HANDLER.replace('lambda_lifecycle.bootstrap(service="cart")', ""),
+        test_cart="""
+def test_no_service(lifecycle):
+    cart = lifecycle.load("handler.py")
+    lifecycle.invoke(cart.lambda_handler)
+    assert "service" not in lifecycle.records[0]
+""",
+    )
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_SERVICE", "from-the-shell")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "from-the-shell")
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_readme_trap_fails_loudly(pytester):
     pytester.makepyfile(
         handler=CART_HANDLER,

@@ -122,6 +122,7 @@ def test_an_async_hook_is_reported_not_silently_skipped(records):
     testing.shutdown()
     [error] = shutdown_record(records)["hook_errors"]
     assert "returned an awaitable" in error
+    assert f"at {__file__}:" in error  # the user's hook, not the SDK line that refused it
 
 
 def test_shutdown_happens_once(records):

@@ -200,6 +200,9 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
 }
 
 
+VARIABLES = tuple(variable for _check, variables, _default in _TABLE.values() for variable in variables)
+"""Every environment variable a setting is read from."""
+
 HANDLER_SETTINGS = (
     "namespace",
     "service",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ._config import is_cloudwatch_text
+from ._warnings import warn_once
 
 # Lambda's own values are far shorter (function names 140, request ids 36, trace roots 35): the
 # bound keeps a record under CloudWatch Logs' event limit whatever a context or test passes.
@@ -53,7 +54,8 @@ def read(context: object) -> CallInfo:
             request_id = getattr(context, "aws_request_id", None)
             memory = getattr(context, "memory_limit_in_mb", None)
             tenant = getattr(context, "tenant_id", None)
-    except Exception:  # noqa: BLE001 - a context whose properties raise is still a context
+    except Exception as exc:  # noqa: BLE001 - a context whose properties raise is still a context
+        warn_once("context", f"cannot read the Lambda context ({exc!r}); its facts come from the environment")
         name = version = request_id = memory = tenant = None
     environ = os.environ
     return CallInfo(
@@ -87,14 +89,13 @@ def _dimension_value(value: object) -> str | None:
 
 
 def _megabytes(value: object) -> int | None:
-    # The runtime client gives memory_limit_in_mb as a string; tests often give an int.
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str) and len(value) > 32:
-        return None  # int() of a long string is slow or refused, and no memory size is that long
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
+    # The runtime client gives memory_limit_in_mb as a string; tests often give an int. Nothing
+    # else is a memory size: int() of a Mock is 1, which would make MemoryUsedPercent absurd.
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str) and 0 < len(value) <= 8 and value.strip().isdigit():
+        number = int(value)
+    else:
         return None
     return number if 0 < number <= _MAX_MEGABYTES else None
 

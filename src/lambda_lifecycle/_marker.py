@@ -142,13 +142,13 @@ def _elsewhere(marker: dict[str, object], stream: str | None, workers: bool) -> 
     """Whether the marker was left by another execution environment than this one.
 
     Lambda gives each execution environment a log stream of its own, kept across the processes
-    it runs (``AWS_LAMBDA_LOG_STREAM_NAME``), so a marker naming another stream was written by
-    an environment this one is not: a local run sharing the host's ``/tmp`` with an earlier one.
-    Where either has no stream (SnapStart sets none) nothing is concluded. Managed Instances'
-    workers are not compared: nothing documents that they share one stream.
+    it runs (``AWS_LAMBDA_LOG_STREAM_NAME``), and every process of an environment sees the same
+    variables; so a marker naming another stream, or none while this process has one, was written
+    by an environment this one is not: a local run sharing the host's ``/tmp`` with an earlier
+    one. Where this process has no stream (SnapStart sets none) nothing is concluded. Managed
+    Instances' workers are not compared: nothing documents that they share one stream.
     """
-    kept = marker.get("stream")
-    return bool(stream and kept and not workers and kept != stream)
+    return bool(stream and not workers and marker.get("stream") != stream)
 
 
 def renew(tmp: str) -> None:

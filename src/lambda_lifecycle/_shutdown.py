@@ -18,7 +18,7 @@ import time
 from . import _config, _emit, _marker, _probes, _record, _state
 from ._context import CallInfo
 from ._runtime import RUNTIME
-from ._warnings import warn_once
+from ._warnings import in_sdk, warn_once
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,10 +144,18 @@ def _name(func: Callable[..., Any]) -> str:
 
 
 def _error(func: Callable[..., Any], exc: BaseException) -> str:
+    # Where the user's code failed: the innermost frame of the hook's own, or, when the SDK
+    # refused what the hook did (an awaitable), where the hook is defined.
+    where = ""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not in_sdk(code.co_filename):
+            where = f" at {code.co_filename}:{tb.tb_lineno}"
         tb = tb.tb_next
-    where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else ""
+    defined = getattr(func, "__code__", None)
+    if not where and defined is not None:
+        where = f" at {defined.co_filename}:{defined.co_firstlineno}"
     return f"{_name(func)}: {type(exc).__name__}: {exc}{where}"[:300]
 
 

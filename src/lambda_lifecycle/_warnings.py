@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 # Frames of this package, and of the stdlib modules it runs code through, are the SDK's own
 # machinery: a warning points past them, to the user's code.
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def in_sdk(filename: str) -> bool:
+    """Whether code of ``filename`` is the SDK's own, which the user did not write."""
+    return os.path.abspath(filename).startswith(_PACKAGE)
 _MACHINERY = frozenset({"contextlib", "threading"})
 
 
@@ -45,7 +50,7 @@ def _user_stacklevel() -> int:
     level = 1  # warnings.warn's caller, this module's warn_once
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
-        inside = os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE)
+        inside = in_sdk(frame.f_code.co_filename)
         if not (inside or frame.f_globals.get("__name__") in _MACHINERY):
             return level
         level += 1

@@ -4,7 +4,10 @@
   deadline that counts down).
 - ``lifecycle``: a :class:`lambda_lifecycle.testing.Lifecycle`, entered: a new simulated
   execution environment with its own ``/tmp`` (under pytest's ``tmp_path``), the records it
-  writes, and ways to pass idle time, fill ``/tmp``, restore and shut down.
+  writes, and ways to pass idle time, fill ``/tmp``, restore and shut down. It starts without
+  the SDK's settings variables of the shell that runs the tests (``LAMBDA_LIFECYCLE_SERVICE``,
+  ``POWERTOOLS_SERVICE_NAME``, ...), so a test passes for what the handler module sets up, not for
+  what the developer's environment happens to hold; set one inside a test with ``monkeypatch``.
 
 A suite that uses neither is not affected in any way.
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from ._config import VARIABLES
 from .testing import LambdaContext, Lifecycle
 
 
@@ -26,8 +30,10 @@ def lambda_context() -> LambdaContext:
 
 
 @pytest.fixture
-def lifecycle(tmp_path: Path) -> Iterator[Lifecycle]:
-    """A simulated execution environment around the test."""
+def lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lifecycle]:
+    """A simulated execution environment around the test, free of the shell's SDK settings."""
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     tmp = tmp_path / "lambda-tmp"
     tmp.mkdir()
     with Lifecycle(tmp_dir=str(tmp)) as simulation:

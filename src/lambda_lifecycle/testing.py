@@ -221,10 +221,25 @@ def shutdown(reason: str = "SIGTERM") -> None:
     _shutdown.shutdown(reason)
 
 
+def _is_path(target: str) -> bool:
+    return target.endswith(".py") or os.sep in target or "/" in target
+
+
+def _locate(target: str, caller: str | None) -> str:
+    """A file target as an absolute path: relative to the working directory, else to the
+    directory of the file that asked (a test next to its handler works from any directory)."""
+    if not _is_path(target) or os.path.isabs(target) or os.path.exists(target) or caller is None:
+        return target
+    beside = os.path.join(os.path.dirname(os.path.abspath(caller)), target)
+    return beside if os.path.exists(beside) else target
+
+
 def _import_fresh(target: str) -> ModuleType:
     """A new module object for ``target`` (a ``.py`` path or a dotted module name), executed now."""
-    if target.endswith(".py") or os.sep in target or "/" in target:
+    if _is_path(target):
         location = os.path.abspath(target)
+        if not os.path.exists(location):
+            raise FileNotFoundError(f"lambda-lifecycle load: no file {target!r} (from {os.getcwd()!r})")
         stem = os.path.splitext(os.path.basename(location))[0]
         spec = importlib.util.spec_from_file_location(f"{_LOADED}{next(_load_count)}_{stem}", location)
     else:
@@ -290,6 +305,7 @@ class Lifecycle:
         self._clock: Clock | None = None
         self._written: list[str] = []
         self._modules: dict[str, ModuleType] = {}  # target -> its module in this environment
+        self._locations: dict[str, str] = {}  # target -> what is imported for it
         self._module_names: list[str] = []  # every sys.modules entry made, removed on exit
         self._entered = False
 
@@ -312,6 +328,7 @@ class Lifecycle:
             sys.modules.pop(name, None)
         self._module_names.clear()
         self._modules.clear()
+        self._locations.clear()
         self._entered = False
         self._stack.close()
         for name, value in self._saved_env.items():
@@ -349,13 +366,14 @@ class Lifecycle:
         if self._entered:  # the hooks dropped now were registered inside the block, not at import
             RUNTIME.dropped_hooks = forgotten
         self._entered = True
-        for target in list(self._modules):
-            self.load(target)
+        for key, location in list(self._locations.items()):
+            self._import(key, location)
 
     def load(self, target: str | os.PathLike[str]) -> ModuleType:
         """Import a handler module fresh in this environment, as Lambda's init does, and return it.
 
-        ``target`` is a path to a ``.py`` file or a dotted module name (``"app.handler"``). Each
+        ``target`` is a path to a ``.py`` file (relative to the working directory or, failing
+        that, to the calling test file's directory) or a dotted module name (``"app.handler"``). Each
         call executes a new module object (under a unique name in ``sys.modules``, removed on
         exit), so its module-level code, ``bootstrap()`` and ``on_shutdown`` hooks included,
         runs in this simulated environment. Call it once per environment: :meth:`new_environment`
@@ -368,12 +386,17 @@ class Lifecycle:
             The new module.
 
         Raises:
+            FileNotFoundError: no file at that path.
             ModuleNotFoundError: no module of that name.
             ImportError: ``target`` cannot be imported.
         """
         key = os.fspath(target)
-        module = _import_fresh(key)
+        return self._import(key, _locate(key, sys._getframe(1).f_globals.get("__file__")))
+
+    def _import(self, key: str, location: str) -> ModuleType:
+        module = _import_fresh(location)
         self._modules[key] = module
+        self._locations[key] = location
         self._module_names.append(module.__name__)
         return module
 
