@@ -1,10 +1,13 @@
-"""lambda-lifecycle against AWS Lambda Powertools, side by side in one run, reported as ratios.
+"""lambda-lifecycle against Powertools Metrics, side by side in one run, as ratios, with floors.
 
-    python benchmarks/run.py            # full run (builds a side venv with wrapt 2 once)
-    python benchmarks/run.py --quick    # a smoke run: few repetitions, no side venv
+    python benchmarks/run.py                                   # this interpreter
+    python benchmarks/run.py --python .venv/bin/python --python .venv-3.12/bin/python
+    python benchmarks/run.py --quick --json out.json           # a smoke run, results as JSON
+    python benchmarks/run.py --steps                           # also: each fact timed alone
 
-Wall-clock numbers on a shared machine are noisy: every figure is a median over interleaved
-repetitions, and what matters is the ratio between tools measured in the same run.
+Every figure is measured in fresh worker processes under conditions like Lambda's (see
+benchmarks/README.md) and reported as a median of interleaved rounds; what matters is the ratio
+to Powertools measured in the same run, since a shared machine moves absolute times.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,256 +25,104 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
+POWERTOOLS = "powertools"
+_FD_LISTING = "BENCH_FD_LISTING"
+SDK = "lambda-lifecycle"
+FLOOR = "floor"
 
-# What each tool costs at import, on top of what the runtime client has already imported.
+# Init: what each costs to import (and decorate) on top of the runtime client's own imports.
 IMPORTS = {
     "lambda-lifecycle (import + decorate)": "import lambda_lifecycle\nlambda_lifecycle.instrument(lambda e, c: None)",
     "lambda-lifecycle (import)": "import lambda_lifecycle",
     "powertools (Metrics, Logger)": "from aws_lambda_powertools import Metrics, Logger",
-    "wrapt": "import wrapt",
+    "wrapt (the floor: it stays)": "import wrapt",
 }
 _IMPORT_PROBE = """
 import sys, time
 import awslambdaric.bootstrap
+code = compile(sys.argv[1], "<bench>", "exec")  # a process's first compile() costs 1-9 ms
 t = time.perf_counter()
-exec(compile(sys.argv[1], "<bench>", "exec"))
-print((time.perf_counter() - t) * 1000)  # first line: a shutdown record may follow at exit
+exec(code)
+print((time.perf_counter() - t) * 1000, flush=True)  # first line: a shutdown record may follow
 """
 
 
-def _import_ms(python: str, statement: str) -> float:
-    out = subprocess.run([python, "-c", _IMPORT_PROBE, statement], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[0])
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
-def measure_imports(repeat: int, wrapt2_python: str | None) -> dict[str, float]:
-    # pip writes .pyc files when it installs a package, so a deployed function imports compiled
-    # code; a source checkout may have none (PYTHONDONTWRITEBYTECODE), and compiling would be
-    # measured instead. Compile the SDK as pip would.
-    import compileall
-
-    import lambda_lifecycle
-
-    compileall.compile_dir(str(Path(lambda_lifecycle.__file__).parent), quiet=1)
-    samples: dict[str, list[float]] = {name: [] for name in IMPORTS}
-    if wrapt2_python:
-        samples["wrapt 2 (side venv)"] = []
-    for _ in range(repeat):  # interleaved, so drift on the machine hits every tool alike
-        for name, statement in IMPORTS.items():
-            samples[name].append(_import_ms(sys.executable, statement))
-        if wrapt2_python:
-            samples["wrapt 2 (side venv)"].append(_import_ms(wrapt2_python, "import wrapt"))
-    return {name: statistics.median(values) for name, values in samples.items()}
+# --- workers: each runs in a fresh process under Lambda's conditions --------------------------
 
 
-def wrapt2_venv() -> str:
-    """A venv with wrapt 2 and the runtime client, to measure what wrapt 2 would cost users."""
-    venv = CACHE / "wrapt2"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "wrapt>=2,<3", "awslambdaric"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return str(python)
+def worker_invoke(out: Path, rounds: int, calls: int) -> None:
+    """Per-invocation time of each handler (us), interleaved rounds; and the lines they write."""
+    import lambda_like as ll
 
-
-def _handlers() -> dict[str, Any]:
-    from aws_lambda_powertools import Logger, Metrics
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    import lambda_lifecycle
-
-    def bare(event: Any, context: Any) -> None:
-        return None
-
-    metrics = Metrics(namespace="Bench", service="bench")
-
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def powertools_metrics(event: Any, context: Any) -> None:
-        metrics.add_metric(name="Orders", unit=MetricUnit.Count, value=1)
-
-    logger = Logger(service="bench")
-    floor = _floor_handler()
-
-    @logger.inject_lambda_context
-    def powertools_logger(event: Any, context: Any) -> None:
-        return None
-
-    return {
-        "bare handler": bare,
-        "lambda-lifecycle": lambda_lifecycle.instrument(bare),
-        "powertools log_metrics (1 metric + cold start)": powertools_metrics,
-        "powertools inject_lambda_context": powertools_logger,
-        "floor: the same syscalls, one json.dumps, one write, no SDK": floor,
+    sdk = ll.lambda_lifecycle_handler()
+    powertools = ll.powertools_handler()
+    contexts, traces = ll.invocations(0, 3)
+    for handler in (sdk, powertools):
+        handler({}, contexts[0])  # the cold calls are measured apart
+    lines = {
+        "lambda-lifecycle, warm": ll.captured_line(sdk, contexts[1], None),
+        "lambda-lifecycle, warm, with X-Ray id": ll.captured_line(sdk, contexts[2], traces[2]),
+        "powertools, one metric": ll.captured_line(powertools, contexts[2], None),
     }
-
-
-def runtime_stdout(stream: Any) -> Any:
-    """stdout as awslambdaric sets it up in Lambda: every write is flushed at once."""
-    from awslambdaric.bootstrap import Unbuffered
-
-    return Unbuffered(stream)
-
-
-# Lambda sets a new trace header before every invocation, traced or not.
-TRACE_HEADER = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0"
-
-
-def _floor_handler() -> Any:
-    """What recording these measurements costs at the least: no structure, no safety, no config."""
-    import resource
-
-    stat_fd = os.open("/proc/self/stat", os.O_RDONLY)
-    head = (
-        '{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"LambdaLifecycle","Dimensions":'
-        '[["function_name"]],"Metrics":[{"Name":"ColdStart","Unit":"Count"},{"Name":"IdleTime","Unit":'
-        '"Milliseconds"},{"Name":"MemoryUsedPercent","Unit":"Percent"},{"Name":"TmpUsedPercent","Unit":"Percent"}]}]},'
-    )
-
-    def floor(event: Any, context: Any) -> None:
-        data = os.pread(stat_fd, 4096, 0)
-        fields = data[data.rindex(b")") + 2 :].split(maxsplit=22)
-        vfs = os.statvfs("/tmp")
-        record = {
-            "event": "invoke",
-            "function_name": context.function_name,
-            "function_version": context.function_version,
-            "request_id": context.aws_request_id,
-            "container_id": "0123456789ab",
-            "invocation": 2,
-            "init_type": "on-demand",
-            "cold_start": False,
-            "proactive_init": False,
-            "error": None,
-            "ColdStart": 0,
-            "Duration": 0.002,
-            "IdleTime": 1,
-            "ContainerAge": 1,
-            "MemoryUsed": int(fields[21]) // 256,
-            "MaxMemoryUsed": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "FileDescriptors": os.stat("/proc/self/fd").st_size,
-            "Threads": int(fields[17]),
-            "MemoryUsedPercent": 4.1,
-            "TmpUsed": (vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize // 2**20,
-            "TmpUsedPercent": 8.5,
-        }
-        body = json.dumps(record, separators=(",", ":"))
-        sys.stdout.write(head % (time.time() * 1000) + body[1:] + "\n")
-
-    return floor
-
-
-def measure_invocations(rounds: int, calls: int) -> dict[str, float]:
-    """Median microseconds per call of each handler, with the runtime's stdout over /dev/null."""
-    from lambda_lifecycle import testing
-
-    handlers = _handlers()
-    # A deadline far enough away that every call is watched for a timeout, as in Lambda.
-    context = testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=512, timeout_s=900)
+    floor = ll.floor_handler(lines["lambda-lifecycle, warm, with X-Ray id"], os.environ["LAMBDA_LIFECYCLE_TMP_PATH"])
+    floor({}, contexts[0])
+    floor_line = ll.captured_line(floor, contexts[2], traces[2])
+    handlers = {"bare": ll.bare, SDK: sdk, POWERTOOLS: powertools, FLOOR: floor}
     samples: dict[str, list[float]] = {name: [] for name in handlers}
-    real_stdout = sys.stdout
-    with open(os.devnull, "w") as devnull:
-        sys.stdout = runtime_stdout(devnull)
-        try:
-            for handler in handlers.values():
-                handler({}, context)  # cold calls are measured separately
-            for _ in range(rounds):
-                for name, handler in handlers.items():
-                    start = time.perf_counter()
-                    for _ in range(calls):
-                        handler({}, context)
-                    samples[name].append((time.perf_counter() - start) / calls * 1e6)
-        finally:
-            sys.stdout = real_stdout
-    return {name: statistics.median(values) for name, values in samples.items()}
+    names = list(handlers)
+    environ = os.environ
+    sys.stdout = ll.runtime_stdout()
+    event: dict[str, Any] = {}
+    for r in range(rounds):
+        contexts, traces = ll.invocations(10 + r * calls, calls)
+        for name in names[r % len(names) :] + names[: r % len(names)]:  # rotated: no handler always first
+            handler = handlers[name]
+            start = time.perf_counter()
+            for context, trace in zip(contexts, traces, strict=True):
+                environ["_X_AMZN_TRACE_ID"] = trace  # as the runtime client does before every call
+                handler(event, context)
+            samples[name].append((time.perf_counter() - start) / calls * 1e6)
+    result = {
+        "samples_us": samples,
+        "bytes": {label: len(line.rstrip("\n").encode()) for label, line in lines.items()},
+        "lines": lines,
+        "floor_line": floor_line,
+        "floor_same_line": ll.same_shape(floor_line, lines["lambda-lifecycle, warm, with X-Ray id"])
+        and abs(len(floor_line) - len(lines["lambda-lifecycle, warm, with X-Ray id"])) <= 8,
+    }
+    out.write_text(json.dumps(result))
 
 
-_COLD_PROBE = """
-import os, sys, time
-from awslambdaric.bootstrap import Unbuffered
-sys.stdout = Unbuffered(open(os.devnull, "w"))
-setup, = sys.argv[1:]
-ns = {}
-exec(setup, ns)
-handler, context = ns["handler"], ns["context"]
-t = time.perf_counter()
-handler({}, context)
-print((time.perf_counter() - t) * 1e6, file=sys.stderr)
-"""
-_CONTEXT = "from lambda_lifecycle.testing import LambdaContext\ncontext = LambdaContext(memory_limit_in_mb=512)\n"
 COLD = {
-    "bare handler": "def handler(e, c): return None\n",
-    "lambda-lifecycle": "import lambda_lifecycle\n@lambda_lifecycle.instrument\ndef handler(e, c): return None\n",
-    "powertools log_metrics (1 metric + cold start)": (
-        "from aws_lambda_powertools import Metrics\nmetrics = Metrics(namespace='Bench', service='bench')\n"
-        "@metrics.log_metrics(capture_cold_start_metric=True)\n"
-        "def handler(e, c): metrics.add_metric(name='Orders', unit='Count', value=1)\n"
-    ),
+    "bare": "handler = ll.bare",
+    SDK: "handler = ll.lambda_lifecycle_handler()",
+    POWERTOOLS: "handler = ll.powertools_handler()",
+    FLOOR: "handler = ll.floor_handler(open(template).read(), os.environ['LAMBDA_LIFECYCLE_TMP_PATH'])",
 }
 
 
-def measure_cold_calls(repeat: int) -> dict[str, float]:
-    """Median microseconds of the first call in a fresh process (imports done beforehand)."""
-    samples: dict[str, list[float]] = {name: [] for name in COLD}
-    for _ in range(repeat):
-        for name, setup in COLD.items():
-            out = subprocess.run(
-                [sys.executable, "-c", _COLD_PROBE, _CONTEXT + setup], capture_output=True, text=True, check=True
-            )
-            samples[name].append(float(out.stderr.strip().splitlines()[-1]))
-    return {name: statistics.median(values) for name, values in samples.items()}
+def worker_cold(out: Path, target: str, template: Path) -> None:
+    """The first call of one handler in this fresh process, its init (imports, decoration) done."""
+    import lambda_like as ll
+
+    namespace: dict[str, Any] = {"ll": ll, "os": os, "template": template}
+    exec(COLD[target], namespace)
+    handler = namespace["handler"]
+    contexts, traces = ll.invocations(1, 1)
+    sys.stdout = ll.runtime_stdout()
+    os.environ["_X_AMZN_TRACE_ID"] = traces[0]
+    start = time.perf_counter()
+    handler({}, contexts[0])
+    elapsed = (time.perf_counter() - start) * 1e6
+    out.write_text(json.dumps(elapsed))
 
 
-def measure_bytes() -> dict[str, int]:
-    """Bytes of one record line as written, for a realistic warm invocation."""
-    import io
-
-    from aws_lambda_powertools import Metrics
-
-    import lambda_lifecycle
-    from lambda_lifecycle import testing
-
-    context = testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=512)
-    sizes: dict[str, int] = {}
-    handler = lambda_lifecycle.instrument(lambda e, c: None)
-    real_stdout = sys.stdout
-    try:
-        for label, env in (("lambda-lifecycle, warm", None), ("lambda-lifecycle, warm, with X-Ray id", TRACE_HEADER)):
-            if env:
-                os.environ["_X_AMZN_TRACE_ID"] = env
-            else:
-                os.environ.pop("_X_AMZN_TRACE_ID", None)
-            sys.stdout = io.StringIO()
-            handler({}, context)  # make sure the measured one is warm
-            sys.stdout = io.StringIO()
-            handler({}, context)
-            sizes[label] = len(sys.stdout.getvalue().rstrip("\n").encode())
-            sys.stdout = real_stdout
-        metrics = Metrics(namespace="Bench", service="bench")
-
-        @metrics.log_metrics
-        def powertools(event: Any, ctx: Any) -> None:
-            metrics.add_metric(name="Orders", unit="Count", value=1)
-
-        sys.stdout = io.StringIO()
-        powertools({}, context)
-        sizes["powertools, one metric"] = len(sys.stdout.getvalue().rstrip("\n").encode())
-    finally:
-        sys.stdout = real_stdout
-        os.environ["_X_AMZN_TRACE_ID"] = TRACE_HEADER
-    return sizes
-
-
-def measure_extension_registration(repeat: int) -> float:
-    """Median ms the shutdown extension adds to init: register, then the first /event/next sent.
-
-    Against the local Runtime API stand-in the tests use, so it is the SDK's own cost; in Lambda
-    the Extensions API is a local endpoint as well.
-    """
+def worker_extension(out: Path, repeat: int) -> None:
+    """Init time the shutdown extension adds (register, first /event/next), against a local stand-in."""
     from lambda_lifecycle import _extension
     from lambda_lifecycle.local.runtime_api import RuntimeAPI
 
@@ -281,72 +133,243 @@ def measure_extension_registration(repeat: int) -> float:
             if _extension.register(api.address) is None:
                 raise RuntimeError("registration failed")
             samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    out.write_text(json.dumps(_median(samples)))
+
+
+# --- the orchestrator -------------------------------------------------------------------------
+
+
+class Python:
+    """One interpreter the figures are measured on."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        version = subprocess.run(
+            [executable, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True, check=True
+        )
+        self.version = version.stdout.strip()
+        self.minor = self.version.split(".")[1]
+        # pip compiles a package's bytecode when it installs it, so a deployed function imports
+        # compiled code; a source checkout may have none. Compile the SDK as pip would.
+        subprocess.run(
+            [executable, "-c", "import compileall, lambda_lifecycle, os;"
+             "compileall.compile_dir(os.path.dirname(lambda_lifecycle.__file__), quiet=1)"],
+            check=True,
+        )  # fmt: skip
+
+    def run(self, args: list[str], timeout: float = 900) -> str:
+        """Run ``args`` on this interpreter in a fresh Lambda-like process with a tmp dir of its own."""
+        tmp = tempfile.mkdtemp(prefix="bench-tmp-")
+        try:
+            result = subprocess.run(
+                [self.executable, *args],
+                env=_lambda_environment(self.minor, tmp),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            if result.returncode:
+                raise RuntimeError(f"{self.executable} {args[:3]} failed:\n{result.stderr[-3000:]}")
+            return result.stdout
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def worker(self, name: str, *args: str) -> Any:
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch) / "out.json"
+            self.run([str(HERE / "run.py"), "--worker", name, "--out", str(out), *args])
+            return json.loads(out.read_text())
+
+
+def _lambda_environment(minor: str, tmp: str) -> dict[str, str]:
+    sys.path.insert(0, str(HERE))
+    import lambda_like
+
+    return lambda_like.environment(minor, tmp)
+
+
+def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> dict[str, Any]:
+    rounds, calls = (3, 100) if quick else (15, 2000)
+    import_repeat, cold_repeat = (2, 2) if quick else (21, 15)
+    results: dict[str, dict[str, Any]] = {p.version: {"python": p.executable} for p in pythons}
+
+    # (a) and (d): per-invocation time, processes of every interpreter interleaved.
+    invoke: dict[str, list[dict[str, Any]]] = {p.version: [] for p in pythons}
+    for _ in range(processes):
+        for p in pythons:
+            invoke[p.version].append(p.worker("invoke", "--rounds", str(rounds), "--calls", str(calls)))
+            _progress(f"invocations, python {p.version}: {len(invoke[p.version])}/{processes} processes")
+    # (b) init, every sample a fresh process, the statements interleaved.
+    imports: dict[str, dict[str, list[float]]] = {p.version: {name: [] for name in IMPORTS} for p in pythons}
+    for i in range(import_repeat):
+        for p in pythons:
+            for name, statement in IMPORTS.items():
+                imports[p.version][name].append(float(p.run(["-c", _IMPORT_PROBE, statement]).splitlines()[0]))
+        _progress(f"imports: {i + 1}/{import_repeat}")
+    # (c) the first call in a fresh process.
+    cold: dict[str, dict[str, list[float]]] = {p.version: {name: [] for name in COLD} for p in pythons}
+    with tempfile.TemporaryDirectory() as scratch:
+        templates = {}
+        for p in pythons:
+            templates[p.version] = Path(scratch) / f"line-{p.version}"
+            templates[p.version].write_text(invoke[p.version][0]["lines"]["lambda-lifecycle, warm, with X-Ray id"])
+        for i in range(cold_repeat):
+            for p in pythons:
+                for name in COLD:
+                    us = p.worker("cold", "--target", name, "--template", str(templates[p.version]))
+                    cold[p.version][name].append(us)
+            _progress(f"first calls: {i + 1}/{cold_repeat}")
+    for p in pythons:
+        results[p.version].update(
+            _summarise(invoke[p.version], imports[p.version], cold[p.version]),
+            extension_ms=p.worker("extension", "--rounds", "5" if quick else "41"),
+        )
+        if steps:
+            results[p.version]["steps"] = p.worker("steps", "--rounds", "3" if quick else "15")
+    return results
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _summarise(
+    invoke: list[dict[str, Any]], imports: dict[str, list[float]], cold: dict[str, list[float]]
+) -> dict[str, Any]:
+    # Over a bare handler, paired round by round (the same machine state), then the median.
+    overhead: dict[str, list[float]] = {SDK: [], POWERTOOLS: [], FLOOR: []}
+    per_process: list[float] = []
+    for process in invoke:
+        samples = process["samples_us"]
+        for name in overhead:
+            overhead[name] += [us - bare for us, bare in zip(samples[name], samples["bare"], strict=True)]
+        per_process.append(
+            _median([s - b for s, b in zip(samples[SDK], samples["bare"], strict=True)])
+            / _median([s - b for s, b in zip(samples[POWERTOOLS], samples["bare"], strict=True)])
+        )
+    invocation_us = {name: _median(values) for name, values in overhead.items()}
+    import_ms = {name: _median(values) for name, values in imports.items()}
+    cold_us = {
+        name: _median([us - bare for us, bare in zip(cold[name], cold["bare"], strict=True)])
+        for name in COLD
+        if name != "bare"
+    }
+    powertools_import = import_ms["powertools (Metrics, Logger)"]
+    return {
+        "bare_us": _median([us for process in invoke for us in process["samples_us"]["bare"]]),
+        "invocation_overhead_us": invocation_us,
+        "invocation_ratio": invocation_us[SDK] / invocation_us[POWERTOOLS],
+        "invocation_floor_ratio": invocation_us[FLOOR] / invocation_us[POWERTOOLS],
+        "invocation_ratio_per_process": sorted(per_process),
+        "import_ms": import_ms,
+        "import_ratio": import_ms["lambda-lifecycle (import + decorate)"] / powertools_import,
+        "import_floor_ratio": import_ms["wrapt (the floor: it stays)"] / powertools_import,
+        "first_call_overhead_us": cold_us,
+        "first_call_ratio": cold_us[SDK] / cold_us[POWERTOOLS],
+        "first_call_floor_ratio": cold_us[FLOOR] / cold_us[POWERTOOLS],
+        "bytes": invoke[0]["bytes"],
+        "floor_same_line": all(process["floor_same_line"] for process in invoke),
+    }
+
+
+def report(results: dict[str, Any], quick: bool, fd_listing: bool) -> str:
+    versions = list(results)
+    rows = [
+        "| figure | " + " | ".join(f"python {v}" for v in versions) + " |",
+        "|---|" + "---:|" * len(versions),
+    ]
+
+    def row(label: str, cell: Any) -> None:
+        rows.append(f"| {label} | " + " | ".join(cell(results[v]) for v in versions) + " |")
+
+    row("(a) per invocation over a bare handler: lambda-lifecycle", lambda r: _ratio(r, "invocation", "us"))
+    row("(a) floor: the same facts and line, no SDK", lambda r: _floor(r, "invocation", "us"))
+    row("(a) powertools log_metrics, one metric", lambda r: f"{r['invocation_overhead_us'][POWERTOOLS]:.1f} us")
+    row("(a) ratio in each process", lambda r: " ".join(f"{x:.2f}" for x in r["invocation_ratio_per_process"]))
+    row("(a) bare handler, absolute", lambda r: f"{r['bare_us']:.2f} us")
+    row("(b) import + decorate: lambda-lifecycle", lambda r: _ratio(r, "import", "ms"))
+    row("(b) import alone: lambda-lifecycle", lambda r: f"{r['import_ms']['lambda-lifecycle (import)']:.1f} ms")
+    row("(b) floor: import wrapt", lambda r: _floor(r, "import", "ms"))
+    row("(b) powertools (Metrics, Logger)", lambda r: f"{r['import_ms']['powertools (Metrics, Logger)']:.1f} ms")
+    row("(c) first call in a fresh process: lambda-lifecycle", lambda r: _ratio(r, "first_call", "us"))
+    row("(c) floor: the same first call, no SDK", lambda r: _floor(r, "first_call", "us"))
+    row("(c) powertools (2 lines: cold start, metric)", lambda r: f"{r['first_call_overhead_us'][POWERTOOLS]:.0f} us")
+    for label in results[versions[0]]["bytes"]:
+        row(f"(d) bytes: {label}", lambda r, label=label: str(r["bytes"][label]))
+    row("floor writes the SDK's line (same keys, same length)", lambda r: "yes" if r["floor_same_line"] else "NO")
+    row("shutdown extension at init (register + first next)", lambda r: f"{r['extension_ms']:.2f} ms")
+    notes = ["quick run: numbers are rough"] if quick else []
+    if fd_listing:
+        notes.append("as before Linux 6.2: open descriptors counted by a listing of /proc/self/fd")
+    text = "".join(note + "\n\n" for note in notes) + "\n".join(rows)
+    for version in versions:
+        steps = results[version].get("steps")
+        if steps:
+            text += f"\n\nEach step alone, python {version} (median us, loop overhead removed):\n\n"
+            text += "| step | us |\n|---|---:|\n" + "\n".join(f"| {k} | {v:.2f} |" for k, v in steps["us"].items())
+            text += "\n\n| import, on top of awslambdaric.bootstrap | ms |\n|---|---:|\n"
+            text += "\n".join(f"| {k} | {v:.2f} |" for k, v in steps["import_ms"].items())
+            text += "\n\nwrapt imports: " + ", ".join(steps["wrapt_imports"])
+    return text
+
+
+def _ratio(r: dict[str, Any], figure: str, unit: str) -> str:
+    value = r[f"{figure}_ms"]["lambda-lifecycle (import + decorate)"] if figure == "import" else r[_key(figure)][SDK]
+    return f"{value:.1f} {unit}, **{r[f'{figure}_ratio']:.2f}x**"
+
+
+def _floor(r: dict[str, Any], figure: str, unit: str) -> str:
+    value = r["import_ms"]["wrapt (the floor: it stays)"] if figure == "import" else r[_key(figure)][FLOOR]
+    return f"{value:.1f} {unit}, {r[f'{figure}_floor_ratio']:.2f}x"
+
+
+def _key(figure: str) -> str:
+    return "invocation_overhead_us" if figure == "invocation" else "first_call_overhead_us"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="few repetitions, no wrapt 2 venv (a smoke run)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    args = parser.parse_args(argv)
-    os.environ.pop("LAMBDA_LIFECYCLE_DISABLED", None)
-    os.environ["_X_AMZN_TRACE_ID"] = TRACE_HEADER  # inherited by the fresh processes too
-    # As inside Lambda: a Runtime API address (the SDK then installs its SIGTERM handler and keeps
-    # its /tmp marker, and both are measured), though nothing listens there; the shutdown
-    # extension is measured on its own, against a local stand-in.
-    os.environ["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9"
-    os.environ["LAMBDA_LIFECYCLE_TMP_PATH"] = tempfile.mkdtemp(prefix="bench-tmp-")
-    wrapt2 = None if args.quick else wrapt2_venv()
-    imports = measure_imports(3 if args.quick else 21, wrapt2)
-    invocations = measure_invocations(3 if args.quick else 15, 200 if args.quick else 4000)
-    cold = measure_cold_calls(2 if args.quick else 11)
-    sizes = measure_bytes()
-    extension_ms = measure_extension_registration(5 if args.quick else 41)
-    from lambda_lifecycle import testing
-
-    testing.reset()  # this process is no execution environment: no shutdown record at its exit
-
-    bare = invocations["bare handler"]
-    overhead = {name: us - bare for name, us in invocations.items() if name != "bare handler"}
-    cold_overhead = {name: us - cold["bare handler"] for name, us in cold.items() if name != "bare handler"}
-    powertools_import = imports["powertools (Metrics, Logger)"]
-    powertools_call = overhead["powertools log_metrics (1 metric + cold start)"]
-    powertools_cold = cold_overhead["powertools log_metrics (1 metric + cold start)"]
-    floor_name = "floor: the same syscalls, one json.dumps, one write, no SDK"
-    results = {
-        "python": sys.version.split()[0],
-        "import_ms": imports,
-        "import_ratio_vs_powertools": imports["lambda-lifecycle (import + decorate)"] / powertools_import,
-        "invocation_overhead_us": overhead,
-        "invocation_ratio_vs_powertools": overhead["lambda-lifecycle"] / powertools_call,
-        "floor_ratio_vs_powertools": overhead[floor_name] / powertools_call,
-        "cold_call_overhead_us": cold_overhead,
-        "cold_call_ratio_vs_powertools": cold_overhead["lambda-lifecycle"] / powertools_cold,
-        "record_bytes": sizes,
-        "extension_registration_ms": extension_ms,
-        "extension_ratio_vs_import": extension_ms / imports["lambda-lifecycle (import + decorate)"],
-    }
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    print(f"Python {results['python']}{' (quick run: numbers are rough)' if args.quick else ''}\n")
-    print("| import, on top of awslambdaric.bootstrap | median ms | x powertools |\n|---|---:|---:|")
-    for name, ms in imports.items():
-        print(f"| {name} | {ms:.1f} | {ms / powertools_import:.2f} |")
-    print("\n| per invocation, over a bare handler | median us | x powertools metrics |\n|---|---:|---:|")
-    print(f"| bare handler (absolute) | {bare:.1f} | |")
-    for name, us in overhead.items():
-        print(f"| {name} | {us:.1f} | {us / powertools_call:.2f} |")
-    print("\n| first call in a fresh process, over a bare one | median us | x powertools metrics |\n|---|---:|---:|")
-    for name, us in cold_overhead.items():
-        print(f"| {name} | {us:.0f} | {us / powertools_cold:.2f} |")
-    print("\n| bytes per record line | bytes |\n|---|---:|")
-    for name, size in sizes.items():
-        print(f"| {name} | {size} |")
-    print(
-        f"\nShutdown extension, added to init (register + first /event/next): {extension_ms:.2f} ms,"
-        f" {results['extension_ratio_vs_import']:.2f}x the SDK's import + decorate"
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run, numbers rough")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    parser.add_argument("--python", action="append", metavar="EXE", help="interpreter to measure (repeatable)")
+    parser.add_argument("--processes", type=int, help="worker processes per interpreter (default 5, quick 1)")
+    parser.add_argument("--steps", action="store_true", help="also time each fact alone, and import costs")
+    parser.add_argument(
+        "--fd-listing", action="store_true", help="as on kernels before 6.2: descriptors counted by a listing"
     )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--template", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        sys.path.insert(0, str(HERE))
+        if os.environ.get(_FD_LISTING):
+            import lambda_like
+
+            lambda_like.as_before_linux_6_2()
+        if args.worker == "invoke":
+            worker_invoke(args.out, args.rounds, args.calls)
+        elif args.worker == "cold":
+            worker_cold(args.out, args.target, args.template)
+        elif args.worker == "extension":
+            worker_extension(args.out, args.rounds)
+        else:
+            import steps
+
+            args.out.write_text(json.dumps(steps.measure(args.rounds)))
+        return 0
+    if args.fd_listing:
+        os.environ[_FD_LISTING] = "1"  # the workers inherit it
+    pythons = [Python(exe) for exe in (args.python or [sys.executable])]
+    processes = args.processes or (1 if args.quick else 5)
+    results = measure(pythons, args.quick, processes, args.steps)
+    print(report(results, args.quick, args.fd_listing))
+    if args.json:
+        document = {"quick": args.quick, "fd_listing": args.fd_listing, "processes": processes, "results": results}
+        Path(args.json).write_text(json.dumps(document, indent=2))
     return 0
 
 

@@ -10,22 +10,25 @@ from pathlib import Path
 SCRIPT = Path(__file__).parents[1] / "benchmarks" / "run.py"
 
 
-def test_quick_benchmark_reports_every_comparison():
+def test_quick_benchmark_reports_every_figure_with_its_floor(tmp_path):
+    out = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--json"], capture_output=True, text=True, timeout=300
+        [sys.executable, str(SCRIPT), "--quick", "--json", str(out)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    for key in (
-        "import_ratio_vs_powertools",
-        "invocation_ratio_vs_powertools",
-        "cold_call_ratio_vs_powertools",
-        "extension_ratio_vs_import",
-    ):
-        assert report[key] > 0
-    assert set(report["record_bytes"]) == {
+    assert "(a) per invocation" in result.stdout
+    document = json.loads(out.read_text())
+    assert document["quick"] is True
+    (report,) = document["results"].values()
+    for figure in ("invocation", "import", "first_call"):
+        assert report[f"{figure}_ratio"] > 0, figure
+        assert report[f"{figure}_floor_ratio"] > 0, figure
+    # The floor is only a floor if it writes what the SDK writes.
+    assert report["floor_same_line"] is True
+    assert set(report["bytes"]) == {
         "lambda-lifecycle, warm",
         "lambda-lifecycle, warm, with X-Ray id",
         "powertools, one metric",
     }
-    assert all(size > 100 for size in report["record_bytes"].values())
+    assert report["bytes"]["lambda-lifecycle, warm, with X-Ray id"] > report["bytes"]["lambda-lifecycle, warm"]
+    assert report["extension_ms"] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -43,19 +44,87 @@ def test_open_descriptors_are_counted(records, tmp_path):
 
 
 def test_descriptors_are_listed_on_kernels_without_a_count(records, monkeypatch):
-    # Lambda's kernel reports size 0 for /proc/self/fd; the listing must give the same number.
-    real_stat = os.stat
+    # Kernels before 6.2 (Lambda's among them) report size 0 for /proc/self/fd: the listing must
+    # give the same number.
+    real_fstat = os.fstat
     run()
 
-    def stat_without_size(path, *args, **kwargs):
-        result = real_stat(path, *args, **kwargs)
-        if str(path).endswith("/fd"):
-            return os.stat_result((*result[:6], 0, *result[7:]))
-        return result
+    def fstat_without_size(fd):
+        result = real_fstat(fd)
+        return os.stat_result((*result[:6], 0, *result[7:]))
 
-    monkeypatch.setattr(os, "stat", stat_without_size)
+    monkeypatch.setattr(os, "fstat", fstat_without_size)
     run()
     assert records[1]["FileDescriptors"] == records[0]["FileDescriptors"]
+
+
+def _decoy(kind, tmp_path):
+    """A file of the user's that, read as the probe's own descriptor, would give wrong numbers."""
+    if kind == "_statm":
+        path = tmp_path / "statm"
+        path.write_text("999999 999999 0 0 0 0 0\n")  # 3.8 GB resident
+        return os.open(path, os.O_RDONLY)
+    if kind == "_tmp":
+        read_end, write_end = os.pipe()  # fstatvfs answers for a pipe too: an empty file system
+        os.close(write_end)
+        return read_end
+    path = tmp_path / "dir"
+    for i in range(20):  # 22 links: 20 threads; its size: thousands of descriptors
+        (path / str(i)).mkdir(parents=True)
+    return os.open(path, os.O_RDONLY)
+
+
+@pytest.mark.parametrize("kind", ["_statm", "_task", "_fd_dir", "_tmp"])
+def test_a_kept_descriptor_closed_and_reused_by_the_user_is_left_alone(kind, records, tmp_path):
+    _probes.probes.close()  # as in a new process: the first tmp path sampled is the one kept
+    run(tmp_path=str(tmp_path))
+    number = getattr(_probes.probes, kind).fd
+    assert number >= 0
+    decoy = _decoy(kind, tmp_path)
+    os.dup2(decoy, number)  # ours closed behind the probe's back, its number now the user's file
+    os.close(decoy)
+    users = os.fstat(number)
+    try:
+        run(tmp_path=str(tmp_path))
+        still = os.fstat(number)  # neither closed nor replaced by the probe
+        assert (still.st_dev, still.st_ino) == (users.st_dev, users.st_ino)
+    finally:
+        os.close(number)
+    first, second = records
+    assert abs(second["MemoryUsed"] - first["MemoryUsed"]) < 50
+    assert second["Threads"] == first["Threads"]
+    assert second["FileDescriptors"] == first["FileDescriptors"] + 1  # the user's file, and ours reopened
+    assert second["TmpUsed"] == pytest.approx(first["TmpUsed"], abs=50)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_reads_its_own_process(records, tmp_path):
+    threads_before = len(os.listdir("/proc/self/task"))
+    stop = threading.Event()
+    workers = [threading.Thread(target=stop.wait) for _ in range(3)]
+    for w in workers:
+        w.start()
+    try:
+        run(tmp_path=str(tmp_path))
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.write(write_end, str(_probes.sample(str(tmp_path)).threads).encode())
+            os._exit(0)
+        os.close(write_end)
+        os.waitpid(pid, 0)
+        child_threads = int(os.read(read_end, 64))
+        os.close(read_end)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+        # join() returns before the OS thread is gone: let them go, so the next test counts right.
+        deadline = time.monotonic() + 5
+        while len(os.listdir("/proc/self/task")) > threads_before and time.monotonic() < deadline:
+            time.sleep(0.001)
+    assert records[0]["Threads"] >= 4
+    assert child_threads == 1  # a forked child has only the thread that forked
 
 
 def test_threads_are_counted(records):
@@ -115,6 +184,7 @@ def _fails(*args, **kwargs):
 def test_a_failing_probe_omits_its_fields_and_warns_once(breakage, missing, kept, monkeypatch, records):
     if breakage == "statvfs":
         monkeypatch.setattr(os, "statvfs", _fails)
+        monkeypatch.setattr(os, "fstatvfs", _fails)
     elif breakage == "proc":
         monkeypatch.setattr(_probes, "PROC_SELF", "/nonexistent/proc/self")
     else:
@@ -127,8 +197,8 @@ def test_a_failing_probe_omits_its_fields_and_warns_once(breakage, missing, kept
         assert all(name not in r for r in records), name
     for name in kept:
         assert all(name in r for r in records), name
-    # One warning per broken probe, not one per invocation.
-    assert len(warned) == len({str(w.message) for w in warned}) <= 2
+    # One warning per broken reader (memory, threads, descriptors), not one per invocation.
+    assert len(warned) == len({str(w.message) for w in warned}) <= 3
     if "TmpUsed" in missing:
         # EMF: a metric that is absent must not be declared either.
         declared = [m["Name"] for m in records[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]]

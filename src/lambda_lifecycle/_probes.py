@@ -2,6 +2,12 @@
 
 Each reader is O(1) or bounded, returns ``None`` when the information cannot be had, and warns
 once. None of them raises.
+
+The readers of every invocation keep their descriptors open (``Probes``): one ``fstat`` or
+``pread`` each, with no path to resolve (see benchmarks/README.md for what each costs). A kept
+descriptor is trusted only while it is still the file it was opened as: user code may close it
+and get the same number back for a file of its own, which is then left alone, neither read nor
+closed, and ours is opened again.
 """
 
 from __future__ import annotations
@@ -17,72 +23,7 @@ from ._warnings import warn_once
 
 PROC_SELF = "/proc/self"
 _MB = 1024 * 1024
-
-
-class _StatFile:
-    """/proc/self/stat, kept open: a pread costs a third of open, read and close, on every invocation.
-
-    Every read is checked to start with this process's "<pid> (": if user code closed our
-    descriptor and its number now names another file, we open a new one and leave that number,
-    which is no longer ours, alone.
-    """
-
-    def __init__(self) -> None:
-        self._fd = -1
-        self._prefix = b""
-        self._path = ""
-
-    def read(self) -> bytes:
-        path = f"{PROC_SELF}/stat"
-        if self._fd >= 0 and path == self._path:
-            try:
-                data = os.pread(self._fd, 4096, 0)
-                if data.startswith(self._prefix):
-                    return data
-            except OSError:
-                pass
-        self._fd = os.open(path, os.O_RDONLY)
-        self._path = path
-        self._prefix = f"{os.getpid()} (".encode()
-        data = os.pread(self._fd, 4096, 0)
-        if not data.startswith(self._prefix):
-            # A PROC_SELF that is not this process's (tests point it elsewhere): no cached fd.
-            os.close(self._fd)
-            self._fd = -1
-        return data
-
-    def close(self) -> None:
-        # After a fork the child holds a descriptor of the parent's /proc entry: it must not read it.
-        if self._fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-        self._fd = -1
-
-
-_stat_file = _StatFile()
-RUNTIME.descriptors.append(_stat_file)
-
-
-def _stat_fields() -> list[bytes]:
-    # The command name (field 2) may hold spaces and parentheses, so split after the last ")";
-    # the list then starts at field 3 (state).
-    data = _stat_file.read()
-    return data[data.rindex(b")") + 2 :].split(maxsplit=22)
-
-
-def process_start_time() -> float | None:
-    """When this process started, as epoch seconds, or ``None``.
-
-    ``/proc/self/stat`` gives the start in clock ticks since boot; CLOCK_BOOTTIME is the same
-    clock, so now minus (boot-time now - start) is the start on the wall clock (10 ms ticks).
-    """
-    try:
-        ticks = int(_stat_fields()[19])
-        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
-        return time.time() - age
-    except Exception as exc:  # noqa: BLE001
-        warn_once("probe.start", f"cannot read the process start time ({exc!r}); using import time")
-        return None
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
 
 
 class Usage:
@@ -107,60 +48,210 @@ class Usage:
         self.tmp_size_mb = tmp_size_mb
 
 
-_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
+class _Kept:
+    """A descriptor kept open, and the identity (device, inode) that shows it is still ours."""
+
+    __slots__ = ("fd", "path", "dev", "ino")
+
+    def __init__(self) -> None:
+        self.fd = -1
+        self.path = ""
+        self.dev = self.ino = 0
+
+    def open(self, path: str, flags: int = os.O_RDONLY) -> os.stat_result:
+        """Open ``path`` in place of the kept descriptor (closed first if still ours)."""
+        self.close()
+        self.path = path
+        fd = os.open(path, flags | os.O_CLOEXEC)
+        try:
+            st = os.fstat(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd, self.dev, self.ino = fd, st.st_dev, st.st_ino
+        return st
+
+    def close(self) -> None:
+        """Close the descriptor if it is still ours; a number now someone else's is left alone."""
+        fd, self.fd = self.fd, -1
+        with contextlib.suppress(OSError):
+            st = os.fstat(fd)
+            if st.st_ino == self.ino and st.st_dev == self.dev:
+                os.close(fd)
 
 
-def rss_and_threads() -> tuple[float | None, int | None]:
-    """Resident memory (MB) and OS threads, both from one read of /proc/self/stat."""
-    try:
-        fields = _stat_fields()
-        return int(fields[21]) * _PAGE_MB, int(fields[17])
-    except Exception as exc:  # noqa: BLE001
-        warn_once("probe.stat", f"cannot read {PROC_SELF}/stat ({exc!r}); memory and threads omitted")
-        return None, None
+class Probes:
+    """The readers of every invocation, with the descriptors they keep.
 
-
-def max_rss_mb() -> float | None:
-    """Peak resident memory of the process (MB) from getrusage."""
-    try:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    except Exception as exc:  # noqa: BLE001
-        warn_once("probe.rusage", f"cannot read peak memory ({exc!r}); MaxMemoryUsed omitted")
-        return None
-
-
-def open_fds() -> int | None:
-    """Open file descriptors of the process.
-
-    Linux 6.2+ reports the count as the size of /proc/self/fd (O(1)); older kernels, which
-    Lambda has run (4.14 and 5.x), need a listing, bounded by the 1024 descriptors Lambda allows.
+    ``sample()`` opens what it needs on first use (call it once during init to move that cost
+    there); ``close()`` lets every descriptor go, as a forked child must: the ones it inherited
+    name the parent's ``/proc`` entries.
     """
-    path = f"{PROC_SELF}/fd"
+
+    def __init__(self) -> None:
+        self._proc = PROC_SELF
+        self._statm = _Kept()  # resident memory
+        self._task = _Kept()  # threads: its link count is 2 + the thread count
+        self._fd_dir = _Kept()  # open descriptors: its size is their count (Linux 6.2+)
+        self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
+        self._tmp_id: tuple[int, int] = (0, 0)
+        self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
+        self._peak_rss_mb = 0.0  # the highest resident size sampled
+
+    def close(self) -> None:
+        for kept in (self._statm, self._task, self._fd_dir, self._tmp):
+            kept.close()
+            kept.path = ""
+        self._tmp_unkept = False
+        self._peak_rss_mb = 0.0  # a forked child's peak is its own
+
+    def sample(self, tmp_path: str) -> Usage:
+        """Take every reading once."""
+        if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
+            self.close()
+            self._proc = PROC_SELF
+        # The fast path, inline because it runs on every invocation: each descriptor open and
+        # still ours (its identity, or for /tmp its file system, as when opened). Anything else,
+        # first use, a descriptor closed or reused behind our back, an error, goes to the
+        # readers below, which open the file again, or warn once and give None.
+        fstat = os.fstat
+        kept = self._tmp
+        used: float | None
+        size: float | None
+        try:
+            st_vfs = os.fstatvfs(kept.fd)
+            if kept.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
+                used, size = _used_and_size(st_vfs)
+            else:
+                used, size = self.tmp_usage(tmp_path)
+        except Exception:  # noqa: BLE001
+            used, size = self.tmp_usage(tmp_path)
+        kept = self._statm
+        try:
+            st = fstat(kept.fd)
+            if st.st_ino == kept.ino and st.st_dev == kept.dev:
+                rss: float | None = int(os.pread(kept.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
+            else:
+                rss = self.rss_mb()
+        except Exception:  # noqa: BLE001
+            rss = self.rss_mb()
+        kept = self._task
+        try:
+            st = fstat(kept.fd)
+            threads = st.st_nlink - 2 if st.st_ino == kept.ino and st.st_dev == kept.dev else self.threads()
+        except Exception:  # noqa: BLE001
+            threads = self.threads()
+        kept = self._fd_dir  # last: every descriptor kept is open by now, and counted
+        try:
+            st = fstat(kept.fd)
+            fds = (st.st_size or self._listed()) if st.st_ino == kept.ino and st.st_dev == kept.dev else self.open_fds()
+        except Exception:  # noqa: BLE001
+            fds = self.open_fds()
+        if rss is not None and rss > self._peak_rss_mb:
+            self._peak_rss_mb = rss
+        return Usage(rss, self.max_rss_mb(), threads, fds, used, size)
+
+    def max_rss_mb(self) -> float | None:
+        """Peak resident memory of the process (MB): getrusage's, or the highest ``sample()`` saw.
+
+        Recent kernels sum the per-CPU memory counters exactly for statm and approximately for
+        getrusage's peak (100-230 KB apart on Linux 6.18): the peak could otherwise come out
+        below a resident size already reported.
+        """
+        try:
+            peak: float = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+        except Exception as exc:  # noqa: BLE001
+            warn_once("probe.rusage", f"cannot read peak memory ({exc!r}); MaxMemoryUsed omitted")
+            return None
+        return peak if peak >= self._peak_rss_mb else self._peak_rss_mb
+
+    def rss_mb(self) -> float | None:
+        """Resident memory (MB), from /proc/self/statm ("size resident shared ...", in pages)."""
+        try:
+            self._statm.open(f"{self._proc}/statm")
+            return int(os.pread(self._statm.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
+        except Exception as exc:  # noqa: BLE001
+            warn_once("probe.memory", f"cannot read {self._proc}/statm ({exc!r}); memory omitted")
+            return None
+
+    def threads(self) -> int | None:
+        """OS threads of the process: /proc/self/task has one entry per thread, plus . and .."""
+        try:
+            return self._task.open(f"{self._proc}/task", os.O_RDONLY | os.O_DIRECTORY).st_nlink - 2
+        except Exception as exc:  # noqa: BLE001
+            warn_once("probe.threads", f"cannot read {self._proc}/task ({exc!r}); Threads omitted")
+            return None
+
+    def open_fds(self) -> int | None:
+        """Open file descriptors of the process, this reader's own included.
+
+        Linux 6.2+ reports the count as the size of /proc/self/fd; older kernels, which Lambda
+        has run (4.14 and 5.x), need a listing, bounded by the 1024 descriptors Lambda allows.
+        """
+        try:
+            return self._fd_dir.open(f"{self._proc}/fd", os.O_RDONLY | os.O_DIRECTORY).st_size or self._listed()
+        except Exception as exc:  # noqa: BLE001
+            warn_once("probe.fds", f"cannot count open file descriptors ({exc!r}); FileDescriptors omitted")
+            return None
+
+    def _listed(self) -> int:
+        return len(os.listdir(self._fd_dir.fd)) - 1  # less the copy of it that the listing opens
+
+    def tmp_usage(self, path: str) -> tuple[float | None, float | None]:
+        """Used and total size (MB) of the file system holding ``path``."""
+        try:
+            return _used_and_size(self._statvfs(path))
+        except Exception as exc:  # noqa: BLE001
+            warn_once(f"probe.tmp:{path}", f"cannot stat {path!r} ({exc!r}); TmpUsed omitted")
+            return None, None
+
+    def _statvfs(self, path: str) -> os.statvfs_result:
+        tmp = self._tmp
+        if (tmp.path and tmp.path != path) or (tmp.path == path and self._tmp_unkept):
+            return os.statvfs(path)  # another handler's tmp_path (the first one is kept), or unopenable
+        try:
+            # O_PATH: no read permission needed, and a FIFO there does not block the open.
+            tmp.open(path, getattr(os, "O_PATH", os.O_RDONLY))
+        except OSError:
+            self._tmp_unkept = True  # e.g. not there (yet): read by path, as statvfs says
+            return os.statvfs(path)
+        # Its file system's id and size tell whether the descriptor is still there (fstatvfs of
+        # any file on it answers the same); a pipe or socket in its place is not.
+        st = os.fstatvfs(tmp.fd)
+        self._tmp_id = (st.f_fsid, st.f_blocks)
+        return st
+
+
+def _used_and_size(st: os.statvfs_result) -> tuple[float, float]:
+    return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
+
+
+probes = Probes()
+sample = probes.sample
+max_rss_mb = probes.max_rss_mb
+RUNTIME.descriptors.append(probes)  # closed in a forked child: they name the parent's /proc entries
+
+
+def process_start_time() -> float | None:
+    """When this process started, as epoch seconds, or ``None``; read once, so nothing is kept.
+
+    ``/proc/self/stat`` gives the start in clock ticks since boot; CLOCK_BOOTTIME is the same
+    clock, so now minus (boot-time now - start) is the start on the wall clock (10 ms ticks).
+    """
     try:
-        size = os.stat(path).st_size
-        if size:
-            return size
-        return len(os.listdir(path)) - 1  # the listing's own descriptor
+        fd = os.open(f"{PROC_SELF}/stat", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        # The command name (field 2) may hold spaces and parentheses, so split after the last
+        # ")": the list then starts at field 3 (state), and the start time is field 22.
+        ticks = int(data[data.rindex(b")") + 2 :].split(maxsplit=20)[19])
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
     except Exception as exc:  # noqa: BLE001
-        warn_once("probe.fds", f"cannot count open file descriptors ({exc!r}); FileDescriptors omitted")
+        warn_once("probe.start", f"cannot read the process start time ({exc!r}); using import time")
         return None
-
-
-def tmp_usage(path: str) -> tuple[float | None, float | None]:
-    """Used and total size (MB) of the file system holding ``path``."""
-    try:
-        st = os.statvfs(path)
-        return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
-    except Exception as exc:  # noqa: BLE001
-        warn_once(f"probe.tmp:{path}", f"cannot stat {path!r} ({exc!r}); TmpUsed omitted")
-        return None, None
-
-
-def sample(tmp_path: str) -> Usage:
-    """Take every reading once."""
-    rss, threads = rss_and_threads()
-    used, size = tmp_usage(tmp_path)
-    return Usage(rss, max_rss_mb(), threads, open_fds(), used, size)
 
 
 def thread_stack(ident: int, limit: int = 10, width: int = 240) -> list[str] | None:
