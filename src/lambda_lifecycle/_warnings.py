@@ -21,6 +21,8 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def in_sdk(filename: str) -> bool:
     """Whether code of ``filename`` is the SDK's own, which the user did not write."""
     return os.path.abspath(filename).startswith(_PACKAGE)
+
+
 _MACHINERY = frozenset({"contextlib", "threading"})
 
 
