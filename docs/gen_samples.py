@@ -60,36 +60,15 @@ def _lambda_like() -> Iterator[None]:
         os.environ.update(saved)
 
 
-@contextlib.contextmanager
-def _ephemeral_storage(directory: str) -> Iterator[None]:
-    """``directory`` measured as Lambda's ``/tmp`` is: a file system of its own, of 512 MB, holding
-    what the function wrote (locally it would be the host's disk, with everything else on it)."""
-    real_statvfs = os.statvfs
-
-    def statvfs(path: str) -> os.statvfs_result:
-        if os.path.realpath(path) != os.path.realpath(directory):
-            return real_statvfs(path)
-        block = 4096
-        used = sum(-(-entry.stat().st_size // block) for entry in os.scandir(directory) if entry.is_file())
-        blocks = EPHEMERAL_STORAGE_MB * _MB // block
-        return os.statvfs_result((block, block, blocks, blocks - used, blocks - used, 0, 0, 0, 0, 255))
-
-    os.statvfs = statvfs
-    try:
-        yield
-    finally:
-        os.statvfs = real_statvfs
-
-
 def records() -> dict[str, dict[str, object]]:
     """One record of each kind, by sample name, as the quickstart handler writes them."""
 
     def context(timeout_s: float = 3.0) -> testing.LambdaContext:
         return testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=256, timeout_s=timeout_s)
 
-    with contextlib.ExitStack() as stack, _lambda_like(), testing.Lifecycle(init_duration_ms=180) as lifecycle:
-        assert lifecycle.tmp_dir is not None
-        stack.enter_context(_ephemeral_storage(lifecycle.tmp_dir))
+    # The simulated /tmp is measured as Lambda's: a file system of its own of 512 MB, holding what
+    # the function wrote (not the host's disk, with everything else on it).
+    with _lambda_like(), testing.Lifecycle(init_duration_ms=180, tmp_size_mb=EPHEMERAL_STORAGE_MB) as lifecycle:
         handler = lifecycle.load(HANDLER).lambda_handler
         lifecycle.invoke(handler, {}, context())  # the cold start
         lifecycle.idle(2)

@@ -117,6 +117,8 @@ def test_records_survive_lambda_log_level_filtering(capsys, monkeypatch, log_for
         ("LAMBDA_LIFECYCLE_DISABLED", "maybe"),
         ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "soon"),
         ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS", "-5"),
+        ("LAMBDA_LIFECYCLE_TMP_SIZE_MB", "huge"),
+        ("LAMBDA_LIFECYCLE_TMP_SIZE_MB", "20000"),
         ("LAMBDA_LIFECYCLE_SERVICE", "s" * 2000),
         # What CloudWatch refuses (and with it every metric of the record) is malformed too.
         ("LAMBDA_LIFECYCLE_DIMENSIONS", "_aws=x"),

@@ -218,3 +218,22 @@ def test_process_start_is_read_from_proc():
     # This test process started before the package was imported, within the test session.
     assert started <= _state._IMPORTED_AT
     assert _state._IMPORTED_AT - started < 600
+
+
+def test_a_simulated_tmp_counts_what_its_files_take(tmp_path, records):
+    # As in a local run or a test: the directory lives on the host's disk, but reads as a /tmp
+    # of its own of the given size, holding only what was written under it.
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "data.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    run(tmp_path=str(tmp_path), tmp_size_mb=512)
+    assert records[0]["TmpUsed"] == 3
+    assert records[0]["TmpUsedPercent"] == pytest.approx(100 * 3 / 512, abs=0.1)
+
+
+def test_a_simulated_tmp_with_too_many_files_is_counted_so_far_with_one_warning(tmp_path, records, monkeypatch):
+    monkeypatch.setattr(_probes, "_MAX_FILES", 3)
+    for n in range(5):
+        (tmp_path / f"f{n}").write_bytes(b"x")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="over 3 files"):
+        run(tmp_path=str(tmp_path), tmp_size_mb=512, calls=2)
+    assert [r["TmpUsedPercent"] for r in records] == [0.0, 0.0]

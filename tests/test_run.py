@@ -53,6 +53,8 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     assert {r["service"] for r in invokes} == {"greeter"}  # the module's bootstrap() ran at init
     assert len({r["xray_trace_id"] for r in invokes}) == 3  # each invocation its own trace id
     assert "InitDuration" in invokes[0]
+    # The run's /tmp reads as Lambda's 512 MB of ephemeral storage, not as the host's disk.
+    assert {(r["TmpUsed"], r["TmpUsedPercent"]) for r in invokes} == {(0, 0.0)}
     [shutdown] = of("shutdown", result.stdout)
     assert (shutdown["reason"], shutdown["invocations"], shutdown["hooks_run"]) == ("SIGTERM", 3, 0)
     # The file holds exactly the record lines, one JSON each, for `lambda-lifecycle timeline`.

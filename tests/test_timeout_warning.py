@@ -38,6 +38,7 @@ def test_a_slow_invocation_is_warned_about_with_its_stack(records):
     assert 0 < warning["remaining_ms"] <= 350
     assert warning["stack"][0].endswith("in handler: time.sleep(0.6)  # stuck here")
     assert len(warning["stack"]) <= 10
+    assert not [line for line in warning["stack"] if "lambda_lifecycle" in line]  # nothing of the SDK's
 
 
 def test_the_auto_margin_is_at_least_200_ms(records):

@@ -12,7 +12,8 @@ import tempfile
 
 import lambda_lifecycle
 
-TMP_DIR = os.environ.get("TMP_DIR", "/tmp")
+# /tmp in Lambda; under `lambda-lifecycle run` (which sets TMPDIR) the run's own /tmp.
+TMP_DIR = os.environ.get("TMP_DIR") or tempfile.gettempdir()
 PREFIX = "lambda_temp"
 
 lambda_lifecycle.bootstrap(service="reports", tmp_path=TMP_DIR)

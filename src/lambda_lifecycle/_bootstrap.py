@@ -19,6 +19,7 @@ def bootstrap(
     metrics: Any = UNSET,
     dimensions: Mapping[str, str] = UNSET,
     tmp_path: str = UNSET,
+    tmp_size_mb: float | str | None = UNSET,
     proactive_init_threshold_ms: float = UNSET,
     timeout_warning_ms: float | str | None = UNSET,
     disabled: bool = UNSET,
@@ -42,6 +43,7 @@ def bootstrap(
         dimensions: see :func:`instrument`.
         tmp_path: the ``/tmp`` to measure; given before the first handler is decorated it also
             moves the environment marker, which stays where it is after that.
+        tmp_size_mb: see :func:`instrument`.
         proactive_init_threshold_ms: see :func:`instrument`.
         timeout_warning_ms: see :func:`instrument`.
         disabled: see :func:`instrument`.

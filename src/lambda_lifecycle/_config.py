@@ -164,6 +164,19 @@ def _milliseconds(value: object) -> float:
     return number
 
 
+def _auto_megabytes(value: object) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = -1.0
+    # Lambda's ephemeral storage is 512 to 10240 MB.
+    if isinstance(value, bool) or not 0 < number <= 10240:
+        raise ValueError(f"expected a size in MB above 0 and at most 10240, or auto, got {value!r}")
+    return number
+
+
 def _auto_milliseconds(value: object) -> float | None:
     if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
         return None
@@ -187,6 +200,10 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     "dimensions": (_dimensions, ("LAMBDA_LIFECYCLE_DIMENSIONS",), ()),
     "disabled": (_flag, ("LAMBDA_LIFECYCLE_DISABLED",), False),
     "tmp_path": (_path, ("LAMBDA_LIFECYCLE_TMP_PATH",), "/tmp"),
+    # None: the size of the file system holding tmp_path (Lambda's /tmp is one of its own). A
+    # number: tmp_path is a simulated /tmp of that many MB (local runs, tests, the demo), whose
+    # use is what its files take, not what the host's disk holds.
+    "tmp_size_mb": (_auto_megabytes, ("LAMBDA_LIFECYCLE_TMP_SIZE_MB",), None),
     "proactive_init_threshold_ms": (_milliseconds, ("LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS",), 10_000.0),
     # None: max(200 ms, 3 % of the time the invocation had); 0: no timeout warning.
     "timeout_warning_ms": (_margin, ("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS",), None),
@@ -211,6 +228,7 @@ HANDLER_SETTINGS = (
     "dimensions",
     "disabled",
     "tmp_path",
+    "tmp_size_mb",
     "proactive_init_threshold_ms",
     "timeout_warning_ms",
 )
@@ -236,6 +254,7 @@ class Settings:
     dimensions: tuple[tuple[str, str], ...]
     disabled: bool
     tmp_path: str
+    tmp_size_mb: float | None
     proactive_init_threshold_ms: float
     timeout_warning_ms: float | None
     handle_sigterm: bool | None
@@ -302,7 +321,7 @@ def _from_environment(name: str) -> Any:
 
 
 # Settings whose None default means "decided at run time", spelled "auto" in the README.
-_AUTO = frozenset({"timeout_warning_ms", "handle_sigterm", "shutdown_budget_ms"})
+_AUTO = frozenset({"timeout_warning_ms", "handle_sigterm", "shutdown_budget_ms", "tmp_size_mb"})
 
 
 def _documented(name: str, default: object) -> str:

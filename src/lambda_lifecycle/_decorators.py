@@ -8,7 +8,7 @@ import wrapt
 
 from . import _config, _probes, _shutdown, _state, _watchdog
 from ._config import UNSET
-from ._measurement import Measurement
+from ._measurement import wrapper
 from ._runtime import RUNTIME
 
 TYPE_CHECKING = False
@@ -49,22 +49,6 @@ def _is_async(func: object) -> bool:
     return not inspect.isroutine(target) and inspect.iscoroutinefunction(type(target).__call__)
 
 
-def _wrapper(settings: _SettingsFor, is_async: bool) -> Callable[..., Any]:
-    if is_async:
-
-        async def call_async(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
-            with Measurement(settings, args, kwargs):
-                return await wrapped(*args, **kwargs)
-
-        return call_async
-
-    def call(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
-        with Measurement(settings, args, kwargs):
-            return wrapped(*args, **kwargs)
-
-    return call
-
-
 if TYPE_CHECKING:
     # Overloads only for type checkers (importing typing at runtime is too heavy): the bare form
     # and the keyword form both give back the handler's own type, not an untyped Any.
@@ -82,6 +66,7 @@ if TYPE_CHECKING:
         metrics: Any = ...,
         dimensions: Mapping[str, str] = ...,
         tmp_path: str = ...,
+        tmp_size_mb: float | str | None = ...,
         proactive_init_threshold_ms: float = ...,
         timeout_warning_ms: float | str | None = ...,
         disabled: bool = ...,
@@ -98,6 +83,7 @@ def instrument(
     metrics: Any = UNSET,
     dimensions: Mapping[str, str] = UNSET,
     tmp_path: str = UNSET,
+    tmp_size_mb: float | str | None = UNSET,
     proactive_init_threshold_ms: float = UNSET,
     timeout_warning_ms: float | str | None = UNSET,
     disabled: bool = UNSET,
@@ -121,6 +107,9 @@ def instrument(
         format: ``emf`` (default), ``prefixed`` (``METRICS: `` and plain JSON) or ``json``.
         metrics: the measurements published as metrics: names, ``"all"`` or ``"none"``.
         dimensions: extra dimensions, a mapping of names to values, added after ``service``.
+        tmp_size_mb: ``"auto"`` (default): ``TmpUsed`` is what the file system holding
+            ``tmp_path`` has used, as in Lambda, where ``/tmp`` is one of its own; a size in MB:
+            ``tmp_path`` is a simulated ``/tmp`` of that size, and ``TmpUsed`` what its files take.
         tmp_path: the directory whose file system is measured as ``/tmp`` (this handler's only:
             the environment marker stays where ``bootstrap()`` or the environment put it).
         proactive_init_threshold_ms: a first invocation this long after the handler was ready
@@ -148,10 +137,10 @@ def instrument(
         # What the first call would otherwise pay for belongs to init: settings, the probes'
         # kept descriptors, and the watchdog's thread (a thread start costs about 0.3 ms).
         settings = resolve()
-        _probes.sample(settings.tmp_path)
+        _probes.sample(settings.tmp_path, settings.tmp_size_mb)
         if settings.timeout_warning_ms != 0:
             _watchdog.start()
-        wrapped: F = _Instrumented(target, _wrapper(resolve, _is_async(target)))
+        wrapped: F = _Instrumented(target, wrapper(resolve, _is_async(target)))
         return wrapped
 
     return decorate if func is None else decorate(func)

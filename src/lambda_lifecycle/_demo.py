@@ -65,25 +65,17 @@ def _make_handler(tmp_dir: str) -> Any:
     return lambda_handler
 
 
-def _megabytes_in(directory: str) -> float:
-    total = 0
-    for entry in os.scandir(directory):
-        if entry.is_file(follow_symlinks=False):
-            total += entry.stat(follow_symlinks=False).st_size
-    return total / _MB
-
-
 def _number(record: dict[str, Any], name: str) -> float:
     return float(record.get(name) or 0)
 
 
-def _line(record: dict[str, Any], tmp_mb: float) -> str:
+def _line(record: dict[str, Any]) -> str:
     idle = record.get("IdleTime")
     return (
         f"  #{record['invocation']:<3} {'cold' if record['cold_start'] else 'warm':<5}"
         f" idle {'-' if idle is None else f'{idle / 1000:.0f} s':>6}"
         f"  took {record['Duration']:7.2f} ms  RSS {_number(record, 'MemoryUsed'):4.0f} MB"
-        f"  /tmp {tmp_mb:3.0f} of {_TMP_SIZE_MB} MB  {record.get('error') or ''}"
+        f"  /tmp {_number(record, 'TmpUsed'):3.0f} of {_TMP_SIZE_MB} MB  {record.get('error') or ''}"
     )
 
 
@@ -115,9 +107,9 @@ def run(record_format: str = "emf") -> int:
     # shutdown) read these, and must name the same function and version as the invocations.
     os.environ["AWS_LAMBDA_FUNCTION_NAME"] = _FUNCTION_NAME
     os.environ["AWS_LAMBDA_FUNCTION_VERSION"] = _FUNCTION_VERSION
-    tmp_mb: dict[object, float] = {}  # by invocation number
     with tempfile.TemporaryDirectory(prefix="lambda-lifecycle-demo-") as tmp_dir, testing.simulated_clock() as clock:
         os.environ["LAMBDA_LIFECYCLE_TMP_PATH"] = tmp_dir
+        os.environ["LAMBDA_LIFECYCLE_TMP_SIZE_MB"] = str(_TMP_SIZE_MB)
         testing.reset(init_duration_ms=0)
         clock.advance(0.35)  # the runtime and the function's imports (simulated: 350 ms)
         handler = instrument(tmp_path=tmp_dir, service="demo")(_make_handler(tmp_dir))
@@ -144,7 +136,6 @@ def run(record_format: str = "emf") -> int:
                 # Lambda reports a raised error as a function error; the record names it too.
                 with contextlib.suppress(ValueError):
                     handler(event, context)
-                tmp_mb[n] = _megabytes_in(tmp_dir)
                 stamp_new()
             clock.advance(600)
             testing.shutdown()  # Lambda's SIGTERM, after ten idle minutes
@@ -158,9 +149,9 @@ def run(record_format: str = "emf") -> int:
     first = records[0]
     print("\nWhat this container lived through:\n")
     for record in records:
-        print(_line(record, tmp_mb.get(record["invocation"], 0.0)))
+        print(_line(record))
     errors = [str(r.get("error")) for r in records if r.get("error")]
-    tmp_peak = max(tmp_mb.values(), default=0.0)
+    tmp_peak = max(_number(r, "TmpUsed") for r in records)
     print(
         f"\n  container {first['container_id']} ({first['init_type']}): init {first['InitDuration']:.0f} ms,"
         f" {len(records)} invocations, {sum(1 for r in records if r['cold_start'])} cold start,"

@@ -146,8 +146,8 @@ class Measurement:
             self._call,
             elapsed_ms=(time.perf_counter() - self._t0) * 1000,
             remaining_ms=self._context.get_remaining_time_in_millis(),
-            usage=_probes.sample(settings.tmp_path),
-            stack=_probes.thread_stack(self._thread),
+            usage=_probes.sample(settings.tmp_path, settings.tmp_size_mb),
+            stack=_probes.thread_stack(self._thread, skip=_WRAPPER_CODES),
         )
         line = _record.render(settings, record)
         # The handler may be returning just now: the warning is written only if __exit__ has not
@@ -172,7 +172,7 @@ class Measurement:
             _active.reset(self._token)
         try:
             settings = self._settings
-            usage = _probes.sample(settings.tmp_path)
+            usage = _probes.sample(settings.tmp_path, settings.tmp_size_mb)
             call = self._call
             now, age_s = _state.end(usage.tmp_used_mb, (settings, call))
             record = _record.invoke_record(
@@ -190,3 +190,27 @@ class Measurement:
                 _emit.emit(_record.render(settings, record, int(now * 1000)))
         except Exception as error:  # noqa: BLE001
             warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
+
+
+def wrapper(settings: Callable[[], Settings], is_async: bool) -> Callable[..., Any]:
+    """The function ``wrapt`` calls around each call of a handler: one ``Measurement`` per call."""
+    if is_async:
+
+        async def call_async(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
+            with Measurement(settings, args, kwargs):
+                return await wrapped(*args, **kwargs)
+
+        return call_async
+
+    def call(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
+        with Measurement(settings, args, kwargs):
+            return wrapped(*args, **kwargs)
+
+    return call
+
+
+# The wrappers' frames stand between a handler and its caller in every stack: a timeout
+# warning's stack leaves them out, as they tell the user nothing.
+_WRAPPER_CODES = frozenset(
+    const for const in wrapper.__code__.co_consts if getattr(const, "co_name", None) in ("call", "call_async")
+)

@@ -21,6 +21,10 @@ import time
 from ._runtime import RUNTIME
 from ._warnings import warn_once
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
+
 PROC_SELF = "/proc/self"
 _MB = 1024 * 1024
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
@@ -105,8 +109,9 @@ class Probes:
         self._tmp_unkept = False
         self._peak_rss_mb = 0.0  # a forked child's peak is its own
 
-    def sample(self, tmp_path: str) -> Usage:
-        """Take every reading once."""
+    def sample(self, tmp_path: str, tmp_size_mb: float | None = None) -> Usage:
+        """Take every reading once; with ``tmp_size_mb``, ``tmp_path`` is a simulated ``/tmp`` of
+        that size, whose use is what its files take."""
         if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
             self.close()
             self._proc = PROC_SELF
@@ -119,11 +124,14 @@ class Probes:
         used: float | None
         size: float | None
         try:
-            st_vfs = os.fstatvfs(kept.fd)
-            if kept.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
-                used, size = _used_and_size(st_vfs)
+            if tmp_size_mb is not None:
+                used, size = _files_mb(tmp_path), tmp_size_mb
             else:
-                used, size = self.tmp_usage(tmp_path)
+                st_vfs = os.fstatvfs(kept.fd)
+                if kept.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
+                    used, size = _used_and_size(st_vfs)
+                else:
+                    used, size = self.tmp_usage(tmp_path)
         except Exception:  # noqa: BLE001
             used, size = self.tmp_usage(tmp_path)
         kept = self._statm
@@ -222,6 +230,35 @@ class Probes:
         return st
 
 
+# A simulated /tmp is measured by walking it; Lambda's is 10 GB at most, and a local run's or a
+# test's holds far fewer files than this.
+_MAX_FILES = 10_000
+
+
+def _files_mb(path: str) -> float | None:
+    """What the files under ``path`` take on disk (MB), as a file system of their own would count."""
+    total = counted = 0
+    folders = [path]
+    try:
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    counted += 1
+                    if counted > _MAX_FILES:
+                        warn_once(
+                            f"probe.files:{path}", f"over {_MAX_FILES} files in {path!r}: TmpUsed counts only those"
+                        )
+                        return total / _MB
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        total += entry.stat(follow_symlinks=False).st_blocks * 512
+    except OSError as exc:
+        warn_once(f"probe.tmp:{path}", f"cannot read {path!r} ({exc!r}); TmpUsed omitted")
+        return None
+    return total / _MB
+
+
 def _used_and_size(st: os.statvfs_result) -> tuple[float, float]:
     return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
 
@@ -254,10 +291,13 @@ def process_start_time() -> float | None:
         return None
 
 
-def thread_stack(ident: int, limit: int = 10, width: int = 240) -> list[str] | None:
+def thread_stack(
+    ident: int, limit: int = 10, width: int = 240, skip: frozenset[CodeType] = frozenset()
+) -> list[str] | None:
     """The innermost ``limit`` frames of thread ``ident``, innermost first, each line at most ``width``.
 
-    Paths under the working directory (``/var/task`` in Lambda) are shown relative to it.
+    Paths under the working directory (``/var/task`` in Lambda) are shown relative to it; frames
+    running code in ``skip`` are left out.
     """
     try:
         import linecache  # only when a warning fires: not on the import path of every cold start
@@ -267,6 +307,9 @@ def thread_stack(ident: int, limit: int = 10, width: int = 240) -> list[str] | N
         lines: list[str] = []
         while frame is not None and len(lines) < limit:
             code = frame.f_code
+            if code in skip:
+                frame = frame.f_back
+                continue
             path = code.co_filename
             path = path[len(cwd) :] if path.startswith(cwd) else path
             lineno = frame.f_lineno or 0

@@ -284,19 +284,28 @@ class Lifecycle:
 
     ``records`` holds every record written inside the block, parsed; ``invocations``,
     ``timeout_warnings`` and ``shutdowns`` hold each kind. ``/tmp`` is ``tmp_dir`` (a new
-    temporary directory by default), through ``LAMBDA_LIFECYCLE_TMP_PATH``; the environment
-    variables set here are restored on exit, and the SDK's state is reset.
+    temporary directory by default), through ``LAMBDA_LIFECYCLE_TMP_PATH``, measured as Lambda's
+    ephemeral storage of ``tmp_size_mb`` (``LAMBDA_LIFECYCLE_TMP_SIZE_MB``): ``TmpUsed`` is what
+    its files take, not what the host's disk holds. The environment variables set here are
+    restored on exit, and the SDK's state is reset.
 
     Args:
         init_type: the environment's ``AWS_LAMBDA_INITIALIZATION_TYPE``.
         init_duration_ms: how long its init took.
         tmp_dir: its ``/tmp`` (default: a new temporary directory, removed on exit).
+        tmp_size_mb: the size of that ``/tmp``: Lambda's ephemeral storage, 512 MB by default.
     """
 
     def __init__(
-        self, *, init_type: str = "on-demand", init_duration_ms: float = 0.0, tmp_dir: str | None = None
+        self,
+        *,
+        init_type: str = "on-demand",
+        init_duration_ms: float = 0.0,
+        tmp_dir: str | None = None,
+        tmp_size_mb: float = 512,
     ) -> None:
         self.init_type = init_type
+        self.tmp_size_mb = tmp_size_mb
         self.init_duration_ms = init_duration_ms
         self.tmp_dir = tmp_dir
         self.records: list[dict[str, object]] = []
@@ -313,6 +322,7 @@ class Lifecycle:
         if self.tmp_dir is None:
             self.tmp_dir = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-tmp-"))
         self._set_env("LAMBDA_LIFECYCLE_TMP_PATH", self.tmp_dir)
+        self._set_env("LAMBDA_LIFECYCLE_TMP_SIZE_MB", str(self.tmp_size_mb))
         self._clock = self._stack.enter_context(simulated_clock())
         self.records = self._stack.enter_context(capture())
         self.new_environment(init_type=self.init_type, init_duration_ms=self.init_duration_ms)

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..cli import _number_in, _positive_int
@@ -89,6 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds per invocation (default 3, as Lambda's)",
     )
     parser.add_argument("--memory", type=_memory, default=128, metavar="MB", help="MB, 128 to 10240 (default 128)")
+    parser.add_argument(
+        "--ephemeral-storage",
+        type=_storage,
+        default=512,
+        metavar="MB",
+        help="the size of /tmp, 512 to 10240 MB (default 512); TmpUsed is what its files take",
+    )
     parser.add_argument("--function-name", metavar="NAME", help="default: the code root's directory name")
     parser.add_argument("--function-version", default="$LATEST", metavar="VERSION", help="default $LATEST")
     parser.add_argument("--region", metavar="REGION", help="AWS_REGION (default: AWS_REGION here, else us-east-1)")
@@ -126,10 +134,19 @@ def _runtime(text: str) -> str:
     return text
 
 
-def _memory(text: str) -> int:
-    if not re.fullmatch(r"\s*\d+\s*", text) or not 128 <= int(text) <= 10240:  # Lambda's range, in whole MB
-        raise argparse.ArgumentTypeError(f"expected whole MB, at least 128 and at most 10240, got {text!r}")
-    return int(text)
+def _megabytes_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: whole MB in Lambda's range [low, high]."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\s*\d+\s*", text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected whole MB, at least {low} and at most {high}, got {text!r}")
+        return int(text)
+
+    return parse
+
+
+_memory = _megabytes_in(128, 10240)
+_storage = _megabytes_in(512, 10240)
 
 
 def _variable(text: str) -> tuple[str, str]:
@@ -198,6 +215,9 @@ def _environment_variables(args: argparse.Namespace, tmp: str) -> dict[str, str]
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{args.runtime}",
         "AWS_LAMBDA_INITIALIZATION_TYPE": args.init_type,
         "LAMBDA_LIFECYCLE_TMP_PATH": tmp,
+        # Lambda's /tmp is a file system of its own, of the ephemeral storage's size; this one is
+        # a directory on the host's disk, measured by what its files take.
+        "LAMBDA_LIFECYCLE_TMP_SIZE_MB": str(args.ephemeral_storage),
         "TMPDIR": tmp,  # tempfile's /tmp: the environment's own
         "TZ": ":UTC",
     }
