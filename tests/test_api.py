@@ -25,7 +25,7 @@ def test_public_api_is_exactly_this():
     # Submodules are reachable as attributes once imported; these are the public ones among them.
     submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract", "local"}
     assert public - submodules == set(lambda_lifecycle.__all__) - {"__version__"}
-    assert lambda_lifecycle.__version__ == "0.1.0"
+    assert lambda_lifecycle.__version__ == "0.2.0"
     assert sorted(testing.__all__) == [
         "Clock",
         "LambdaContext",

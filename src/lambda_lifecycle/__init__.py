@@ -24,7 +24,7 @@ from ._shutdown import on_shutdown
 from ._state import Environment, environment
 from ._warnings import LifecycleWarning
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument", "on_shutdown"]
 
