@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[timeline]'  # the demo draws its environment's timeline
 	touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python

@@ -739,6 +739,7 @@ def test_without_boto3_the_cli_prints_the_install_hint(args):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
+        " (from a clone: pip install '.[cli]')"
     ]
 
 

@@ -102,7 +102,9 @@ def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    assert "timeline picture: pip install 'lambda-lifecycle[timeline]' to draw" in result.stdout
+    assert "timeline picture: pip install 'lambda-lifecycle[timeline]' (from a clone: pip install '.[timeline]')" in (
+        result.stdout
+    )
     assert not (tmp_path / "lambda-lifecycle-demo-timeline.html").exists()
     assert "6 invocations" in result.stdout
     assert result.stderr == ""

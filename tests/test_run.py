@@ -250,7 +250,8 @@ def test_without_the_runtime_client_it_says_what_to_install(monkeypatch, capsys)
     )
     assert cli.main(["run", GLOBAL_INIT]) == 1
     assert capsys.readouterr().err == (
-        "lambda-lifecycle: this command needs the runtime client: pip install 'lambda-lifecycle[local]'\n"
+        "lambda-lifecycle: this command needs the runtime client: pip install 'lambda-lifecycle[local]'"
+        " (from a clone: pip install '.[local]')\n"
     )
 
 

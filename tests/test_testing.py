@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 
 import lambda_lifecycle
@@ -49,3 +51,30 @@ def test_reset_starts_a_new_environment(records):
     assert [r["invocation"] for r in records] == [1, 2, 1]
     assert records[2]["cold_start"]
     assert records[2]["InitDuration"] == 120
+
+
+def test_what_a_handler_writes_to_tempfiles_tmp_is_the_environments():
+    before = tempfile.gettempdir()
+
+    @lambda_lifecycle.instrument
+    def handler(event, context):
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            f.write(os.urandom(3 * 1024 * 1024))
+        return f.name
+
+    with testing.Lifecycle() as lifecycle:
+        written = lifecycle.invoke(handler)
+        assert os.path.dirname(written) == lifecycle.tmp_dir
+        assert lifecycle.invocations[0]["TmpUsed"] == 3
+    assert tempfile.gettempdir() == before
+
+
+def test_filling_tmp_does_not_show_as_memory():
+    handler = lambda_lifecycle.instrument(lambda event, context: None)
+    with testing.Lifecycle() as lifecycle:
+        lifecycle.invoke(handler)
+        lifecycle.write_tmp(64)
+        lifecycle.invoke(handler)
+    first, second = lifecycle.invocations
+    assert second["TmpUsed"] == 64
+    assert second["MaxMemoryUsed"] < first["MaxMemoryUsed"] + 32

@@ -56,7 +56,8 @@ def _make_handler(tmp_dir: str) -> Any:
         if event["write_mb"]:
             path = os.path.join(tmp_dir, f"cache-{event['n']}.bin")
             with open(path, "wb") as f:
-                f.write(os.urandom(event["write_mb"] * _MB))
+                for _ in range(event["write_mb"]):  # a MB at a time, as a real handler streams
+                    f.write(os.urandom(_MB))
                 os.fsync(f.fileno())
         if event["fail"]:
             raise ValueError("payment provider said no")
@@ -85,12 +86,12 @@ TIMELINE_FILE = "lambda-lifecycle-demo-timeline.html"
 def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
     """Draw the environment's timeline into the temp directory; the line that says where, or how
     to get the picture when the plotting extra is not installed."""
-    from .cli import timeline, timeline_plot
+    from .cli import install_hint, timeline, timeline_plot
 
     try:
         timeline_plot.require()
     except timeline_plot.MissingExtra:
-        return "timeline picture: pip install 'lambda-lifecycle[timeline]' to draw this environment's life"
+        return f"timeline picture: {install_hint('timeline')} draws this environment's life"
     path = os.path.join(tempfile.gettempdir(), TIMELINE_FILE)
     drawn = timeline.build(records, title="lambda-lifecycle demo: one simulated execution environment")
     with open(path, "w", encoding="utf-8") as f:

@@ -297,7 +297,7 @@ def thread_stack(
     """The innermost ``limit`` frames of thread ``ident``, innermost first, each line at most ``width``.
 
     Paths under the working directory (``/var/task`` in Lambda) are shown relative to it; frames
-    running code in ``skip`` are left out.
+    running code in ``skip``, and the interpreter's frozen modules (``runpy``), are left out.
     """
     try:
         import linecache  # only when a warning fires: not on the import path of every cold start
@@ -307,7 +307,7 @@ def thread_stack(
         lines: list[str] = []
         while frame is not None and len(lines) < limit:
             code = frame.f_code
-            if code in skip:
+            if code in skip or code.co_filename.startswith("<frozen "):
                 frame = frame.f_back
                 continue
             path = code.co_filename

@@ -284,7 +284,7 @@ class Lifecycle:
 
     ``records`` holds every record written inside the block, parsed; ``invocations``,
     ``timeout_warnings`` and ``shutdowns`` hold each kind. ``/tmp`` is ``tmp_dir`` (a new
-    temporary directory by default), through ``LAMBDA_LIFECYCLE_TMP_PATH``, measured as Lambda's
+    temporary directory by default, also ``tempfile``'s), through ``LAMBDA_LIFECYCLE_TMP_PATH``, measured as Lambda's
     ephemeral storage of ``tmp_size_mb`` (``LAMBDA_LIFECYCLE_TMP_SIZE_MB``): ``TmpUsed`` is what
     its files take, not what the host's disk holds. The environment variables set here are
     restored on exit, and the SDK's state is reset.
@@ -323,6 +323,10 @@ class Lifecycle:
             self.tmp_dir = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-tmp-"))
         self._set_env("LAMBDA_LIFECYCLE_TMP_PATH", self.tmp_dir)
         self._set_env("LAMBDA_LIFECYCLE_TMP_SIZE_MB", str(self.tmp_size_mb))
+        # tempfile's /tmp too, as in Lambda: what a handler writes there is the environment's.
+        self._set_env("TMPDIR", self.tmp_dir)
+        self._stack.callback(setattr, tempfile, "tempdir", tempfile.tempdir)
+        tempfile.tempdir = self.tmp_dir
         self._clock = self._stack.enter_context(simulated_clock())
         self.records = self._stack.enter_context(capture())
         self.new_environment(init_type=self.init_type, init_duration_ms=self.init_duration_ms)
@@ -459,7 +463,11 @@ class Lifecycle:
         assert self.tmp_dir is not None, "use Lifecycle as a context manager"
         fd, path = tempfile.mkstemp(prefix=name or "tmp-growth-", dir=self.tmp_dir)
         with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(int(megabytes * 1024 * 1024)))
+            left = int(megabytes * 1024 * 1024)
+            while left:  # a chunk at a time: the file must not show as the process's peak memory
+                chunk = min(left, 1024 * 1024)
+                f.write(os.urandom(chunk))
+                left -= chunk
             os.fsync(f.fileno())
         self._written.append(path)
         return path

@@ -31,7 +31,15 @@ _DESCRIPTION = (
     " and the cli extra too to read CloudWatch (--function); run the local extra (awslambdaric); layer build"
     " none."
 )
-_NEEDS_BOTO3 = "lambda-lifecycle: this command needs boto3: pip install 'lambda-lifecycle[cli]'"
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra, in both of the ways the README gives: from PyPI, and from a clone
+    (the only way until the package is on PyPI)."""
+    return f"pip install 'lambda-lifecycle[{extra}]' (from a clone: pip install '.[{extra}]')"
+
+
+_NEEDS_BOTO3 = f"lambda-lifecycle: this command needs boto3: {install_hint('cli')}"
 
 
 def _duration_s(text: str) -> int:
@@ -120,19 +128,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lambda-lifecycle {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    rep = commands.add_parser("report", help="a lifecycle report of one function over a time window")
+    report_help = "a lifecycle report of one function over a time window"
+    rep = commands.add_parser(
+        "report",
+        help=report_help,
+        description=report_help + ": cold starts by init type, proactive inits, re-inits, InitDuration and"
+        " IdleTime percentiles, environments, keep-warm percentiles (lifetime, invocations, idle before"
+        " shutdown), the cold-start rate by the gap since the previous invocation (fetch engine) and durable"
+        " executions. Needs the [cli] extra (boto3).",
+    )
     _add_aws(rep)
     _add_window(rep)
-    rep.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    rep.add_argument("--format", choices=["table", "json", "csv"], default="table", help="(default table)")
     rep.add_argument(
         "--engine",
         choices=["insights", "fetch"],
         default="insights",
-        help="insights: aggregate in Logs Insights, any volume; fetch: read raw records, small windows",
+        help="insights (default): aggregate in Logs Insights, any volume; fetch: read raw records, small windows",
     )
 
+    timeline_help = "draw every execution environment's life: an HTML page that works offline, or a PNG"
     line = commands.add_parser(
-        "timeline", help="draw every execution environment's life: an HTML page that works offline, or a PNG"
+        "timeline",
+        help=timeline_help,
+        description=timeline_help + ": a lane per process from birth to shutdown or kill, invocations as marks."
+        " Reads CloudWatch (--function; needs the [cli] extra) or a file of records (--input). Drawing needs"
+        " the [timeline] extra.",
     )
     _add_aws(line, function_required=False)
     line.add_argument(
@@ -142,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
         " the SDK's output",
     )
     _add_window(line)
-    line.add_argument("--output", default="lambda-lifecycle-timeline.html", help="the HTML file to write")
+    line.add_argument(
+        "--output", default="lambda-lifecycle-timeline.html", help="the HTML file to write (default %(default)s)"
+    )
     line.add_argument("--png", metavar="FILE", help="write the picture as a PNG too, for reports")
     line.add_argument(
         "--max-lanes",
@@ -158,16 +181,33 @@ def _parser() -> argparse.ArgumentParser:
         f" many (default {MAX_MARKS}); above it, lanes show their counts only",
     )
 
-    queries = commands.add_parser("queries", help="print the Logs Insights queries, or save them (--apply)")
+    queries_help = "print the Logs Insights queries, or save them (--apply)"
+    queries = commands.add_parser(
+        "queries", help=queries_help, description=queries_help + ". Saving needs the [cli] extra (boto3)."
+    )
     _add_aws(queries, function_required=False)
     queries.add_argument("--apply", action="store_true", help="save them as CloudWatch query definitions")
 
-    dash = commands.add_parser("dashboard", help="print a CloudWatch dashboard body, or put it (--apply)")
+    dashboard_help = "print a CloudWatch dashboard body, or put it (--apply)"
+    dash = commands.add_parser(
+        "dashboard",
+        help=dashboard_help,
+        description=dashboard_help + ": the metrics the function publishes, under the dimension set its"
+        " records declare, and Logs Insights tables. Needs the [cli] extra (boto3).",
+    )
     _add_aws(dash)
     _add_target(dash)
-    dash.add_argument("--apply", action="store_true")
+    dash.add_argument(
+        "--apply", action="store_true", help="put the dashboard, named lambda-lifecycle-<function>-<region>"
+    )
 
-    alarms = commands.add_parser("alarms", help="print CloudWatch alarms, or put them (--apply)")
+    alarms_help = "print CloudWatch alarms, or put them (--apply)"
+    alarms = commands.add_parser(
+        "alarms",
+        help=alarms_help,
+        description=alarms_help + ": /tmp use, memory use and the cold-start rate, on the metrics the"
+        " function publishes. Needs the [cli] extra (boto3).",
+    )
     _add_aws(alarms)
     _add_target(alarms)
     percent, rate = _number_in(0, 100), _number_in(0, 1)
@@ -181,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
         help="count the cold-start rate only in 15-minute periods with this many invocations (default 20)",
     )
     alarms.add_argument("--action", action="append", default=[], help="an alarm action ARN (SNS topic); repeatable")
-    alarms.add_argument("--apply", action="store_true")
+    alarms.add_argument("--apply", action="store_true", help="put the alarms (again: they are updated in place)")
 
     layer = commands.add_parser("layer", help="Lambda layers with the SDK").add_subparsers(
         dest="layer_command", required=True, metavar="command"
@@ -253,7 +293,7 @@ def _draw(args: argparse.Namespace, drawn: Timeline) -> int:
         print(f"lambda-lifecycle: {note}", file=sys.stderr)
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(timeline_plot.to_html(drawn))
-    print(f"wrote {args.output}: {len(drawn.lanes)} processes")
+    print(f"wrote {args.output}: {len(drawn.lanes)} process{'' if len(drawn.lanes) == 1 else 'es'}")
     if args.png:
         with open(args.png, "wb") as f:
             f.write(timeline_plot.to_png(drawn))

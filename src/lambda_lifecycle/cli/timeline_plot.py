@@ -9,13 +9,14 @@ import functools
 import html
 import json
 
+from . import install_hint
 from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline, TimelineError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-NEEDS_EXTRA = "drawing the timeline needs Vega-Altair: pip install 'lambda-lifecycle[timeline]'"
+NEEDS_EXTRA = f"drawing the timeline needs Vega-Altair: {install_hint('timeline')}"
 
 WIDTH = 1000
 LANE_PX = 22
@@ -82,7 +83,10 @@ def chart(timeline: Timeline) -> Any:
     width, height = size(timeline)
     order = [lane.label for lane in timeline.lanes]
     y = alt.Y("lane:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
-    x = alt.X("start:T", scale=alt.Scale(type="utc", padding=12), title="time (UTC)", axis=alt.Axis(format="%H:%M:%S"))
+    # A local run lasts a few seconds: ticks without milliseconds would all read the same second.
+    short = timeline.end_ms - timeline.start_ms < 60_000
+    time_format = "%H:%M:%S.%L" if short else "%H:%M:%S"
+    x = alt.X("start:T", scale=alt.Scale(type="utc", padding=12), title="time (UTC)", axis=alt.Axis(format=time_format))
     tooltip = [alt.Tooltip("lane:N"), alt.Tooltip("details:N", title="")]
     colour = alt.Color(
         "kind:N",

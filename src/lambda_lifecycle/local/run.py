@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..cli import _number_in, _positive_int
+from ..cli import _number_in, _positive_int, install_hint
 from ..cli.report import numbers
 from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
 from . import RunError
@@ -33,7 +33,7 @@ DESCRIPTION = (
     " variables), invokes it with the events, then shuts the environment down as Lambda does. stdout is the"
     " runtime's output, records included, unchanged; each invocation's outcome and a summary go to stderr."
 )
-NEEDS_RUNTIME_CLIENT = "this command needs the runtime client: pip install 'lambda-lifecycle[local]'"
+NEEDS_RUNTIME_CLIENT = f"this command needs the runtime client: {install_hint('local')}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
