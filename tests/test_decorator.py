@@ -204,6 +204,17 @@ def test_context_as_keyword_and_missing_context(records):
     assert records[1]["request_id"] is None
 
 
+def test_an_event_that_raises_when_read_is_the_handlers_business():
+    class Hostile(dict):
+        def get(self, key, default=None):
+            raise RuntimeError("nope")
+
+    handler = lambda_lifecycle.instrument(lambda event, context: "ok")
+    with testing.capture() as records, pytest.warns(lambda_lifecycle.LifecycleWarning, match="durable"):
+        assert handler(Hostile(), CONTEXT) == "ok"
+    assert records[0]["request_id"] == CONTEXT.aws_request_id
+
+
 def test_context_whose_properties_raise():
     class Hostile:
         @property

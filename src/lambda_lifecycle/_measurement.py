@@ -60,7 +60,11 @@ class Measurement:
         context = args[-1] if len(args) >= 2 else kwargs.get("context")
         event = args[-2] if len(args) >= 2 else kwargs.get("event")
         # Inside @durable_execution the context is the durable SDK's: the Lambda context is in it.
-        self._durable_id, self._replayed, self._context = _durable.durable_facts(event, context)
+        try:
+            self._durable_id, self._replayed, self._context = _durable.durable_facts(event, context)
+        except Exception as exc:  # noqa: BLE001 - an event that raises when read is still the handler's
+            warn_once("durable", f"cannot read the event as a durable execution's ({exc!r})")
+            self._durable_id, self._replayed, self._context = None, None, context
 
     def __enter__(self) -> None:
         if _active.get() or (RUNTIME.in_flight and self._nested_in_another_thread()):
