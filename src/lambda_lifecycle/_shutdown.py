@@ -15,8 +15,7 @@ import sys
 import threading
 import time
 
-from . import _config, _emit, _marker, _probes, _record, _state
-from ._context import CallInfo
+from . import _config, _context, _emit, _marker, _probes, _record, _state
 from ._runtime import RUNTIME
 from ._warnings import in_sdk, warn_once
 
@@ -250,16 +249,9 @@ def shutdown(reason: str) -> None:
         env = _state.environment()
         _marker.count(env.invocations, shut_down=True)
         # HANDLER_SETTINGS (service, format, ...), name and version: those of the last invocation.
-        settings, name, version = _state.shutdown_identity()
+        settings, call = _state.shutdown_identity()
         settings = settings or process_wide
-        environ = os.environ
-        call = CallInfo(
-            name or environ.get("AWS_LAMBDA_FUNCTION_NAME") or "unknown",
-            version or environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
-            None,
-            None,
-            None,
-        )
+        call = call or _context.read(None)  # no invocation: what the environment Lambda sets says
         record = _record.shutdown_record(
             settings,
             env,

@@ -334,20 +334,20 @@ def end(tmp_used_mb: float | None, served: tuple[_config.Settings, CallInfo]) ->
     return now, now - (process.restored_at or process.process_start)
 
 
-def shutdown_identity() -> tuple[_config.Settings | None, str | None, str | None]:
-    """The handler-level settings, function name and version the shutdown record is written with.
+def shutdown_identity() -> tuple[_config.Settings | None, CallInfo | None]:
+    """The handler-level settings and call facts (function name, version) the shutdown record is
+    written with.
 
     Those of the invocation that ended last; if none has, the first decorated handler's settings
-    and no name or version; else nothing (the caller then uses the process-wide settings).
+    and no call; else nothing (the caller then uses the process-wide settings and environment).
     """
     process = started()
     with RUNTIME.lock:
         served = process.last_served
         first = process.first_handler
     if served is not None:
-        settings, call = served
-        return settings, call.function_name, call.function_version
-    return (first() if first is not None else None), None, None
+        return served
+    return (first() if first is not None else None), None
 
 
 def environment() -> Environment:
