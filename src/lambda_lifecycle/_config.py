@@ -245,7 +245,7 @@ is the ``tmp_path`` of ``bootstrap()`` or the environment when the lifecycle sta
 class Settings:
     """The resolved settings one decorated handler runs with."""
 
-    __slots__ = (*_TABLE, "dimension_names", "log_level")
+    __slots__ = (*_TABLE, "dimension_names", "log_level", "memo")
 
     namespace: str
     service: str | None
@@ -263,12 +263,15 @@ class Settings:
     run_atexit: bool
     dimension_names: tuple[str, ...]
     log_level: str | None
+    memo: dict[object, str]
+    """Parts of record lines that follow from these settings, made once (``_record``)."""
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         for name in _TABLE:
             setattr(self, name, values[name])
         self.dimension_names = dimension_names(self.service, tuple(key for key, _ in self.dimensions))
         self.log_level = _kept_level()
+        self.memo = {}
 
     def __repr__(self) -> str:
         return "Settings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in _TABLE) + ")"

@@ -39,33 +39,65 @@ class CallInfo:
         self.xray_trace_id = xray_trace_id
 
 
-def read(context: object) -> CallInfo:
-    """The call's facts from whatever context the handler got and, where it says nothing, from
-    the environment Lambda sets (which holds the trace header of the running invocation)."""
-    try:
-        # Spelled out rather than looped over field names: this runs on every invocation.
-        if isinstance(context, dict):
-            get = context.get
-            name, version, request_id = get("function_name"), get("function_version"), get("aws_request_id")
-            memory, tenant = get("memory_limit_in_mb"), get("tenant_id")
+class Reader:
+    """Reads the facts of a handler's calls. The function's name, version and memory size come
+    the same on every call of a process: they are validated once, and again only when they change.
+    """
+
+    __slots__ = ("_raw", "_valid")
+
+    def __init__(self) -> None:
+        self._raw: tuple[object, object, object] | None = None
+        self._valid: tuple[str, str | None, int | None] = ("unknown", None, None)
+
+    def read(self, context: object) -> CallInfo:
+        """The call's facts from whatever context the handler got and, where it says nothing,
+        from the environment Lambda sets (which holds the trace header of the running invocation)."""
+        try:
+            # Spelled out rather than looped over field names: this runs on every invocation.
+            if isinstance(context, dict):
+                get = context.get
+                name, version, request_id = get("function_name"), get("function_version"), get("aws_request_id")
+                memory, tenant = get("memory_limit_in_mb"), get("tenant_id")
+            else:
+                name = getattr(context, "function_name", None)
+                version = getattr(context, "function_version", None)
+                request_id = getattr(context, "aws_request_id", None)
+                memory = getattr(context, "memory_limit_in_mb", None)
+                tenant = getattr(context, "tenant_id", None)
+            raw = (name, version, memory)
+            same = raw == self._raw
+        except Exception as exc:  # noqa: BLE001 - a context whose properties raise is still a context
+            warn_once("context", f"cannot read the Lambda context ({exc!r}); its facts come from the environment")
+            raw, same, request_id, tenant = (None, None, None), False, None, None
+        if same:
+            valid = self._valid
         else:
-            name = getattr(context, "function_name", None)
-            version = getattr(context, "function_version", None)
-            request_id = getattr(context, "aws_request_id", None)
-            memory = getattr(context, "memory_limit_in_mb", None)
-            tenant = getattr(context, "tenant_id", None)
-    except Exception as exc:  # noqa: BLE001 - a context whose properties raise is still a context
-        warn_once("context", f"cannot read the Lambda context ({exc!r}); its facts come from the environment")
-        name = version = request_id = memory = tenant = None
-    environ = os.environ
-    return CallInfo(
-        _dimension_value(name) or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
-        bounded(version) or bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
-        bounded(request_id),
-        _megabytes(memory) or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
-        bounded(tenant),
-        trace_root(environ.get("_X_AMZN_TRACE_ID")),
-    )
+            valid = (_dimension_value(raw[0]), bounded(raw[1]), _megabytes(raw[2]))
+            if None in valid:  # the environment says what the context does not, and may change
+                self._raw = None
+                environ = os.environ
+                valid = (
+                    valid[0] or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
+                    valid[1] or bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
+                    valid[2] or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+                )
+            else:
+                self._raw = raw
+            self._valid = valid
+        return CallInfo(
+            valid[0],
+            valid[1],
+            bounded(request_id),
+            valid[2],
+            bounded(tenant),
+            trace_root(os.environ.get("_X_AMZN_TRACE_ID")),
+        )
+
+
+def read(context: object) -> CallInfo:
+    """The facts of one call (see ``Reader.read``), for a caller that reads only once."""
+    return Reader().read(context)
 
 
 def request_id(context: object) -> str | None:

@@ -3,6 +3,7 @@ event; or, for a test, the writer ``lambda_lifecycle.testing`` put in ``RUNTIME.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 
@@ -31,33 +32,43 @@ def emit(line: str) -> None:
 
 def write_line(line: str) -> None:
     """Write ``line`` and a newline to stdout; a failure warns once and never raises."""
+    text = line + "\n"
+    out = sys.stdout
     try:
-        if not _write_and_flush(sys.stdout, line + "\n"):
-            warn_once("emit.blocked", "stdout is non-blocking and stays full; records are dropped")
+        out.write(text)
+        text = ""
+        if not _flushes_itself(type(out)):
+            out.flush()
+        return
+    except BlockingIOError as exc:
+        # What was taken must not be written twice: the line would come out garbled.
+        text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
     except Exception as exc:  # noqa: BLE001 - a closed or missing stdout must not reach the handler
         warn_once("emit", f"cannot write records to stdout ({exc!r}); they are dropped")
+        return
+    if not _retried(out, text):
+        warn_once("emit.blocked", "stdout is non-blocking and stays full; records are dropped")
 
 
-def _flushes_itself(out: TextIO) -> bool:
+@functools.lru_cache(maxsize=8)
+def _flushes_itself(kind: type) -> bool:
     # awslambdaric's stdout flushes on every write; a second flush, through its __getattr__,
     # would cost the handler about a microsecond for nothing.
-    kind = type(out)
     return kind.__name__ == "Unbuffered" and kind.__module__ == "awslambdaric.bootstrap"
 
 
-def _write_and_flush(out: TextIO, text: str) -> bool:
-    for attempt in range(_ATTEMPTS):
+def _retried(out: TextIO, text: str) -> bool:
+    # A non-blocking stdout refused (part of) a line: a few more tries, a pause apart.
+    for _ in range(_ATTEMPTS - 1):
+        time.sleep(_PAUSE_S)
         try:
             if text:
                 out.write(text)
                 text = ""
-                if _flushes_itself(out):
-                    return True
             out.flush()
             return True
         except BlockingIOError as exc:
-            # What was taken must not be written twice: the line would come out garbled.
             text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
-            if attempt < _ATTEMPTS - 1:
-                time.sleep(_PAUSE_S)
+        except Exception:  # noqa: BLE001 - closed meanwhile: dropped, as the caller warns
+            return False
     return False

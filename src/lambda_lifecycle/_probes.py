@@ -95,6 +95,7 @@ class Probes:
     def __init__(self) -> None:
         self._proc = PROC_SELF
         self._statm = _Kept()  # resident memory
+        self._text = b""  # statm's text size, as read when it was opened
         self._task = _Kept()  # threads: its link count is 2 + the thread count
         self._fd_dir = _Kept()  # open descriptors: its size is their count (Linux 6.2+)
         self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
@@ -120,25 +121,27 @@ class Probes:
         # first use, a descriptor closed or reused behind our back, an error, goes to the
         # readers below, which open the file again, or warn once and give None.
         fstat = os.fstat
-        kept = self._tmp
         used: float | None
         size: float | None
         try:
             if tmp_size_mb is not None:
                 used, size = _files_mb(tmp_path), tmp_size_mb
             else:
-                st_vfs = os.fstatvfs(kept.fd)
-                if kept.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
+                st_vfs = os.fstatvfs(self._tmp.fd)
+                if self._tmp.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
                     used, size = _used_and_size(st_vfs)
                 else:
                     used, size = self.tmp_usage(tmp_path)
         except Exception:  # noqa: BLE001
             used, size = self.tmp_usage(tmp_path)
-        kept = self._statm
         try:
-            st = fstat(kept.fd)
-            if st.st_ino == kept.ino and st.st_dev == kept.dev:
-                rss: float | None = int(os.pread(kept.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
+            # statm tells by its content, not by an fstat (a system call more): seven numbers,
+            # ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the statm of
+            # another process of the same interpreter, opened by the handler in place of ours
+            # after closing it, would pass.
+            fields = os.pread(self._statm.fd, 128, 0).split()
+            if len(fields) == 7 and fields[3] == self._text and fields[4] == b"0" and fields[6] == b"0":
+                rss: float | None = int(fields[1]) * _PAGE_MB
             else:
                 rss = self.rss_mb()
         except Exception:  # noqa: BLE001
@@ -177,7 +180,9 @@ class Probes:
         """Resident memory (MB), from /proc/self/statm ("size resident shared ...", in pages)."""
         try:
             self._statm.open(f"{self._proc}/statm")
-            return int(os.pread(self._statm.fd, 64, 0).split(None, 2)[1]) * _PAGE_MB
+            fields = os.pread(self._statm.fd, 128, 0).split()
+            self._text = fields[3]
+            return int(fields[1]) * _PAGE_MB
         except Exception as exc:  # noqa: BLE001
             warn_once("probe.memory", f"cannot read {self._proc}/statm ({exc!r}); memory omitted")
             return None

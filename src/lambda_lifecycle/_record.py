@@ -1,16 +1,16 @@
 """The records: which fields they hold, in which units, and how they become one JSON line.
 
-Building is pure: values in, dict out. Rendering caches the part of an EMF line that does not
-change between invocations (the metric directive), which is most of the encoding cost.
+Building is pure: values in, text or dict out. The invoke record, written on every invocation,
+is built as JSON text from parts cached per settings (the fields a process repeats, the EMF
+directive); the rare timeout and shutdown records are dicts, encoded when written.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import json.encoder
 
-from .contract import MEASUREMENTS
+from .contract import ABSENT, MEASUREMENTS, USAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ._context import CallInfo
     from ._probes import Usage
     from ._shutdown import HookReport
-    from ._state import Environment, Invocation
+    from ._state import Environment, Identity, Invocation
 
 # CPython's C encoder, which json.dumps builds anew on every call, built once (about 1.5 us a
 # record). typeshed does not declare it, hence getattr.
@@ -36,7 +36,18 @@ else:  # pragma: no cover - other interpreters
         return _fallback.encode(obj)
 
 
-def invoke_record(
+# The optional measurements of an invoke record, each a bit of the mask that says which ones a
+# line carries (which decides the metrics its EMF directive declares); the others are always there.
+_OPTIONAL = ("InitDuration", "RestoreToInvoke", "IdleTime") + USAGE
+_ALWAYS = ("ColdStart", "Duration", "ContainerAge")
+_BIT = {name: 1 << i for i, name in enumerate(_OPTIONAL)}
+_USAGE_SHIFT = len(_OPTIONAL) - len(USAGE)
+_ALL_USAGE = (1 << len(USAGE)) - 1
+_encode_str = json.encoder.encode_basestring_ascii
+_MEMO_SIZE = 64
+
+
+def invoke_body(
     settings: Settings,
     inv: Invocation,
     call: CallInfo,
@@ -47,77 +58,166 @@ def invoke_record(
     usage: Usage,
     durable_execution_id: str | None = None,
     replayed: bool | None = None,
-) -> dict[str, object]:
-    """The record of one invocation: properties first, then measurements; unknown values omitted.
+) -> tuple[str, int]:
+    """The fields of one invocation's record as JSON text without braces, and the mask of the
+    optional measurements it carries (see ``line``).
 
+    Written as text, not encoded from a dict: this runs on every invocation, and what stays the
+    same between a process's invocations (the function, the process, the settings) is encoded
+    once. Rare facts are present only when they say something, to keep the line short.
     Megabytes, seconds and idle or init milliseconds are whole numbers, as in Lambda's own REPORT
     line: the sources are no finer (the process start is known to 10 ms) and integers are shorter.
     """
-    rec = _common("invoke", call)
-    rec["request_id"] = call.request_id
-    _identity(rec, inv)
-    rec["cold_start"] = inv.cold_start
-    # Rare facts are present only when they say something, to keep the line short.
+    memo = settings.memo
+    key = (call.function_name, call.function_version, inv.identity)
+    static = memo.get(key)
+    if static is None:
+        static = _remember(memo, key, _static_fields(settings, call, inv.identity))
+    request_id = call.request_id
+    number = inv.number
+    text = f'{static},"request_id":{"null" if request_id is None else _encode_str(request_id)},"invocation":{number}'
+    if number == 1 or error is not None or call.tenant_id or durable_execution_id:
+        text += _rare_fields(inv, call, error, durable_execution_id, replayed)
+    if call.xray_trace_id:
+        text += ',"xray_trace_id":' + _encode_str(call.xray_trace_id)
+    ms, us = divmod(round(duration_ms * 1000), 1000)
+    idle_ms = inv.idle_ms
+    if number > 1 and idle_ms is not None:  # a warm invocation, the usual one: one format
+        text += f',"ColdStart":0,"Duration":{ms}.{us:03d},"IdleTime":{round(idle_ms)}'
+        mask = _BIT["IdleTime"]
+    else:
+        text += ',"ColdStart":1' if inv.cold_start else ',"ColdStart":0'
+        mask = 0
+        if inv.init_duration_ms is not None:
+            text += f',"InitDuration":{round(inv.init_duration_ms)}'
+            mask |= _BIT["InitDuration"]
+        if inv.restore_ms is not None:
+            text += f',"RestoreToInvoke":{round(inv.restore_ms)}'
+            mask |= _BIT["RestoreToInvoke"]
+        text += f',"Duration":{ms}.{us:03d}'
+        if idle_ms is not None:
+            text += f',"IdleTime":{round(idle_ms)}'
+            mask |= _BIT["IdleTime"]
+    measured, present = usage_fields(usage, call.memory_limit_mb)
+    return f'{text},"ContainerAge":{round(container_age_s)}{measured}', mask | present << _USAGE_SHIFT
+
+
+def _rare_fields(
+    inv: Invocation, call: CallInfo, error: str | None, durable_execution_id: str | None, replayed: bool | None
+) -> str:
+    # How a process's first invocation began, and the process before it in the environment; an
+    # error; a tenant; a durable execution.
+    text = ""
+    if inv.cold_start:
+        text += ',"cold_start":true'
     if inv.proactive_init:
-        rec["proactive_init"] = True
+        text += ',"proactive_init":true'
     if inv.reinit:
-        rec["reinit"] = True
-    if inv.restored:
-        rec["restored"] = True
+        text += ',"reinit":true'
     if inv.previous is not None:
         for key, value in inv.previous.items():
-            rec["previous_" + key] = value
+            text += ',"previous_' + key + '":' + _encode(value)
     if error is not None:
-        rec["error"] = error
-    if call.xray_trace_id:
-        rec["xray_trace_id"] = call.xray_trace_id
+        text += ',"error":' + _encode_str(error)
     if call.tenant_id:
-        rec["tenant_id"] = call.tenant_id
+        text += ',"tenant_id":' + _encode_str(call.tenant_id)
     if durable_execution_id:
-        rec["durable_execution_id"] = durable_execution_id
+        text += ',"durable_execution_id":' + _encode_str(durable_execution_id)
         if replayed is not None:
-            rec["replayed"] = replayed
+            text += ',"replayed":true' if replayed else ',"replayed":false'
+    return text
+
+
+def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
+    """The usage measurements as JSON text (each after a comma), and a mask of those present in
+    the order of ``contract.USAGE``; a reading that failed is left out.
+
+    Percentages have one decimal, made with integer arithmetic: rounding a float to a number of
+    digits and writing it out costs a decimal conversion each, the most expensive part of a line.
+    """
+    rss, max_rss, fds, threads = usage.rss_mb, usage.max_rss_mb, usage.fds, usage.threads
+    tmp_used, tmp_size = usage.tmp_used_mb, usage.tmp_size_mb
+    if (
+        rss is not None
+        and max_rss is not None
+        and fds is not None
+        and threads is not None
+        and memory_limit_mb
+        and tmp_used is not None
+        and tmp_size
+    ):  # every reading, as on every invocation in Lambda: one format
+        memory, tmp = divmod(round(1000 * rss / memory_limit_mb), 10), divmod(round(1000 * tmp_used / tmp_size), 10)
+        return (
+            f',"MemoryUsed":{round(rss)},"MaxMemoryUsed":{round(max_rss)},"FileDescriptors":{fds},"Threads":{threads}'
+            f',"MemoryUsedPercent":{memory[0]}.{memory[1]},"TmpUsed":{round(tmp_used)}'
+            f',"TmpUsedPercent":{tmp[0]}.{tmp[1]}'
+        ), _ALL_USAGE
+    return _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
+
+
+def _some_usage_fields(
+    rss: float | None,
+    max_rss: float | None,
+    fds: int | None,
+    threads: int | None,
+    memory_limit_mb: int | None,
+    tmp_used: float | None,
+    tmp_size: float | None,
+) -> tuple[str, int]:
+    # What usage_fields writes, one field at a time: a reading failed, or there is no /tmp or
+    # memory size to relate to.
+    text, mask = "", 0
+    for bit, (name, value) in enumerate(
+        (("MemoryUsed", rss), ("MaxMemoryUsed", max_rss), ("FileDescriptors", fds), ("Threads", threads))
+    ):
+        if value is not None:
+            text += f',"{name}":{round(value)}'
+            mask |= 1 << bit
+    if memory_limit_mb and rss is not None:
+        text += ',"MemoryUsedPercent":' + _percent(rss, memory_limit_mb)
+        mask |= 0b10000
+    if tmp_used is not None and tmp_size:
+        text += f',"TmpUsed":{round(tmp_used)},"TmpUsedPercent":' + _percent(tmp_used, tmp_size)
+        mask |= 0b1100000
+    return text, mask
+
+
+def _percent(part: float, whole: float) -> str:
+    # As usage_fields' one format writes it.
+    units, tenths = divmod(round(1000 * part / whole), 10)
+    return f"{units}.{tenths}"
+
+
+def _static_fields(settings: Settings, call: CallInfo, identity: Identity) -> str:
+    rec = _common("invoke", call)
+    _identity(rec, identity)
+    if identity.restored:
+        rec["restored"] = True
     if settings.service:
         rec["service"] = settings.service
     rec.update(settings.dimensions)
-    rec["ColdStart"] = 1 if inv.cold_start else 0
-    if inv.init_duration_ms is not None:
-        rec["InitDuration"] = round(inv.init_duration_ms)
-    if inv.restore_ms is not None:
-        rec["RestoreToInvoke"] = round(inv.restore_ms)
-    rec["Duration"] = round(duration_ms, 3)
-    if inv.idle_ms is not None:
-        rec["IdleTime"] = round(inv.idle_ms)
-    rec["ContainerAge"] = round(container_age_s)
-    _usage(rec, usage, call.memory_limit_mb)
-    return rec
+    return _encode(rec)[1:-1]
 
 
-def _usage(rec: dict[str, object], usage: Usage, memory_limit_mb: int | None) -> None:
-    rss = usage.rss_mb
-    if rss is not None:
-        rec["MemoryUsed"] = round(rss)
-    if usage.max_rss_mb is not None:
-        rec["MaxMemoryUsed"] = round(usage.max_rss_mb)
-    if usage.fds is not None:
-        rec["FileDescriptors"] = usage.fds
-    if usage.threads is not None:
-        rec["Threads"] = usage.threads
-    if memory_limit_mb and rss is not None:
-        rec["MemoryUsedPercent"] = round(100 * rss / memory_limit_mb, 1)
-    if usage.tmp_used_mb is not None and usage.tmp_size_mb:
-        rec["TmpUsed"] = round(usage.tmp_used_mb)
-        rec["TmpUsedPercent"] = round(100 * usage.tmp_used_mb / usage.tmp_size_mb, 1)
+def _remember(memo: dict[object, str], key: object, value: str) -> str:
+    # Keys change only with the function's name or version, the process's identity or the
+    # metrics present: a handful per process, unless a test varies them on every call.
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
-def _identity(rec: dict[str, object], inv: Invocation) -> None:
-    rec["container_id"] = inv.container_id
-    rec["environment_id"] = inv.environment_id
-    rec["process_restarts"] = inv.process_restarts
-    if inv.worker is not None:
-        rec["worker"] = inv.worker
-    rec["invocation"] = inv.number
-    rec["init_type"] = inv.init_type
+def _identity(rec: dict[object, object], identity: Identity) -> None:
+    # The usual values are left out (documented in contract.ABSENT): most lines say them.
+    rec["container_id"] = identity.container_id
+    rec["environment_id"] = identity.environment_id
+    if identity.process_restarts:
+        rec["process_restarts"] = identity.process_restarts
+    if identity.worker is not None:
+        rec["worker"] = identity.worker
+    if identity.init_type != ABSENT["init_type"]:
+        rec["init_type"] = identity.init_type
 
 
 def _common(event: str, call: CallInfo) -> dict[str, object]:
@@ -145,12 +245,13 @@ def timeout_record(
     """The warning written when an invocation is about to time out. ``stack`` is innermost first."""
     rec = _common_with_service(settings, "timeout_warning", call)
     rec["request_id"] = call.request_id
-    _identity(rec, inv)
+    _identity(rec, inv.identity)
+    rec["invocation"] = inv.number
     if call.tenant_id:
         rec["tenant_id"] = call.tenant_id
     rec["elapsed_ms"] = round(elapsed_ms)
     rec["remaining_ms"] = round(remaining_ms)
-    _usage(rec, usage, call.memory_limit_mb)
+    rec.update(json.loads("{" + usage_fields(usage, call.memory_limit_mb)[0][1:] + "}"))
     rec["stack"] = stack
     return rec
 
@@ -171,11 +272,8 @@ def shutdown_record(
     ``call`` names the function as the invocation that ended last saw it.
     """
     rec = _common_with_service(settings, "shutdown", call)
-    rec.update(container_id=env.container_id, environment_id=env.environment_id, process_restarts=env.process_restarts)
-    if env.worker is not None:
-        rec["worker"] = env.worker
+    _identity(rec, env)
     rec.update(
-        init_type=env.init_type,
         reason=reason,
         invocations=env.invocations,
         in_flight=env.in_flight,
@@ -195,14 +293,19 @@ def shutdown_record(
     return rec
 
 
-@functools.lru_cache(maxsize=64)
-def _emf_head(namespace: str, dimensions: tuple[str, ...], metrics: tuple[str, ...]) -> str:
-    directive = {
-        "Namespace": namespace,
-        "Dimensions": [list(dimensions)],
-        "Metrics": [{"Name": name, "Unit": MEASUREMENTS[name]} for name in metrics],
-    }
-    return ',"CloudWatchMetrics":[' + _encode(directive) + "]},"
+def _emf_head(settings: Settings, mask: int) -> str:
+    """The EMF directive for the metrics of ``settings`` a line with optional measurements ``mask``
+    carries (EMF wants each declared one present), from the line's start to its first field."""
+    head = settings.memo.get(mask)
+    if head is None:
+        present = {*_ALWAYS, *(name for name in _OPTIONAL if mask & _BIT[name])}
+        directive = {
+            "Namespace": settings.namespace,
+            "Dimensions": [list(settings.dimension_names)],
+            "Metrics": [{"Name": name, "Unit": MEASUREMENTS[name]} for name in settings.metrics if name in present],
+        }
+        head = _remember(settings.memo, mask, ',"CloudWatchMetrics":[' + _encode(directive) + "]},")
+    return head
 
 
 def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
@@ -210,18 +313,30 @@ def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
     return tuple(name for name in settings.metrics if name in rec)
 
 
-def render(settings: Settings, rec: dict[str, object], timestamp_ms: int | None = None) -> str:
-    """One JSON line for ``rec`` in the configured format, without the newline.
+def invoke_line(settings: Settings, body: str, mask: int, timestamp_ms: int) -> str:
+    """The line of an invoke record (``invoke_body``) in the configured format, without the newline."""
+    if settings.log_level:
+        body = '"level":"' + settings.log_level + '",' + body
+    if settings.format == "emf":
+        return '{"_aws":{"Timestamp":' + str(timestamp_ms) + _emf_head(settings, mask) + body + "}"
+    if settings.format == "prefixed":
+        return "METRICS: {" + body + "}"
+    return "{" + body + "}"
 
-    With no ``timestamp_ms`` the record declares no metrics: in the EMF format it is plain JSON,
-    which CloudWatch Logs keeps (and Logs Insights reads) without publishing anything.
-    """
+
+def as_dict(body: str) -> dict[str, object]:
+    """An invoke record's fields (``invoke_body``) as a dict, for an integration that publishes it."""
+    record: dict[str, object] = json.loads("{" + body + "}")
+    return record
+
+
+def render(settings: Settings, rec: dict[str, object]) -> str:
+    """One JSON line for a record that declares no metrics, without the newline: in the EMF
+    format it is plain JSON, which CloudWatch Logs keeps (and Logs Insights reads) without
+    publishing anything."""
     body = _encode(rec)
     if settings.log_level:
         body = '{"level":"' + settings.log_level + '",' + body[1:]
-    if settings.format == "emf" and timestamp_ms is not None:
-        head = _emf_head(settings.namespace, settings.dimension_names, declared(settings, rec))
-        return '{"_aws":{"Timestamp":' + str(timestamp_ms) + head + body[1:]
     if settings.format == "prefixed":
         return "METRICS: " + body
     return body

@@ -27,6 +27,7 @@ import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from mmap import mmap
     from typing import Any, Protocol
 
     from ._config import Settings
@@ -67,8 +68,8 @@ class Runtime:
     """What integrations changed outside this state (a Powertools logger's filter), to take back."""
     warned: set[str]
     """Keys of the faults already warned about: one warning per kind of fault."""
-    marker_fd: int
-    """The kept descriptor of this process's slot in the ``/tmp`` marker, or -1."""
+    marker_slot: mmap | None
+    """This process's slot in the ``/tmp`` marker, mapped into memory, or ``None``."""
 
     # -- the process's: kept by reset(), made anew after a fork ----------------------------------
     lock: threading.Lock
@@ -106,7 +107,7 @@ class Runtime:
         self.generation = 0
         self.collect = None
         self.simulated = None
-        self.marker_fd = -1
+        self.marker_slot = None
         self.owner = os.getpid()
         self.atexit_registered = self.sigterm_installed = self.extension_tried = False
         self.restore_hook_registered = False
@@ -136,10 +137,10 @@ class Runtime:
 
     def close_marker(self) -> None:
         """Stop keeping this process's slot of the ``/tmp`` marker open."""
-        if self.marker_fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self.marker_fd)
-        self.marker_fd = -1
+        if self.marker_slot is not None:
+            with contextlib.suppress(Exception):
+                self.marker_slot.close()
+        self.marker_slot = None
 
     def reset(self, simulated: tuple[float, float] | None = None) -> None:
         """Start a new execution environment in this process; see the module's docstring.

@@ -25,45 +25,57 @@ if TYPE_CHECKING:
 _IMPORTED_AT = time.time()
 
 
+class Identity:
+    """Who a process is: what every record of it repeats, fixed until a SnapStart restore."""
+
+    __slots__ = ("container_id", "environment_id", "process_restarts", "worker", "init_type", "restored")
+
+    def __init__(self, process: Process) -> None:
+        self.container_id = process.container_id
+        self.environment_id = process.environment_id
+        self.process_restarts = process.process_restarts
+        self.worker = process.worker
+        self.init_type = process.init_type
+        self.restored = process.restored_at is not None
+
+
 class Invocation:
     """What the lifecycle says about one invocation, fixed when it begins.
 
-    ``previous`` (the process before this one in the environment) and ``restore_ms`` (restore to
-    this invocation) are set on the first invocation of a process only, when known.
+    ``previous`` (the process before this one in the environment), ``init_duration_ms`` and
+    ``restore_ms`` (restore to this invocation) are set on the first invocation of a process
+    only, when known; ``idle_ms`` on the others.
     """
 
     __slots__ = (
-        "container_id",
-        "environment_id",
-        "process_restarts",
-        "worker",
+        "identity",
         "number",
-        "init_type",
         "cold_start",
         "proactive_init",
-        "reinit",
-        "restored",
         "init_duration_ms",
         "idle_ms",
         "restore_ms",
         "previous",
     )
 
-    def __init__(self, process: Process, number: int, cold_start: bool, proactive_init: bool) -> None:
-        self.container_id = process.container_id
-        self.environment_id = process.environment_id
-        self.process_restarts = process.process_restarts
-        self.worker = process.worker
+    def __init__(self, identity: Identity, number: int, cold_start: bool = False, proactive_init: bool = False) -> None:
+        self.identity = identity
         self.number = number
-        self.init_type = process.init_type
         self.cold_start = cold_start
         self.proactive_init = proactive_init
-        self.reinit = number == 1 and process.process_restarts > 0
-        self.restored = process.restored_at is not None
         self.init_duration_ms: float | None = None
         self.idle_ms: float | None = None
         self.restore_ms: float | None = None
-        self.previous = process.previous if number == 1 else None
+        self.previous: dict[str, object] | None = None
+
+    @property
+    def init_type(self) -> str:
+        return self.identity.init_type
+
+    @property
+    def reinit(self) -> bool:
+        """The first invocation of a process that is not its environment's first."""
+        return self.number == 1 and self.identity.process_restarts > 0
 
 
 class Environment:
@@ -159,6 +171,7 @@ class Process:
         "first_handler",
         "last_served",
         "marker_dir",
+        "identity",
     )
 
     def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
@@ -168,9 +181,9 @@ class Process:
         self.container_id = _new_id()
         self.init_type = init_type
         self.restores_observed = init_type == "snap-start" and _watch_restores()
+        self.restored_at: float | None = None
         self.identify(_marker_dir() if process_start is None else None)
         self.process_start = process_start or _probes.process_start_time() or _IMPORTED_AT
-        self.restored_at: float | None = None
         self.handler_ready = handler_ready
         self.invocations = 0
         self.last_start: float | None = None
@@ -197,6 +210,7 @@ class Process:
         # A per-process id even when the marker is unusable: the pid is unique within an environment.
         self.worker = (identity.worker or os.getpid()) if self.init_type == "lambda-managed-instances" else None
         self.previous = identity.previous
+        self.identity = Identity(self)
 
     def init_duration_ms(self) -> float | None:
         if self.handler_ready is None:
@@ -252,11 +266,11 @@ def restored() -> None:
     process = started()
     with RUNTIME.lock:
         process.container_id = _new_id()
+        process.restored_at = RUNTIME.clock()
         marker_dir = _marker_dir()
         if marker_dir is not None:
             _marker.renew(marker_dir)
         process.identify(marker_dir)
-        process.restored_at = RUNTIME.clock()
 
 
 def started() -> Process:
@@ -286,34 +300,33 @@ def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -
 
 def begin(proactive_init_threshold_ms: float) -> Invocation:
     """Count an invocation and classify it, before the handler runs (so one that raises counts)."""
-    process = started()
+    process = RUNTIME.process or started()
     now = RUNTIME.clock()
     with RUNTIME.lock:
-        process.invocations += 1
-        number = process.invocations
+        number = process.invocations = process.invocations + 1
         _marker.count(number)  # before the handler runs: a process killed in it leaves the count
-        cold = proactive = False
-        if number == 1:  # only a process's first invocation can be a cold start
-            if process.handler_ready is None:
-                process.handler_ready = now
-            cold, proactive = classify(
-                init_type=process.init_type,
-                invocation=number,
-                process_restarts=process.process_restarts,
-                restores_observed=process.restores_observed,
-                ready_to_invoke_ms=(now - process.handler_ready) * 1000,
-                proactive_threshold_ms=proactive_init_threshold_ms,
-            )
-        process.cold_start, process.proactive_init = cold, proactive
         process.last_start = now
         process.in_flight += 1
-        inv = Invocation(process, number, cold, proactive)
-        if number == 1:
-            inv.init_duration_ms = process.init_duration_ms()
-            if process.restored_at is not None:
-                inv.restore_ms = max(0.0, (now - process.restored_at) * 1000)
-        elif process.last_end is not None:
-            inv.idle_ms = max(0.0, (now - process.last_end) * 1000)
+        inv = Invocation(process.identity, number)
+        if number > 1:  # only a process's first invocation can be a cold start
+            process.cold_start = process.proactive_init = False
+            if process.last_end is not None:
+                inv.idle_ms = max(0.0, (now - process.last_end) * 1000)
+            return inv
+        if process.handler_ready is None:
+            process.handler_ready = now
+        inv.cold_start, inv.proactive_init = process.cold_start, process.proactive_init = classify(
+            init_type=process.init_type,
+            invocation=number,
+            process_restarts=process.process_restarts,
+            restores_observed=process.restores_observed,
+            ready_to_invoke_ms=(now - process.handler_ready) * 1000,
+            proactive_threshold_ms=proactive_init_threshold_ms,
+        )
+        inv.init_duration_ms = process.init_duration_ms()
+        inv.previous = process.previous
+        if process.restored_at is not None:
+            inv.restore_ms = max(0.0, (now - process.restored_at) * 1000)
     return inv
 
 

@@ -8,6 +8,7 @@ a leaf: it imports nothing, so reading it costs nothing at cold start.
 from __future__ import annotations
 
 __all__ = [
+    "ABSENT",
     "DEFAULT_METRICS",
     "DEFAULT_NAMESPACE",
     "EMF_MAX_DIMENSIONS",
@@ -22,6 +23,7 @@ __all__ = [
     "SHUTDOWN_FIELDS",
     "TIMEOUT_WARNING",
     "TIMEOUT_WARNING_FIELDS",
+    "USAGE",
     "dimension_names",
 ]
 
@@ -51,6 +53,10 @@ MEASUREMENTS: dict[str, str] = {
 }
 """Every measurement an invoke record can carry, with its CloudWatch unit; any of them can be
 published as a metric (setting ``metrics``)."""
+
+USAGE = ("MemoryUsed", "MaxMemoryUsed", "FileDescriptors", "Threads", "MemoryUsedPercent", "TmpUsed", "TmpUsedPercent")
+"""The measurements of what the process and ``/tmp`` use, in invoke and timeout-warning records
+alike; one whose reading failed is left out."""
 
 PROPERTIES = (
     "event",
@@ -82,6 +88,18 @@ PROPERTIES = (
 ``durable_execution_id`` and ``replayed`` are present only on invocations of a Lambda durable
 function: the durable execution's ARN, and whether the invocation replays steps that an earlier
 invocation of the same execution checkpointed (false on the execution's first invocation)."""
+
+ABSENT: dict[str, object] = {
+    "process_restarts": 0,
+    "init_type": "on-demand",
+    "cold_start": False,
+    "proactive_init": False,
+    "reinit": False,
+    "restored": False,
+}
+"""What a property means when a record leaves it out: its usual value, which most lines would
+otherwise repeat (in Logs Insights, ``coalesce(init_type, "on-demand")``). Every other property
+is present whenever it is known."""
 
 TIMEOUT_WARNING_FIELDS = (
     "event",
