@@ -9,6 +9,7 @@ from _contextvars import ContextVar  # what `contextvars` re-exports, without it
 from . import _context, _durable, _emit, _probes, _record, _state, _watchdog
 from ._runtime import RUNTIME
 from ._warnings import warn_once
+from .contract import complete
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class Measurement:
                 if publish(settings, record):
                     collect = RUNTIME.collect
                     if collect is not None:  # testing.capture(): it sees what went elsewhere too
-                        collect.append(record)
+                        collect.append(complete(record))
                     return True
             except Exception as exc:  # noqa: BLE001 - the record is then written as usual
                 warn_once(f"plugin:{publish!r}", f"an integration could not publish a record ({exc!r})")

@@ -24,6 +24,7 @@ __all__ = [
     "TIMEOUT_WARNING",
     "TIMEOUT_WARNING_FIELDS",
     "USAGE",
+    "complete",
     "dimension_names",
 ]
 
@@ -100,6 +101,24 @@ ABSENT: dict[str, object] = {
 """What a property means when a record leaves it out: its usual value, which most lines would
 otherwise repeat (in Logs Insights, ``coalesce(init_type, "on-demand")``). Every other property
 is present whenever it is known."""
+
+_IDENTITY_DEFAULTS = {name: ABSENT[name] for name in ("process_restarts", "init_type")}
+_ABSENT_BY_KIND = {INVOKE: ABSENT, TIMEOUT_WARNING: _IDENTITY_DEFAULTS, SHUTDOWN: _IDENTITY_DEFAULTS}
+
+
+def complete(record: dict[str, object]) -> dict[str, object]:
+    """A record with the usual values it leaves out (``ABSENT``) filled in, as readers take it.
+
+    Args:
+        record: a parsed record of any kind; anything else is returned as it is.
+
+    Returns:
+        The same dict, completed in place.
+    """
+    for name, value in _ABSENT_BY_KIND.get(record.get("event"), {}).items():  # type: ignore[arg-type]
+        record.setdefault(name, value)
+    return record
+
 
 TIMEOUT_WARNING_FIELDS = (
     "event",

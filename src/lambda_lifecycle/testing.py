@@ -25,6 +25,7 @@ import time
 
 from . import _emit, _shutdown, _state, _warnings
 from ._runtime import RUNTIME
+from .contract import complete
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,21 +94,21 @@ def _uuid4() -> str:
 
 
 def parse(line: str) -> dict[str, object]:
-    """One written record line (any format) back into a dict.
+    """One written record line (any format) back into a dict, as the contract reads it.
 
     Args:
         line: a line as the SDK writes it: EMF or plain JSON, or with the ``METRICS: `` prefix.
 
     Returns:
-        The record.
+        The record, with the usual values a line leaves out filled in
+        (``lambda_lifecycle.contract.ABSENT``: ``cold_start`` false, ``init_type`` on-demand...).
 
     Raises:
         json.JSONDecodeError: the line is not a record.
     """
     if line.startswith("METRICS: "):
         line = line[len("METRICS: ") :]
-    record: dict[str, object] = json.loads(line)
-    return record
+    return complete(json.loads(line))
 
 
 @contextlib.contextmanager
