@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
-
-import wrapt
+import functools
+from types import FunctionType
 
 from . import _config, _probes, _shutdown, _state, _watchdog
 from ._config import UNSET
-from ._measurement import wrapper
+from ._measurement import function, wrapper
 from ._runtime import RUNTIME
 
 TYPE_CHECKING = False
@@ -19,8 +18,31 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Instrumented(wrapt.FunctionWrapper):  # type: ignore[misc]
-    """A handler wrapped by ``instrument``; decorating it again returns it unchanged."""
+# Set on what instrument() returns, so that decorating it again returns it unchanged: on a
+# function, the function itself (functools.wraps copies the attribute to other functions, which
+# are then not instrumented); on the proxy class, in its own namespace.
+_MARK = "__lambda_lifecycle_instrumented__"
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect (3-5 ms of init)
+
+
+@functools.cache
+def _proxy() -> type:
+    """``wrapt.FunctionWrapper``, imported when first needed: for methods, classmethods and callable
+    objects, not the plain functions most handlers are (wrapt takes 10 ms of init)."""
+    import wrapt
+
+    class Instrumented(wrapt.FunctionWrapper):  # type: ignore[misc]
+        """A callable wrapped by ``instrument``."""
+
+    setattr(Instrumented, _MARK, True)
+    return Instrumented
+
+
+def _instrumented(target: object) -> bool:
+    try:
+        return getattr(target, _MARK, None) is target or _MARK in type(target).__dict__
+    except Exception:  # noqa: BLE001 - an object whose attributes raise is not ours
+        return False
 
 
 class _SettingsFor:
@@ -42,6 +64,8 @@ class _SettingsFor:
 
 
 def _is_async(func: object) -> bool:
+    import inspect  # for what is not a plain function: wrapt imports it anyway
+
     target = getattr(func, "__func__", func)  # classmethod and staticmethod objects
     if inspect.iscoroutinefunction(target):
         return True
@@ -129,7 +153,7 @@ def instrument(
     overrides = _config.check(**{name: value for name, value in locals().items() if name != "func"})
 
     def decorate(target: F) -> F:
-        if type(target) is _Instrumented or _config.value("disabled", overrides):
+        if _instrumented(target) or _config.value("disabled", overrides):
             return target
         resolve = _SettingsFor(overrides)
         _state.mark_handler_ready(resolve)
@@ -140,7 +164,12 @@ def instrument(
         _probes.sample(settings.tmp_path, settings.tmp_size_mb)
         if settings.timeout_warning_ms != 0:
             _watchdog.start()
-        wrapped: F = _Instrumented(target, wrapper(resolve, _is_async(target)))
+        if type(target) is FunctionType:
+            plain = function(target, resolve, bool(target.__code__.co_flags & _CO_COROUTINE))
+            functools.update_wrapper(plain, target)
+            setattr(plain, _MARK, plain)
+            return plain  # type: ignore[return-value]
+        wrapped: F = _proxy()(target, wrapper(resolve, _is_async(target)))
         return wrapped
 
     return decorate if func is None else decorate(func)

@@ -55,12 +55,11 @@ def invoke_body(
     error: str | None,
     duration_ms: float,
     container_age_s: float,
-    usage: Usage,
     durable_execution_id: str | None = None,
     replayed: bool | None = None,
 ) -> tuple[str, int]:
-    """The fields of one invocation's record as JSON text without braces, and the mask of the
-    optional measurements it carries (see ``line``).
+    """The fields of one invocation's record as JSON text without braces, but for its usage
+    (``usage_fields`` follows them), and the mask of the optional measurements it carries.
 
     Written as text, not encoded from a dict: this runs on every invocation, and what stays the
     same between a process's invocations (the function, the process, the settings) is encoded
@@ -98,8 +97,7 @@ def invoke_body(
         if idle_ms is not None:
             text += f',"IdleTime":{round(idle_ms)}'
             mask |= _BIT["IdleTime"]
-    measured, present = usage_fields(usage, call.memory_limit_mb)
-    return f'{text},"ContainerAge":{round(container_age_s)}{measured}', mask | present << _USAGE_SHIFT
+    return f'{text},"ContainerAge":{round(container_age_s)}', mask
 
 
 def _rare_fields(
@@ -129,8 +127,8 @@ def _rare_fields(
 
 
 def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
-    """The usage measurements as JSON text (each after a comma), and a mask of those present in
-    the order of ``contract.USAGE``; a reading that failed is left out.
+    """The usage measurements as JSON text (each after a comma), and the mask of those present
+    (to combine with ``invoke_body``'s); a reading that failed is left out.
 
     Percentages have one decimal, made with integer arithmetic: rounding a float to a number of
     digits and writing it out costs a decimal conversion each, the most expensive part of a line.
@@ -151,8 +149,9 @@ def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
             f',"MemoryUsed":{round(rss)},"MaxMemoryUsed":{round(max_rss)},"FileDescriptors":{fds},"Threads":{threads}'
             f',"MemoryUsedPercent":{memory[0]}.{memory[1]},"TmpUsed":{round(tmp_used)}'
             f',"TmpUsedPercent":{tmp[0]}.{tmp[1]}'
-        ), _ALL_USAGE
-    return _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
+        ), _ALL_USAGE << _USAGE_SHIFT
+    text, mask = _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
+    return text, mask << _USAGE_SHIFT
 
 
 def _some_usage_fields(

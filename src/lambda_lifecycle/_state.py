@@ -330,21 +330,28 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
     return inv
 
 
-def end(tmp_used_mb: float | None, served: tuple[_config.Settings, CallInfo]) -> tuple[float, float]:
-    """An invocation ended with ``/tmp`` this full: returns the time and the container age in seconds.
+def end(served: tuple[_config.Settings, CallInfo]) -> tuple[float, float]:
+    """An invocation ended: returns the time and the container age in seconds.
 
     ``served`` is the handler's settings and call facts (function name, version, ...), kept for
     the shutdown record.
     """
-    process = started()
+    process = RUNTIME.process or started()
     now = RUNTIME.clock()
     with RUNTIME.lock:
         process.last_end = now
         process.last_served = served
         process.in_flight -= 1
-        if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
-            process.max_tmp_used_mb = tmp_used_mb
     return now, now - (process.restored_at or process.process_start)
+
+
+def used_tmp(tmp_used_mb: float | None) -> None:
+    """An invocation ended with ``/tmp`` this full."""
+    process = RUNTIME.process or started()
+    if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
+        with RUNTIME.lock:
+            if process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb:
+                process.max_tmp_used_mb = tmp_used_mb
 
 
 def shutdown_identity() -> tuple[_config.Settings | None, CallInfo | None]:
