@@ -23,11 +23,7 @@ _PAUSE_S = 0.002
 
 def emit(line: str) -> None:
     """Send one record line where records go; never raises."""
-    write = RUNTIME.write
-    if write is None:
-        write_line(line)
-    else:
-        write(line)
+    (RUNTIME.write or write_line)(line)
 
 
 def write_line(line: str) -> None:

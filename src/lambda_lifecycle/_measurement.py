@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # so concurrent asyncio tasks each get their own.
 _active: ContextVar[bool] = ContextVar("lambda_lifecycle_active", default=False)
 _perf_counter = time.perf_counter
+_monotonic = time.monotonic
 _get_ident = threading.get_ident
 
 _MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
@@ -51,6 +52,7 @@ class Measurement:
         "_token",
         "_t0",
         "_watch",
+        "_watchdog",
         "_thread",
         "_ended",
     )
@@ -73,25 +75,46 @@ class Measurement:
             self._durable_id, self._replayed, self._context = None, None, context
 
     def __enter__(self) -> None:
-        if _active.get() or (RUNTIME.in_flight and self._nested_in_another_thread()):
+        runtime = RUNTIME
+        if _active.get() or (runtime.in_flight and self._nested_in_another_thread()):
             return
         try:
             self._settings = settings = self._resolve()
             if settings.disabled:
                 return
             self._call = call = self._reader.read(self._context)
-            self._invocation = _state.begin(settings.proactive_init_threshold_ms)
+            self._invocation = invocation = _state.begin(settings.proactive_init_threshold_ms)
         except Exception as exc:  # noqa: BLE001
             warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
             return
         self._token = _active.set(True)
-        runtime = RUNTIME
         runtime.in_flight[id(self)] = (_get_ident(), call.request_id)
         if runtime.begin_listeners:
-            self._notify(self._invocation)
+            self._notify(invocation)
         self._t0 = _perf_counter()
-        if settings.timeout_warning_ms != 0:
-            self._watch_deadline(settings.timeout_warning_ms)
+        margin_ms = settings.timeout_warning_ms
+        if margin_ms == 0:
+            return
+        try:
+            remaining_ms = self._context.get_remaining_time_in_millis()
+            # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in
+            # such as a test double's, not a deadline, and would overflow the watchdog's wait.
+            if not 0 < remaining_ms <= _MAX_REMAINING_MS or type(remaining_ms) is bool:
+                return
+        except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, a Mock's
+            return
+        if margin_ms is None:  # max(200 ms, 3 %)
+            margin_ms = 0.03 * remaining_ms
+            if margin_ms < 200.0:
+                margin_ms = 200.0
+        if remaining_ms > margin_ms:
+            self._thread = _get_ident()
+            self._ended = False
+            try:
+                self._watchdog = watchdog = runtime.watchdog or _watchdog.start()
+                self._watch = watchdog.arm(_monotonic() + (remaining_ms - margin_ms) / 1000, self._warn_timeout)
+            except Exception as exc:  # noqa: BLE001 - e.g. no thread can be started
+                warn_once("watchdog.arm", f"cannot watch for timeouts ({exc!r})")
 
     def _nested_in_another_thread(self) -> bool:
         request_id = _context.request_id(self._context)
@@ -123,28 +146,6 @@ class Measurement:
             except Exception as exc:  # noqa: BLE001
                 warn_once(f"plugin:{listener!r}", f"an integration failed at the start of an invocation ({exc!r})")
 
-    def _watch_deadline(self, margin_ms: float | None) -> None:
-        try:
-            remaining_ms = self._context.get_remaining_time_in_millis()
-        except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, or a test double
-            return
-        if not isinstance(remaining_ms, (int, float)):  # a Mock's, say
-            return
-        # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such as
-        # a test double's, not a deadline, and would overflow the watchdog's wait.
-        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
-            return
-        if margin_ms is None:
-            margin_ms = max(200.0, 0.03 * remaining_ms)
-        if remaining_ms > margin_ms:
-            self._thread = _get_ident()
-            self._ended = False
-            due = time.monotonic() + (remaining_ms - margin_ms) / 1000
-            try:
-                self._watch = _watchdog.arm(due, self._warn_timeout)
-            except Exception as exc:  # noqa: BLE001 - e.g. no thread can be started
-                warn_once("watchdog.arm", f"cannot watch for timeouts ({exc!r})")
-
     def _warn_timeout(self) -> None:
         # On the watchdog thread, while the handler is still running.
         settings = self._settings
@@ -174,7 +175,7 @@ class Measurement:
             return
         duration_ms = (_perf_counter() - self._t0) * 1000
         runtime = RUNTIME
-        if self._watch and not _watchdog.disarm(self._watch):
+        if self._watch and not self._watchdog.disarm(self._watch):
             with runtime.warn_lock:  # the watchdog took the deadline: its warning must not follow
                 self._ended = True
         runtime.in_flight.pop(id(self), None)
@@ -193,18 +194,17 @@ class Measurement:
                 settings,
                 self._invocation,
                 call,
-                error=None if exc_type is None else _durable.error_name(exc_type),
-                duration_ms=duration_ms,
-                container_age_s=age_s,
-                durable_execution_id=None if durable_id is None else _context.bounded(durable_id),
-                replayed=self._replayed,
+                None if exc_type is None else _durable.error_name(exc_type),
+                duration_ms,
+                age_s,
+                None if durable_id is None else _context.bounded(durable_id),
+                self._replayed,
             )
             usage = _probes.sample(settings.tmp_path, settings.tmp_size_mb)
             _state.used_tmp(usage.tmp_used_mb)
             measured, present = _record.usage_fields(usage, call.memory_limit_mb)
-            body += measured
-            if not (runtime.record_sinks and self._published(settings, body)):
-                _emit.emit(_record.invoke_line(settings, body, mask | present, int(now * 1000)))
+            if not (runtime.record_sinks and self._published(settings, body + measured)):
+                _emit.emit(_record.invoke_line(settings, body, measured, mask | present, int(now * 1000)))
         except Exception as error:  # noqa: BLE001
             warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
 

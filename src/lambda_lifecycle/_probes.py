@@ -113,14 +113,54 @@ class Probes:
     def sample(self, tmp_path: str, tmp_size_mb: float | None = None) -> Usage:
         """Take every reading once; with ``tmp_size_mb``, ``tmp_path`` is a simulated ``/tmp`` of
         that size, whose use is what its files take."""
+        # The fast path, one system call a reading and as little else as can be, because it runs
+        # on every invocation: every descriptor open and still ours (its identity, statm its
+        # content, /tmp its file system, as when opened). Anything else (first use, a descriptor
+        # closed or reused behind our back, a simulated /tmp, an error) takes the careful path.
+        tmp, task, fd_dir = self._tmp, self._task, self._fd_dir
+        try:
+            if tmp_size_mb is None and tmp.path == tmp_path and self._proc == PROC_SELF:
+                st_vfs = os.fstatvfs(tmp.fd)
+                # statm tells by its content, not by an fstat (a system call more): seven
+                # numbers, ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the
+                # statm of another process of the same interpreter, opened by the handler in
+                # place of ours after closing it, would pass.
+                fields = os.pread(self._statm.fd, 128, 0).split()
+                st_task = os.fstat(task.fd)
+                st_fds = os.fstat(fd_dir.fd)  # last: every descriptor kept is open by now, and counted
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+                if (
+                    (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id
+                    and len(fields) == 7
+                    and fields[3] == self._text
+                    and fields[4] == fields[6] == b"0"
+                    and st_task.st_ino == task.ino
+                    and st_task.st_dev == task.dev
+                    and st_fds.st_ino == fd_dir.ino
+                    and st_fds.st_dev == fd_dir.dev
+                ):
+                    rss = int(fields[1]) * _PAGE_MB
+                    if rss > self._peak_rss_mb:
+                        self._peak_rss_mb = rss
+                    used, size = _used_and_size(st_vfs)
+                    return Usage(
+                        rss,
+                        peak if peak >= self._peak_rss_mb else self._peak_rss_mb,  # see max_rss_mb()
+                        st_task.st_nlink - 2,
+                        st_fds.st_size or self._listed(),
+                        used,
+                        size,
+                    )
+        except Exception:  # noqa: BLE001, S110 - the careful path finds out which, and warns
+            pass
+        return self._sample_carefully(tmp_path, tmp_size_mb)
+
+    def _sample_carefully(self, tmp_path: str, tmp_size_mb: float | None) -> Usage:
+        # Each reading on its own: a descriptor no longer ours is opened again; a reading that
+        # cannot be had warns once and gives None.
         if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
             self.close()
             self._proc = PROC_SELF
-        # The fast path, inline because it runs on every invocation: each descriptor open and
-        # still ours (its identity, or for /tmp its file system, as when opened). Anything else,
-        # first use, a descriptor closed or reused behind our back, an error, goes to the
-        # readers below, which open the file again, or warn once and give None.
-        fstat = os.fstat
         used: float | None
         size: float | None
         try:
@@ -135,12 +175,8 @@ class Probes:
         except Exception:  # noqa: BLE001
             used, size = self.tmp_usage(tmp_path)
         try:
-            # statm tells by its content, not by an fstat (a system call more): seven numbers,
-            # ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the statm of
-            # another process of the same interpreter, opened by the handler in place of ours
-            # after closing it, would pass.
             fields = os.pread(self._statm.fd, 128, 0).split()
-            if len(fields) == 7 and fields[3] == self._text and fields[4] == b"0" and fields[6] == b"0":
+            if len(fields) == 7 and fields[3] == self._text and fields[4] == fields[6] == b"0":
                 rss: float | None = int(fields[1]) * _PAGE_MB
             else:
                 rss = self.rss_mb()
@@ -148,13 +184,13 @@ class Probes:
             rss = self.rss_mb()
         kept = self._task
         try:
-            st = fstat(kept.fd)
+            st = os.fstat(kept.fd)
             threads = st.st_nlink - 2 if st.st_ino == kept.ino and st.st_dev == kept.dev else self.threads()
         except Exception:  # noqa: BLE001
             threads = self.threads()
         kept = self._fd_dir  # last: every descriptor kept is open by now, and counted
         try:
-            st = fstat(kept.fd)
+            st = os.fstat(kept.fd)
             fds = (st.st_size or self._listed()) if st.st_ino == kept.ino and st.st_dev == kept.dev else self.open_fds()
         except Exception:  # noqa: BLE001
             fds = self.open_fds()

@@ -51,7 +51,6 @@ def invoke_body(
     settings: Settings,
     inv: Invocation,
     call: CallInfo,
-    *,
     error: str | None,
     duration_ms: float,
     container_age_s: float,
@@ -292,19 +291,21 @@ def shutdown_record(
     return rec
 
 
-def _emf_head(settings: Settings, mask: int) -> str:
-    """The EMF directive for the metrics of ``settings`` a line with optional measurements ``mask``
-    carries (EMF wants each declared one present), from the line's start to its first field."""
-    head = settings.memo.get(mask)
-    if head is None:
-        present = {*_ALWAYS, *(name for name in _OPTIONAL if mask & _BIT[name])}
-        directive = {
-            "Namespace": settings.namespace,
-            "Dimensions": [list(settings.dimension_names)],
-            "Metrics": [{"Name": name, "Unit": MEASUREMENTS[name]} for name in settings.metrics if name in present],
-        }
-        head = _remember(settings.memo, mask, ',"CloudWatchMetrics":[' + _encode(directive) + "]},")
-    return head
+def _line_template(settings: Settings, mask: int) -> str:
+    """The ``%`` template of an invoke line in the configured format, to fill with the timestamp
+    (ms), the body and the usage; in EMF, the directive for the metrics of ``settings`` that a
+    line with optional measurements ``mask`` carries (EMF wants each declared one present)."""
+    level = f'"level":"{settings.log_level}",' if settings.log_level else ""
+    if settings.format != "emf":  # no timestamp: "%.0s" writes none of it
+        return ("METRICS: {" if settings.format == "prefixed" else "{") + level.replace("%", "%%") + "%.0s%s%s}"
+    present = {*_ALWAYS, *(name for name in _OPTIONAL if mask & _BIT[name])}
+    directive = {
+        "Namespace": settings.namespace,
+        "Dimensions": [list(settings.dimension_names)],
+        "Metrics": [{"Name": name, "Unit": MEASUREMENTS[name]} for name in settings.metrics if name in present],
+    }
+    head = '{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[' + _encode(directive).replace("%", "%%") + "]},"
+    return head + level.replace("%", "%%") + "%s%s}"
 
 
 def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
@@ -312,15 +313,13 @@ def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
     return tuple(name for name in settings.metrics if name in rec)
 
 
-def invoke_line(settings: Settings, body: str, mask: int, timestamp_ms: int) -> str:
-    """The line of an invoke record (``invoke_body``) in the configured format, without the newline."""
-    if settings.log_level:
-        body = '"level":"' + settings.log_level + '",' + body
-    if settings.format == "emf":
-        return '{"_aws":{"Timestamp":' + str(timestamp_ms) + _emf_head(settings, mask) + body + "}"
-    if settings.format == "prefixed":
-        return "METRICS: {" + body + "}"
-    return "{" + body + "}"
+def invoke_line(settings: Settings, body: str, usage: str, mask: int, timestamp_ms: int) -> str:
+    """The line of an invoke record (``invoke_body``, then ``usage_fields``) in the configured
+    format, without the newline: one format of a template made once per settings and ``mask``."""
+    template = settings.memo.get(mask)
+    if template is None:
+        template = _remember(settings.memo, mask, _line_template(settings, mask))
+    return template % (timestamp_ms, body, usage)
 
 
 def as_dict(body: str) -> dict[str, object]:

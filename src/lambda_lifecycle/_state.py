@@ -58,13 +58,12 @@ class Invocation:
         "previous",
     )
 
-    def __init__(self, identity: Identity, number: int, cold_start: bool = False, proactive_init: bool = False) -> None:
+    def __init__(self, identity: Identity, number: int, idle_ms: float | None = None) -> None:
         self.identity = identity
         self.number = number
-        self.cold_start = cold_start
-        self.proactive_init = proactive_init
+        self.cold_start = self.proactive_init = False
         self.init_duration_ms: float | None = None
-        self.idle_ms: float | None = None
+        self.idle_ms = idle_ms
         self.restore_ms: float | None = None
         self.previous: dict[str, object] | None = None
 
@@ -307,14 +306,14 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
         _marker.count(number)  # before the handler runs: a process killed in it leaves the count
         process.last_start = now
         process.in_flight += 1
-        inv = Invocation(process.identity, number)
         if number > 1:  # only a process's first invocation can be a cold start
-            process.cold_start = process.proactive_init = False
-            if process.last_end is not None:
-                inv.idle_ms = max(0.0, (now - process.last_end) * 1000)
-            return inv
+            if process.cold_start or process.proactive_init:
+                process.cold_start = process.proactive_init = False
+            last_end = process.last_end
+            return Invocation(process.identity, number, None if last_end is None else max(0.0, (now - last_end) * 1000))
         if process.handler_ready is None:
             process.handler_ready = now
+        inv = Invocation(process.identity, number)
         inv.cold_start, inv.proactive_init = process.cold_start, process.proactive_init = classify(
             init_type=process.init_type,
             invocation=number,
@@ -347,10 +346,10 @@ def end(served: tuple[_config.Settings, CallInfo]) -> tuple[float, float]:
 
 def used_tmp(tmp_used_mb: float | None) -> None:
     """An invocation ended with ``/tmp`` this full."""
-    process = RUNTIME.process or started()
-    if tmp_used_mb is not None and (process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb):
+    process = RUNTIME.process
+    if process is not None and tmp_used_mb is not None and tmp_used_mb > (process.max_tmp_used_mb or -1.0):
         with RUNTIME.lock:
-            if process.max_tmp_used_mb is None or tmp_used_mb > process.max_tmp_used_mb:
+            if tmp_used_mb > (process.max_tmp_used_mb or -1.0):
                 process.max_tmp_used_mb = tmp_used_mb
 
 
