@@ -163,21 +163,21 @@ def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, mon
 
     firing, returned, done = threading.Event(), threading.Event(), threading.Event()
     timeout_record = _record.timeout_record
-    warn_timeout = _measurement.Measurement._warn_timeout
+    warn_timeout = _measurement._warn_timeout
 
     def slow_timeout_record(*args, **kwargs):
         firing.set()
         assert returned.wait(5)  # the handler has returned and its record is written
         return timeout_record(*args, **kwargs)
 
-    def warn_then_say_so(self):
+    def warn_then_say_so(deadline):
         try:
-            warn_timeout(self)
+            warn_timeout(deadline)
         finally:
             done.set()
 
     monkeypatch.setattr(_record, "timeout_record", slow_timeout_record)
-    monkeypatch.setattr(_measurement.Measurement, "_warn_timeout", warn_then_say_so)
+    monkeypatch.setattr(_measurement, "_warn_timeout", warn_then_say_so)
 
     @lambda_lifecycle.instrument(timeout_warning_ms=100)
     def handler(event, context):

@@ -56,23 +56,17 @@ class Reader:
     def read(self, context: object) -> CallInfo:
         """The call's facts from whatever context the handler got and, where it says nothing,
         from the environment Lambda sets (which holds the trace header of the running invocation)."""
-        try:
-            # Spelled out rather than looped over field names: this runs on every invocation.
-            if isinstance(context, dict):
-                get = context.get
-                name, version, request_id = get("function_name"), get("function_version"), get("aws_request_id")
-                memory, tenant = get("memory_limit_in_mb"), get("tenant_id")
-            else:
-                name = getattr(context, "function_name", None)
-                version = getattr(context, "function_version", None)
-                request_id = getattr(context, "aws_request_id", None)
-                memory = getattr(context, "memory_limit_in_mb", None)
-                tenant = getattr(context, "tenant_id", None)
-            raw = (name, version, memory)
+        try:  # awslambdaric's context, as Lambda gives it: plain attributes
+            raw: tuple[object, object, object] = (
+                context.function_name,  # type: ignore[attr-defined]
+                context.function_version,  # type: ignore[attr-defined]
+                context.memory_limit_in_mb,  # type: ignore[attr-defined]
+            )
+            request_id, tenant = context.aws_request_id, context.tenant_id  # type: ignore[attr-defined]
             same = raw == self._raw
-        except Exception as exc:  # noqa: BLE001 - a context whose properties raise is still a context
-            warn_once("context", f"cannot read the Lambda context ({exc!r}); its facts come from the environment")
-            raw, same, request_id, tenant = (None, None, None), False, None, None
+        except Exception:  # noqa: BLE001 - a dict, a test double, a context of another shape
+            raw, request_id, tenant = _loosely(context)
+            same = False
         if same:
             valid = self._valid
         else:
@@ -101,6 +95,27 @@ class Reader:
             tenant[:MAX_FIELD] if isinstance(tenant, str) and tenant else None,
             trace_root(header),
         )
+
+
+def _loosely(context: object) -> tuple[tuple[object, object, object], object, object]:
+    # What a context of any shape says: function name, version and memory, request id, tenant.
+    try:
+        if isinstance(context, dict):
+            get = context.get
+            raw = (get("function_name"), get("function_version"), get("memory_limit_in_mb"))
+            return raw, get("aws_request_id"), get("tenant_id")
+        return (
+            (
+                getattr(context, "function_name", None),
+                getattr(context, "function_version", None),
+                getattr(context, "memory_limit_in_mb", None),
+            ),
+            getattr(context, "aws_request_id", None),
+            getattr(context, "tenant_id", None),
+        )
+    except Exception as exc:  # noqa: BLE001 - a context whose properties raise is still a context
+        warn_once("context", f"cannot read the Lambda context ({exc!r}); its facts come from the environment")
+        return (None, None, None), None, None
 
 
 def read(context: object) -> CallInfo:

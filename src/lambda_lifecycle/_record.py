@@ -41,6 +41,8 @@ else:  # pragma: no cover - other interpreters
 _OPTIONAL = ("InitDuration", "RestoreToInvoke", "IdleTime") + USAGE
 _ALWAYS = ("ColdStart", "Duration", "ContainerAge")
 _BIT = {name: 1 << i for i, name in enumerate(_OPTIONAL)}
+# The decimals of a whole number of thousandths, as repr() writes a float: "0.5", not "0.500".
+_THOUSANDTHS = tuple(f"{i:03d}".rstrip("0") or "0" for i in range(1000))
 _USAGE_SHIFT = len(_OPTIONAL) - len(USAGE)
 _ALL_USAGE = (1 << len(USAGE)) - 1
 _encode_str = json.encoder.encode_basestring_ascii
@@ -81,7 +83,7 @@ def invoke_body(
     ms, us = divmod(round(duration_ms * 1000), 1000)
     idle_ms = inv.idle_ms
     if number > 1 and idle_ms is not None:  # a warm invocation, the usual one: one format
-        text += f',"ColdStart":0,"Duration":{ms}.{us:03d},"IdleTime":{round(idle_ms)}'
+        text += f',"ColdStart":0,"Duration":{ms}.{_THOUSANDTHS[us]},"IdleTime":{round(idle_ms)}'
         mask = _BIT["IdleTime"]
     else:
         text += ',"ColdStart":1' if inv.cold_start else ',"ColdStart":0'
@@ -92,7 +94,7 @@ def invoke_body(
         if inv.restore_ms is not None:
             text += f',"RestoreToInvoke":{round(inv.restore_ms)}'
             mask |= _BIT["RestoreToInvoke"]
-        text += f',"Duration":{ms}.{us:03d}'
+        text += f',"Duration":{ms}.{_THOUSANDTHS[us]}'
         if idle_ms is not None:
             text += f',"IdleTime":{round(idle_ms)}'
             mask |= _BIT["IdleTime"]
