@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from emf import problems
@@ -17,9 +18,8 @@ CONTRACT_PROPERTIES = {
     "function_version": str,
     "request_id": str,
     "container_id": str,
+    "environment_id": str,
     "invocation": int,
-    "init_type": str,
-    "cold_start": bool,
 }
 CONTRACT_UNITS = {
     "ColdStart": "Count",
@@ -52,8 +52,19 @@ def test_one_compact_json_line_per_invocation(capsys):
     assert len(lines) == 3
     for line in lines:
         doc = json.loads(line)
-        assert line == json.dumps(doc, separators=(",", ":"))  # compact, nothing else on the line
+        # Compact, nothing else on the line; Duration is the one number written with trailing zeros.
+        duration = doc["Duration"]
+        assert line == json.dumps(doc, separators=(",", ":")).replace(
+            f'"Duration":{duration!r}', f'"Duration":{duration:.3f}'
+        )
         assert len(line.encode()) < 256 * 1024
+
+
+def test_duration_has_three_decimals_and_percentages_one(capsys):
+    for line in lines_of(3, capsys, metrics="all"):
+        assert re.search(r'"Duration":\d+\.\d{3}[,}]', line), line
+        for name in ("MemoryUsedPercent", "TmpUsedPercent"):
+            assert re.search(rf'"{name}":\d+\.\d[,}}]', line), (name, line)
 
 
 def test_flags_and_errors_appear_only_when_they_say_something(capsys):
@@ -75,6 +86,18 @@ def test_every_record_is_valid_emf(capsys, monkeypatch):
 
 def test_contract_properties_and_units(capsys, clock):
     first, second = (json.loads(line) for line in lines_of(2, capsys, clock=clock, metrics="all"))
+    # What is usual (contract.ABSENT) is left out: here only the cold start says something.
+    assert first["cold_start"] is True
+    assert not (set(contract.ABSENT) - {"cold_start"}) & set(first)
+    assert not set(contract.ABSENT) & set(second)
+    assert {name: contract.complete(dict(second))[name] for name in contract.ABSENT} == {
+        "process_restarts": 0,
+        "init_type": "on-demand",
+        "cold_start": False,
+        "proactive_init": False,
+        "reinit": False,
+        "restored": False,
+    }
     for doc in (first, second):
         for name, kind in CONTRACT_PROPERTIES.items():
             assert isinstance(doc[name], kind), name
