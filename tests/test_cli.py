@@ -164,6 +164,20 @@ def test_documented_results_shapes_parse():
     assert built["reinits"] == 2
 
 
+def test_a_line_without_init_type_counts_as_on_demand():
+    # The contract leaves out the usual init type; the others are written.
+    wire = [
+        {"event": "invoke", "ColdStart": 1, "cold_start": True, "environment_id": "e"},
+        {"event": "invoke", "ColdStart": 0, "environment_id": "e"},
+        {"event": "invoke", "ColdStart": 0, "init_type": "provisioned-concurrency", "environment_id": "p"},
+    ]
+    rows = report.aggregate([(T0 + n, record) for n, record in enumerate(wire)])
+    assert {row["init_type"]: (row["invocations"], row["cold_starts"]) for row in rows["summary"]} == {
+        "on-demand": ("2", "1"),
+        "provisioned-concurrency": ("1", "0"),
+    }
+
+
 def test_reinits_are_counted():
     record = {"event": "invoke", "init_type": "on-demand", "ColdStart": 1, "reinit": True, "environment_id": "e"}
     rows = report.aggregate([(T0, record)])
