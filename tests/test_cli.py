@@ -811,6 +811,23 @@ def test_queries_read_both_value_shapes_and_only_sdk_records():
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]
 
 
+@pytest.mark.parametrize("name", [*queries.QUERIES, "processes"])
+def test_queries_read_a_left_out_init_type_as_on_demand_and_restarts_as_0(name):
+    query = queries.QUERIES.get(name, queries.PROCESSES)
+    usual = {"init_type": 'coalesce(init_type, "on-demand")', "process_restarts": "coalesce(process_restarts, 0)"}
+    for field, read in usual.items():
+        # Read only through its coalesce: a record leaves the usual value out (contract.ABSENT).
+        bare = query.replace(read, "").replace(f"as {field}", "")
+        assert not re.search(rf"\b{field}\b", bare), (name, field)
+    # The init type is what the summary groups by, and a process row's "init"; restarts too.
+    if name == "summary":
+        assert re.search(r'coalesce\(init_type, "on-demand"\) as (\w+)\b.*\bby \1 as init_type$', query, re.DOTALL)
+    if name == "processes":
+        for read, row in (('coalesce(init_type, "on-demand")', "init"), ("coalesce(process_restarts, 0)", "restarts")):
+            (alias,) = re.findall(rf"{re.escape(read)} as (\w+)", query)
+            assert f"latest({alias}) as {row}" in query
+
+
 @pytest.mark.parametrize(("log_class", "warned"), [("INFREQUENT_ACCESS", True), ("STANDARD", False), (None, False)])
 def test_an_infrequent_access_log_group_is_warned_about(capsys, log_class, warned):
     from lambda_lifecycle.cli import aws
