@@ -90,6 +90,15 @@ def test_every_field_of_each_record_kind_is_in_its_table(heading, fields):
     assert not missing, f"not in the table under {heading!r} of docs/records.md: {missing}"
 
 
+@pytest.mark.parametrize("name", list(contract.ABSENT))
+def test_what_a_left_out_property_means_is_documented(name):
+    rows = table_rows(section(DOCS / "records.md", "### What a left-out property means"))
+    assert name in rows, f"{name!r} is not in the table of left-out properties in docs/records.md"
+    usual = json.dumps(contract.ABSENT[name])
+    assert rows[name][1] == f"`{usual}`", name
+    assert rows[name][2].startswith(f"`coalesce({name}, {usual if usual not in ('false', 'true') else int(usual == 'true')})`")
+
+
 def test_every_record_kind_has_a_section():
     text = (DOCS / "records.md").read_text()
     for kind in contract.RECORD_KINDS:
