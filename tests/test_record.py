@@ -78,6 +78,33 @@ def test_flags_and_errors_appear_only_when_they_say_something(capsys):
     assert failed["error"] == "ZeroDivisionError"
 
 
+# The invoke record's fields in the order a line holds them (a line holds those it has).
+FIELD_ORDER = [
+    *("event", "function_name", "function_version", "container_id", "environment_id", "process_restarts"),
+    *("worker", "init_type", "restored", "service", "stage", "request_id", "invocation", "cold_start"),
+    *("proactive_init", "reinit", "previous_container_id", "previous_invocations", "previous_killed"),
+    *("error", "tenant_id", "durable_execution_id", "replayed", "xray_trace_id", "ColdStart", "InitDuration"),
+    *("RestoreToInvoke", "Duration", "IdleTime", "ContainerAge", *contract.USAGE),
+]
+
+
+def test_fields_are_in_the_documented_order(capsys, clock, monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+    testing.reset()
+    handler = lambda_lifecycle.instrument(service="orders", dimensions={"stage": "prod"})(lambda e, c: 1 / e)
+    for event in (0, 1):
+        with contextlib.suppress(ZeroDivisionError):
+            handler(event, testing.LambdaContext(tenant_id="t-1"))
+        clock.advance(1)
+    failed, ok = ([key for key in json.loads(line) if key != "_aws"] for line in capsys.readouterr().out.splitlines())
+    for keys in (failed, ok):
+        assert keys == [name for name in FIELD_ORDER if name in keys]
+        assert {"init_type", "service", "stage", "tenant_id", "xray_trace_id", "ColdStart", "Duration"} <= set(keys)
+    assert {"error", "InitDuration"} <= set(failed)
+    assert "IdleTime" in ok
+
+
 def test_every_record_is_valid_emf(capsys, monkeypatch):
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
     for line in lines_of(3, capsys, service="orders", dimensions={"stage": "prod"}, metrics="all"):
