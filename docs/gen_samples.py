@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lambda_lifecycle import testing
-from lambda_lifecycle.contract import MEASUREMENTS
+from lambda_lifecycle._runtime import RUNTIME
+from lambda_lifecycle.contract import MEASUREMENTS, RECORD_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "examples" / "quickstart" / "handler.py"
@@ -60,15 +61,40 @@ def _lambda_like() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def records() -> dict[str, dict[str, object]]:
-    """One record of each kind, by sample name, as the quickstart handler writes them."""
+@contextlib.contextmanager
+def _lines_written() -> Iterator[list[str]]:
+    """Each record line written inside the block, as it is on the wire: ``testing``'s records
+    are completed (``contract.complete``), and the samples show what a line leaves out, in its
+    order and with its number formats."""
+    lines: list[str] = []
+    write = RUNTIME.write
+
+    def tee(line: str) -> None:
+        lines.append(line)
+        if write is not None:
+            write(line)
+
+    RUNTIME.write = tee
+    try:
+        yield lines
+    finally:
+        RUNTIME.write = write
+
+
+def samples() -> dict[str, str]:
+    """One record line of each kind, by sample name, exactly as the quickstart handler writes it
+    (the timeout warning's stack cut to the handler's own frames)."""
 
     def context(timeout_s: float = 3.0) -> testing.LambdaContext:
         return testing.LambdaContext(function_name="orders-api", memory_limit_in_mb=256, timeout_s=timeout_s)
 
     # The simulated /tmp is measured as Lambda's: a file system of its own of 512 MB, holding what
     # the function wrote (not the host's disk, with everything else on it).
-    with _lambda_like(), testing.Lifecycle(init_duration_ms=180, tmp_size_mb=EPHEMERAL_STORAGE_MB) as lifecycle:
+    with (
+        _lambda_like(),
+        testing.Lifecycle(init_duration_ms=180, tmp_size_mb=EPHEMERAL_STORAGE_MB) as lifecycle,
+        _lines_written() as written,
+    ):
         handler = lifecycle.load(HANDLER).lambda_handler
         lifecycle.invoke(handler, {}, context())  # the cold start
         lifecycle.idle(2)
@@ -79,8 +105,10 @@ def records() -> dict[str, dict[str, object]]:
         lifecycle.invoke(handler, {"work_s": 0.28}, context(timeout_s=0.3))
         lifecycle.idle(600)
         lifecycle.shutdown()
-        invocations, warnings, shutdowns = lifecycle.invocations, lifecycle.timeout_warnings, lifecycle.shutdowns
-    (warning,) = warnings
+    invocations, warnings, shutdowns = (
+        [line for line in written if f'"event":"{kind}"' in line] for kind in RECORD_KINDS
+    )
+    warning = json.loads(warnings[0])
     # The handler's own frames; the SDK's and the test runner's below them depend on the machine.
     frames = warning["stack"]
     if isinstance(frames, list):
@@ -88,17 +116,21 @@ def records() -> dict[str, dict[str, object]]:
     return {
         "invoke-cold": invocations[0],
         "invoke-warm": invocations[1],
-        "timeout-warning": warning,
+        "timeout-warning": json.dumps(warning, separators=(",", ":")),
         "shutdown": shutdowns[0],
     }
 
 
-def wrap(record: dict[str, object], width: int = WIDTH) -> str:
-    """The record's one JSON line, broken after commas into lines of at most ``width`` characters.
+def records() -> dict[str, dict[str, object]]:
+    """The samples as records, by sample name."""
+    return {name: json.loads(line) for name, line in samples().items()}
+
+
+def wrap(line: str, width: int = WIDTH) -> str:
+    """A record's one JSON line, broken after commas into lines of at most ``width`` characters.
 
     The breaks fall between tokens, so the text is still the same JSON.
     """
-    line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
     lines, start, last_break, in_string, escaped = [], 0, 0, False, False
     for i, char in enumerate(line):
         if escaped:
@@ -131,8 +163,8 @@ def normalized(record: object) -> object:
 
 def main() -> int:
     SAMPLES.mkdir(exist_ok=True)
-    for name, record in records().items():
-        (SAMPLES / f"{name}.json").write_text(wrap(record) + "\n")
+    for name, line in samples().items():
+        (SAMPLES / f"{name}.json").write_text(wrap(line) + "\n")
         print(f"wrote {(SAMPLES / name).relative_to(ROOT)}.json")
     return 0
 

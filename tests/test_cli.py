@@ -164,6 +164,20 @@ def test_documented_results_shapes_parse():
     assert built["reinits"] == 2
 
 
+def test_a_line_without_init_type_counts_as_on_demand():
+    # The contract leaves out the usual init type; the others are written.
+    wire = [
+        {"event": "invoke", "ColdStart": 1, "cold_start": True, "environment_id": "e"},
+        {"event": "invoke", "ColdStart": 0, "environment_id": "e"},
+        {"event": "invoke", "ColdStart": 0, "init_type": "provisioned-concurrency", "environment_id": "p"},
+    ]
+    rows = report.aggregate([(T0 + n, record) for n, record in enumerate(wire)])
+    assert {row["init_type"]: (row["invocations"], row["cold_starts"]) for row in rows["summary"]} == {
+        "on-demand": ("2", "1"),
+        "provisioned-concurrency": ("1", "0"),
+    }
+
+
 def test_reinits_are_counted():
     record = {"event": "invoke", "init_type": "on-demand", "ColdStart": 1, "reinit": True, "environment_id": "e"}
     rows = report.aggregate([(T0, record)])
@@ -625,6 +639,18 @@ def test_report_end_to_end_against_a_moto_server(moto_server, log_group, records
     assert "fetched" in result.stderr  # progress
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="contract.complete (through testing.parse) raises TypeError on an unhashable event: reported to the lead",
+)
+@pytest.mark.parametrize("line", ['{"data":{"event":"invoke"},"event":["invoke"]}', '{"event":"invoke","event":{}}'])
+def test_a_record_like_line_whose_event_is_not_a_kind_is_malformed(line):
+    from lambda_lifecycle.cli import aws
+
+    with pytest.raises(ValueError, match="not a lambda-lifecycle record"):
+        aws.record_of(line)
+
+
 def test_report_table_end_to_end(moto_server, log_group):
     result = cli(moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch")
     assert result.returncode == 0, result.stderr
@@ -795,6 +821,23 @@ def test_queries_read_both_value_shapes_and_only_sdk_records():
             assert not re.search(rf"\b{field}\b", bare), (name, field)
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["summary"]
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]
+
+
+@pytest.mark.parametrize("name", [*queries.QUERIES, "processes"])
+def test_queries_read_a_left_out_init_type_as_on_demand_and_restarts_as_0(name):
+    query = queries.QUERIES.get(name, queries.PROCESSES)
+    usual = {"init_type": 'coalesce(init_type, "on-demand")', "process_restarts": "coalesce(process_restarts, 0)"}
+    for field, read in usual.items():
+        # Read only through its coalesce: a record leaves the usual value out (contract.ABSENT).
+        bare = query.replace(read, "").replace(f"as {field}", "")
+        assert not re.search(rf"\b{field}\b", bare), (name, field)
+    # The init type is what the summary groups by, and a process row's "init"; restarts too.
+    if name == "summary":
+        assert re.search(r'coalesce\(init_type, "on-demand"\) as (\w+)\b.*\bby \1 as init_type$', query, re.DOTALL)
+    if name == "processes":
+        for read, row in (('coalesce(init_type, "on-demand")', "init"), ("coalesce(process_restarts, 0)", "restarts")):
+            (alias,) = re.findall(rf"{re.escape(read)} as (\w+)", query)
+            assert f"latest({alias}) as {row}" in query
 
 
 @pytest.mark.parametrize(("log_class", "warned"), [("INFREQUENT_ACCESS", True), ("STANDARD", False), (None, False)])

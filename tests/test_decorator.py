@@ -336,7 +336,7 @@ def test_sdk_failure_warns_once_and_leaves_the_handler_alone(monkeypatch, record
     def broken(*args, **kwargs):
         raise RuntimeError("bug in the SDK")
 
-    monkeypatch.setattr(_record, "invoke_record", broken)
+    monkeypatch.setattr(_record, "invoke_body", broken)
     handler = lambda_lifecycle.instrument(lambda e, c: "ok")
     with pytest.warns(lambda_lifecycle.LifecycleWarning, match="bug in the SDK") as warned:
         assert [handler({}, CONTEXT) for _ in range(3)] == ["ok"] * 3
@@ -354,7 +354,7 @@ def test_sdk_failure_before_the_handler_runs(monkeypatch):
 
 
 def test_sdk_failure_does_not_mask_the_handlers_exception(monkeypatch):
-    monkeypatch.setattr(_record, "render", lambda *a: 1 / 0)
+    monkeypatch.setattr(_record, "invoke_body", lambda *a, **k: 1 / 0)
     handler = lambda_lifecycle.instrument(lambda e, c: {}["missing"])
     with pytest.warns(lambda_lifecycle.LifecycleWarning), pytest.raises(KeyError) as caught:
         handler({}, CONTEXT)

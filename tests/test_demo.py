@@ -25,7 +25,9 @@ def test_demo_tells_a_whole_lifecycle():
     warning, shutdown = everything[5], everything[7]
     records = [r for r in everything if r["event"] == "invoke"]
     assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5, 6]
-    assert [r["cold_start"] for r in records] == [True] + [False] * 5
+    # On the wire, cold_start is there only when true; the ColdStart metric is on every line.
+    assert [r.get("cold_start") for r in records] == [True] + [None] * 5
+    assert [r["ColdStart"] for r in records] == [1] + [0] * 5
     assert [r.get("error") for r in records].count("ValueError") == 1
     assert [round(r.get("IdleTime", 0) / 1000) for r in records] == [0, 2, 45, 300, 1, 20]
     assert records[0]["InitDuration"] == pytest.approx(350, abs=5)

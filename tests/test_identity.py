@@ -47,7 +47,7 @@ def test_a_marker_left_by_another_environment_is_not_a_restart(in_lambda, record
     assert other.process_restarts == 0
     handler({}, context)
     assert records[-1]["cold_start"] is True
-    assert "reinit" not in records[-1]
+    assert records[-1]["reinit"] is False
     assert "previous_container_id" not in records[-1]
 
 

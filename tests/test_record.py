@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from emf import problems
@@ -17,9 +18,8 @@ CONTRACT_PROPERTIES = {
     "function_version": str,
     "request_id": str,
     "container_id": str,
+    "environment_id": str,
     "invocation": int,
-    "init_type": str,
-    "cold_start": bool,
 }
 CONTRACT_UNITS = {
     "ColdStart": "Count",
@@ -52,8 +52,19 @@ def test_one_compact_json_line_per_invocation(capsys):
     assert len(lines) == 3
     for line in lines:
         doc = json.loads(line)
-        assert line == json.dumps(doc, separators=(",", ":"))  # compact, nothing else on the line
+        # Compact, nothing else on the line; Duration is the one number written with trailing zeros.
+        duration = doc["Duration"]
+        assert line == json.dumps(doc, separators=(",", ":")).replace(
+            f'"Duration":{duration!r}', f'"Duration":{duration:.3f}'
+        )
         assert len(line.encode()) < 256 * 1024
+
+
+def test_duration_has_three_decimals_and_percentages_one(capsys):
+    for line in lines_of(3, capsys, metrics="all"):
+        assert re.search(r'"Duration":\d+\.\d{3}[,}]', line), line
+        for name in ("MemoryUsedPercent", "TmpUsedPercent"):
+            assert re.search(rf'"{name}":\d+\.\d[,}}]', line), (name, line)
 
 
 def test_flags_and_errors_appear_only_when_they_say_something(capsys):
@@ -67,6 +78,33 @@ def test_flags_and_errors_appear_only_when_they_say_something(capsys):
     assert failed["error"] == "ZeroDivisionError"
 
 
+# The invoke record's fields in the order a line holds them (a line holds those it has).
+FIELD_ORDER = [
+    *("event", "function_name", "function_version", "container_id", "environment_id", "process_restarts"),
+    *("worker", "init_type", "restored", "service", "stage", "request_id", "invocation", "cold_start"),
+    *("proactive_init", "reinit", "previous_container_id", "previous_invocations", "previous_killed"),
+    *("error", "tenant_id", "durable_execution_id", "replayed", "xray_trace_id", "ColdStart", "InitDuration"),
+    *("RestoreToInvoke", "Duration", "IdleTime", "ContainerAge", *contract.USAGE),
+]
+
+
+def test_fields_are_in_the_documented_order(capsys, clock, monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+    testing.reset()
+    handler = lambda_lifecycle.instrument(service="orders", dimensions={"stage": "prod"})(lambda e, c: 1 / e)
+    for event in (0, 1):
+        with contextlib.suppress(ZeroDivisionError):
+            handler(event, testing.LambdaContext(tenant_id="t-1"))
+        clock.advance(1)
+    failed, ok = ([key for key in json.loads(line) if key != "_aws"] for line in capsys.readouterr().out.splitlines())
+    for keys in (failed, ok):
+        assert keys == [name for name in FIELD_ORDER if name in keys]
+        assert {"init_type", "service", "stage", "tenant_id", "xray_trace_id", "ColdStart", "Duration"} <= set(keys)
+    assert {"error", "InitDuration"} <= set(failed)
+    assert "IdleTime" in ok
+
+
 def test_every_record_is_valid_emf(capsys, monkeypatch):
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Sampled=1")
     for line in lines_of(3, capsys, service="orders", dimensions={"stage": "prod"}, metrics="all"):
@@ -75,6 +113,18 @@ def test_every_record_is_valid_emf(capsys, monkeypatch):
 
 def test_contract_properties_and_units(capsys, clock):
     first, second = (json.loads(line) for line in lines_of(2, capsys, clock=clock, metrics="all"))
+    # What is usual (contract.ABSENT) is left out: here only the cold start says something.
+    assert first["cold_start"] is True
+    assert not (set(contract.ABSENT) - {"cold_start"}) & set(first)
+    assert not set(contract.ABSENT) & set(second)
+    assert {name: contract.complete(dict(second))[name] for name in contract.ABSENT} == {
+        "process_restarts": 0,
+        "init_type": "on-demand",
+        "cold_start": False,
+        "proactive_init": False,
+        "reinit": False,
+        "restored": False,
+    }
     for doc in (first, second):
         for name, kind in CONTRACT_PROPERTIES.items():
             assert isinstance(doc[name], kind), name

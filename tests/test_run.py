@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lifecycle import cli
+from lambda_lifecycle import cli, contract
 from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records
 
 ROOT = Path(__file__).parents[1]
@@ -59,8 +59,12 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     assert (shutdown["reason"], shutdown["invocations"], shutdown["hooks_run"]) == ("SIGTERM", 3, 0)
     # The file holds exactly the record lines, one JSON each, for `lambda-lifecycle timeline`.
     lines = saved.read_text().splitlines()
-    assert [json.loads(line) for line in lines] == records(result.stdout)
+    assert [contract.complete(json.loads(line)) for line in lines] == records(result.stdout)
     assert lines == [line for line in result.stdout.splitlines() if line.startswith("{")]
+    # A warm line leaves out what is usual: cold_start false, init_type on-demand, no restarts.
+    wire = [json.loads(line) for line in lines if '"event":"invoke"' in line]
+    assert [r.get("cold_start") for r in wire] == [True, None, None]
+    assert not {"init_type", "process_restarts", "proactive_init", "reinit", "restored"} & {k for r in wire for k in r}
     # Each handler response, then the summary, on stderr.
     responses = marked(result.stderr, "[invocation ")
     assert [line.split("]")[0] for line in responses] == ["[invocation 1", "[invocation 2", "[invocation 3"]
@@ -141,7 +145,7 @@ def test_two_runs_on_one_host_are_two_environments():
     first = of("invoke", run(GLOBAL_INIT).stdout)
     second = of("invoke", run(GLOBAL_INIT).stdout)
     assert second[0]["process_restarts"] == 0
-    assert "reinit" not in second[0]
+    assert second[0]["reinit"] is False
     assert second[0]["cold_start"] is True
     assert second[0]["environment_id"] != first[0]["environment_id"]
 
@@ -162,8 +166,15 @@ def test_init_types(init_type):
     invokes = of("invoke", result.stdout)
     assert [(r["cold_start"], r.get("proactive_init", False)) for r in invokes] == INIT_TYPES[init_type]
     assert {r["init_type"] for r in invokes} == {init_type}
-    assert ("restored" in invokes[0]) == (init_type == "snap-start")
+    assert invokes[0]["restored"] is (init_type == "snap-start")
     assert ("worker" in invokes[0]) == (init_type == "lambda-managed-instances")
+    # On the wire the usual init type is left out, and cold_start is there only when true.
+    wire = [
+        json.loads(line) for line in result.stdout.splitlines() if line.startswith("{") and '"event":"invoke"' in line
+    ]
+    assert [("init_type" in r, r.get("cold_start")) for r in wire] == [
+        (init_type != "on-demand", cold or None) for cold, _ in INIT_TYPES[init_type]
+    ]
 
 
 def test_a_timeout_ends_the_runtime_and_the_next_invocation_reinits(tmp_path):

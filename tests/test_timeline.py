@@ -203,6 +203,19 @@ def test_lanes_are_capped_to_the_newest_with_a_note():
     assert drawn.notes == ["drew the 2 newest of 5 processes: narrow the window or raise --max-lanes to see more"]
 
 
+def test_a_file_of_lines_as_written_reads_the_usual_values_they_leave_out():
+    usual = {"process_restarts", "init_type", "cold_start", "proactive_init", "reinit", "restored", "error"}
+    warm = {k: v for k, v in invoke("a1", "envA", 60, n=2, age_s=60, idle_ms=59_000).items() if k not in usual}
+    end = {k: v for k, v in shutdown("a1", "envA", age_s=100, invocations=1, idle_ms=40_000).items() if k not in usual}
+    records, malformed = timeline.read_text(f"{json.dumps(warm)}\n{json.dumps(end)}\n")
+    assert malformed == 0
+    assert [(r["init_type"], r["process_restarts"]) for _, r in records] == [("on-demand", 0)] * 2
+    assert records[0][1]["cold_start"] is False
+    (lane,) = timeline.build(records).lanes
+    assert (lane.init_type, lane.process_restarts) == ("on-demand", 0)
+    assert lane.marks[0].details["init_type"] == "on-demand"
+
+
 def test_every_file_shape_is_read():
     invoke, warning, powertools = story()[0], story()[3], dict(story()[1])
     powertools.update(ColdStart=[0.0], Duration=[40.0], ContainerAge=[60.0])  # Powertools writes lists

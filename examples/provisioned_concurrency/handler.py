@@ -1,8 +1,9 @@
 """Provisioned concurrency: init is paid before any request arrives, so nobody waits for it.
 
 Heavy init (loading a model, warming caches) is exactly what provisioned concurrency hides. The
-records say ``cold_start: false`` even on an environment's first invocation, and still report
-``InitDuration`` there: that is the figure to size provisioned concurrency and its scaling with.
+records never mark a cold start (``ColdStart`` 0, no ``cold_start``), not even on an
+environment's first invocation, and still report ``InitDuration`` there: that is the figure to
+size provisioned concurrency and its scaling with.
 """
 
 import time

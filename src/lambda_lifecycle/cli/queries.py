@@ -4,9 +4,14 @@ Each pushes its aggregation into CloudWatch (``stats ... by``), so a report cost
 result rows at any volume. Booleans in JSON records read as 1 and 0 there, so ``sum()`` counts
 them; ``count(ColdStart)`` counts invoke records (only they carry it). Metric values are read
 through :func:`value`, so records written through Powertools (values as lists) count too.
+Properties a line leaves out when they have their usual value are read through :func:`usual`.
 """
 
 from __future__ import annotations
+
+import json
+
+from ..contract import ABSENT
 
 RESULT_LIMIT = 10_000  # rows one query returns at most; a grouped query that hits it is split
 TIMEOUTS_SHOWN = 50
@@ -21,6 +26,12 @@ def value(field: str) -> str:
     return f"coalesce({field}, `{field}.0`)"
 
 
+def usual(field: str) -> str:
+    """A property a record leaves out when it has its usual value (``contract.ABSENT``), with
+    that value when it is left out: ``coalesce(init_type, "on-demand")``."""
+    return f"coalesce({field}, {json.dumps(ABSENT[field])})"
+
+
 def _percentiles(field: str) -> str:
     """The p50, p90, p99 and max of a field, as ``<field>_p50`` ... ``<field>_max``."""
     return ", ".join([*(f"pct({field}, {p}) as {field}_p{p}" for p in (50, 90, 99)), f"max({field}) as {field}_max"])
@@ -29,9 +40,9 @@ def _percentiles(field: str) -> str:
 QUERIES: dict[str, str] = {
     "summary": (
         'filter event = "invoke"\n'
-        f"| fields init_type, proactive_init, reinit, {value('ColdStart')} as cold_start\n"
+        f"| fields {usual('init_type')} as init, proactive_init, reinit, {value('ColdStart')} as cold_start\n"
         "| stats count(*) as invocations, sum(cold_start) as cold_starts, sum(proactive_init) as proactive_inits,"
-        " sum(reinit) as reinits by init_type"
+        " sum(reinit) as reinits by init as init_type"
     ),
     "init_duration": (
         'filter event = "invoke"\n'
@@ -76,13 +87,15 @@ QUERIES: dict[str, str] = {
 
 PROCESSES = (
     f"{OURS} and ispresent(container_id)\n"
-    f"| fields toMillis(@timestamp) as ms, {value('ContainerAge')} as age, {value('ColdStart')} as cold_start\n"
+    f"| fields toMillis(@timestamp) as ms, {value('ContainerAge')} as age, {value('ColdStart')} as cold_start,"
+    f" {usual('process_restarts')} as process_restarts_or_0, {usual('init_type')} as init_type_or_on_demand\n"
     "| fields ms - 1000 * age as born\n"
     "| stats count(*) as records, min(born) as born_ms, min(ms) as first_ms, max(ms) as last_ms,"
     " count(cold_start) as invocations, sum(cold_start) as cold_starts, count(error) as errors,"
     " count(remaining_ms) as timeout_warnings, count(reason) as shutdowns, sum(reinit) as reinits,"
     " sum(previous_killed) as killed_previous, latest(environment_id) as environment,"
-    " latest(worker) as worker_number, latest(process_restarts) as restarts, latest(init_type) as init"
+    " latest(worker) as worker_number, latest(process_restarts_or_0) as restarts,"
+    " latest(init_type_or_on_demand) as init"
     " by container_id"
 )
 """``lambda-lifecycle timeline``'s query: one row per process (``container_id``), at any volume.

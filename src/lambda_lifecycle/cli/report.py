@@ -13,7 +13,7 @@ import json
 import math
 from datetime import datetime, timezone
 
-from ..contract import RECORD_KINDS
+from ..contract import ABSENT, RECORD_KINDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def aggregate(records: Iterable[tuple[int, dict[str, object]]]) -> dict[str, Row
     invokes = [r for _, r in records if r.get("event") == "invoke"]
     summary: dict[str, dict[str, int]] = {}
     for r in invokes:
-        s = summary.setdefault(str(r.get("init_type")), {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
+        init_type = str(r.get("init_type", ABSENT["init_type"]))  # a line leaves out the usual one
+        s = summary.setdefault(init_type, {"invocations": 0, "cold_starts": 0, "proactive": 0, "re": 0})
         s["invocations"] += 1
         s["cold_starts"] += value(r, "ColdStart") == 1
         s["proactive"] += r.get("proactive_init") is True

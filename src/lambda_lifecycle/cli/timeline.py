@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..contract import INVOKE, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..contract import INVOKE, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING, complete
 from .report import number, numbers, value
 
 TYPE_CHECKING = False
@@ -139,7 +139,7 @@ def _from_object(obj: object, line_ms: int | None) -> Iterator[Timed]:
     if not isinstance(obj, dict):
         return
     if obj.get("event") in RECORD_KINDS:
-        yield line_ms, obj
+        yield line_ms, complete(obj)  # read as the contract says: what a line leaves out is usual
         return
     if isinstance(obj.get("events"), list):
         yield from _from_object(obj["events"], line_ms)
