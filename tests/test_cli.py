@@ -639,10 +639,6 @@ def test_report_end_to_end_against_a_moto_server(moto_server, log_group, records
     assert "fetched" in result.stderr  # progress
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contract.complete (through testing.parse) raises TypeError on an unhashable event: reported to the lead",
-)
 @pytest.mark.parametrize("line", ['{"data":{"event":"invoke"},"event":["invoke"]}', '{"event":"invoke","event":{}}'])
 def test_a_record_like_line_whose_event_is_not_a_kind_is_malformed(line):
     from lambda_lifecycle.cli import aws

@@ -70,17 +70,18 @@ class Reader:
         if same:
             valid = self._valid
         else:
-            valid = (_dimension_value(raw[0]), bounded(raw[1]), _megabytes(raw[2]))
-            if None in valid:  # the environment says what the context does not, and may change
+            name, version, memory = _dimension_value(raw[0]), bounded(raw[1]), _megabytes(raw[2])
+            if name is None or version is None or memory is None:
+                # The environment says what the context does not, and may change: not kept.
                 self._raw = None
                 environ = os.environ
                 valid = (
-                    valid[0] or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
-                    valid[1] or bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
-                    valid[2] or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+                    name or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
+                    version or bounded(environ.get("AWS_LAMBDA_FUNCTION_VERSION")),
+                    memory or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
                 )
             else:
-                self._raw = raw
+                self._raw, valid = raw, (name, version, memory)
             self._valid = valid
         if _environ_bytes is None:
             header = os.environ.get("_X_AMZN_TRACE_ID")

@@ -3,7 +3,6 @@ event; or, for a test, the writer ``lambda_lifecycle.testing`` put in ``RUNTIME.
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
 
@@ -46,7 +45,6 @@ def write_line(line: str) -> None:
         warn_once("emit.blocked", "stdout is non-blocking and stays full; records are dropped")
 
 
-@functools.lru_cache(maxsize=8)
 def _flushes_itself(kind: type) -> bool:
     # awslambdaric's stdout flushes on every write; a second flush, through its __getattr__,
     # would cost the handler about a microsecond for nothing.

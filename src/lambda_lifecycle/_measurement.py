@@ -34,7 +34,9 @@ _MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a 
 _SETTINGS, _INVOCATION, _CALL, _CONTEXT, _T0, _THREAD, _ENDED = range(7)
 
 
-def start(resolve: Callable[[], Settings], reader: _context.Reader, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def start(
+    resolve: Callable[[], Settings], reader: _context.Reader, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     """Begin measuring one call of an instrumented handler: what ``finish`` needs, or ``None`` when
     the call is not measured (nested in another, disabled, or the SDK cannot).
 
@@ -81,7 +83,12 @@ def start(resolve: Callable[[], Settings], reader: _context.Reader, args: tuple[
 
 
 def _watch(
-    settings: Settings, invocation: _state.Invocation, call: _context.CallInfo, context: Any, t0: float, margin_ms: float | None
+    settings: Settings,
+    invocation: _state.Invocation,
+    call: _context.CallInfo,
+    context: Any,
+    t0: float,
+    margin_ms: float | None,
 ) -> Any:
     # The deadline armed with the watchdog: (watchdog, token, what its callback needs), or None.
     try:
@@ -168,7 +175,7 @@ def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
         with runtime.warn_lock:  # the watchdog took the deadline: its warning must not follow
             watch[2][_ENDED] = True
     runtime.in_flight.pop(key, None)
-    try:
+    try:  # noqa: SIM105 - contextlib.suppress would cost a call on every invocation
         _active.reset(token)
     except ValueError:  # left in another context (unusual async code): nothing to undo here
         pass

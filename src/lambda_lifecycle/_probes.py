@@ -151,7 +151,7 @@ class Probes:
                         used,
                         size,
                     )
-        except Exception:  # noqa: BLE001, S110 - the careful path finds out which, and warns
+        except Exception:  # noqa: BLE001 - the careful path finds out which, and warns
             pass
         return self._sample_carefully(tmp_path, tmp_size_mb)
 

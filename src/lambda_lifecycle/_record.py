@@ -38,7 +38,7 @@ else:  # pragma: no cover - other interpreters
 
 # The optional measurements of an invoke record, each a bit of the mask that says which ones a
 # line carries (which decides the metrics its EMF directive declares); the others are always there.
-_OPTIONAL = ("InitDuration", "RestoreToInvoke", "IdleTime") + USAGE
+_OPTIONAL = ("InitDuration", "RestoreToInvoke", "IdleTime", *USAGE)
 _ALWAYS = ("ColdStart", "Duration", "ContainerAge")
 _BIT = {name: 1 << i for i, name in enumerate(_OPTIONAL)}
 # The decimals of a whole number of thousandths, as repr() writes a float: "0.5", not "0.500".
@@ -208,7 +208,7 @@ def _remember(memo: dict[object, str], key: object, value: str) -> str:
     return value
 
 
-def _identity(rec: dict[object, object], identity: Identity) -> None:
+def _identity(rec: dict[str, object], identity: Identity | Environment) -> None:
     # The usual values are left out (documented in contract.ABSENT): most lines say them.
     rec["container_id"] = identity.container_id
     rec["environment_id"] = identity.environment_id

@@ -88,7 +88,7 @@ class Watchdog:
                         continue  # disarmed meanwhile: the invocation ended in time
                     self._waiting_until = _AWAKE
                     return callback
-                until: float | None = due
+                until = due
             else:
                 # Idle: wait until the latest deadline known, or a while, so that an arm() for a
                 # deadline after that need not wake the thread (a GIL hand-off in the handler).

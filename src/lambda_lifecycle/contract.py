@@ -115,8 +115,10 @@ def complete(record: dict[str, object]) -> dict[str, object]:
     Returns:
         The same dict, completed in place.
     """
-    for name, value in _ABSENT_BY_KIND.get(record.get("event"), {}).items():  # type: ignore[arg-type]
-        record.setdefault(name, value)
+    if isinstance(record, dict):
+        event = record.get("event")
+        for name, value in (_ABSENT_BY_KIND.get(event, {}) if isinstance(event, str) else {}).items():
+            record.setdefault(name, value)
     return record
 
 
