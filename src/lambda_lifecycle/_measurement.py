@@ -95,7 +95,7 @@ def _watch(
         remaining_ms = context.get_remaining_time_in_millis()
         # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such
         # as a test double's, not a deadline, and would overflow the watchdog's wait.
-        if not 0 < remaining_ms <= _MAX_REMAINING_MS or type(remaining_ms) is bool:
+        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
             return None
     except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, a Mock's
         return None

@@ -100,6 +100,9 @@ class Probes:
         self._fd_dir = _Kept()  # open descriptors: its size is their count (Linux 6.2+)
         self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
         self._tmp_id: tuple[int, int] = (0, 0)
+        # What the fast path compares in one go: the tmp file system, then the identities of
+        # the task and fd directories, as the careful path last found them.
+        self._kept_ids: tuple[int, ...] = ()
         self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
         self._peak_rss_mb = 0.0  # the highest resident size sampled
 
@@ -108,6 +111,7 @@ class Probes:
             kept.close()
             kept.path = ""
         self._tmp_unkept = False
+        self._kept_ids = ()
         self._peak_rss_mb = 0.0  # a forked child's peak is its own
 
     def sample(self, tmp_path: str, tmp_size_mb: float | None = None) -> Usage:
@@ -117,27 +121,23 @@ class Probes:
         # on every invocation: every descriptor open and still ours (its identity, statm its
         # content, /tmp its file system, as when opened). Anything else (first use, a descriptor
         # closed or reused behind our back, a simulated /tmp, an error) takes the careful path.
-        tmp, task, fd_dir = self._tmp, self._task, self._fd_dir
         try:
-            if tmp_size_mb is None and tmp.path == tmp_path and self._proc == PROC_SELF:
-                st_vfs = os.fstatvfs(tmp.fd)
+            if tmp_size_mb is None and self._tmp.path == tmp_path and self._proc == PROC_SELF:
+                st_vfs = os.fstatvfs(self._tmp.fd)
                 # statm tells by its content, not by an fstat (a system call more): seven
                 # numbers, ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the
                 # statm of another process of the same interpreter, opened by the handler in
                 # place of ours after closing it, would pass.
                 fields = os.pread(self._statm.fd, 128, 0).split()
-                st_task = os.fstat(task.fd)
-                st_fds = os.fstat(fd_dir.fd)  # last: every descriptor kept is open by now, and counted
+                st_task = os.fstat(self._task.fd)
+                st_fds = os.fstat(self._fd_dir.fd)  # last: every descriptor kept is open by now, and counted
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
                 if (
-                    (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id
+                    (st_vfs.f_fsid, st_vfs.f_blocks, st_task.st_ino, st_task.st_dev, st_fds.st_ino, st_fds.st_dev)
+                    == self._kept_ids
                     and len(fields) == 7
                     and fields[3] == self._text
                     and fields[4] == fields[6] == b"0"
-                    and st_task.st_ino == task.ino
-                    and st_task.st_dev == task.dev
-                    and st_fds.st_ino == fd_dir.ino
-                    and st_fds.st_dev == fd_dir.dev
                 ):
                     rss = int(fields[1]) * _PAGE_MB
                     if rss > self._peak_rss_mb:
@@ -196,6 +196,8 @@ class Probes:
             fds = self.open_fds()
         if rss is not None and rss > self._peak_rss_mb:
             self._peak_rss_mb = rss
+        task, fd_dir = self._task, self._fd_dir
+        self._kept_ids = (*self._tmp_id, task.ino, task.dev, fd_dir.ino, fd_dir.dev)
         return Usage(rss, self.max_rss_mb(), threads, fds, used, size)
 
     def max_rss_mb(self) -> float | None:

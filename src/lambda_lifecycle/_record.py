@@ -44,7 +44,8 @@ _BIT = {name: 1 << i for i, name in enumerate(_OPTIONAL)}
 # The decimals of a whole number of thousandths, as repr() writes a float: "0.5", not "0.500".
 _THOUSANDTHS = tuple(f"{i:03d}".rstrip("0") or "0" for i in range(1000))
 _USAGE_SHIFT = len(_OPTIONAL) - len(USAGE)
-_ALL_USAGE = (1 << len(USAGE)) - 1
+_ALL_USAGE = ((1 << len(USAGE)) - 1) << _USAGE_SHIFT
+_IDLE = _BIT["IdleTime"]
 _encode_str = json.encoder.encode_basestring_ascii
 _MEMO_SIZE = 64
 
@@ -84,7 +85,7 @@ def invoke_body(
     idle_ms = inv.idle_ms
     if number > 1 and idle_ms is not None:  # a warm invocation, the usual one: one format
         text += f',"ColdStart":0,"Duration":{ms}.{_THOUSANDTHS[us]},"IdleTime":{round(idle_ms)}'
-        mask = _BIT["IdleTime"]
+        mask = _IDLE
     else:
         text += ',"ColdStart":1' if inv.cold_start else ',"ColdStart":0'
         mask = 0
@@ -97,7 +98,7 @@ def invoke_body(
         text += f',"Duration":{ms}.{_THOUSANDTHS[us]}'
         if idle_ms is not None:
             text += f',"IdleTime":{round(idle_ms)}'
-            mask |= _BIT["IdleTime"]
+            mask |= _IDLE
     return f'{text},"ContainerAge":{round(container_age_s)}', mask
 
 
@@ -150,7 +151,7 @@ def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
             f',"MemoryUsed":{round(rss)},"MaxMemoryUsed":{round(max_rss)},"FileDescriptors":{fds},"Threads":{threads}'
             f',"MemoryUsedPercent":{memory[0]}.{memory[1]},"TmpUsed":{round(tmp_used)}'
             f',"TmpUsedPercent":{tmp[0]}.{tmp[1]}'
-        ), _ALL_USAGE << _USAGE_SHIFT
+        ), _ALL_USAGE
     text, mask = _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
     return text, mask << _USAGE_SHIFT
 

@@ -62,8 +62,7 @@ class Watchdog:
         threading.Thread(target=self._run, name="lambda-lifecycle-watchdog", daemon=True).start()
 
     def arm(self, due: float, callback: Callable[[], None]) -> int:
-        if due != due:  # NaN: it would never compare as due, nor order the others
-            raise ValueError("the deadline is not a number")
+        """``arm()``, for a deadline known to be a number."""
         token = next(self._tokens)
         self._armed[token] = (due, callback)
         if due > self._horizon:
@@ -127,6 +126,8 @@ def start() -> Watchdog:
 
 def arm(due: float, callback: Callable[[], None]) -> int:
     """Call ``callback`` on the watchdog thread at ``time.monotonic()`` ``due``, unless disarmed first."""
+    if due != due:  # NaN: it would never compare as due, nor order the others
+        raise ValueError("the deadline is not a number")
     return (RUNTIME.watchdog or start()).arm(due, callback)
 
 
