@@ -83,8 +83,51 @@ def test_import_pulls_in_nothing_heavy():
     )
     heavy = {"asyncio", "typing", "dataclasses", "uuid", "importlib.metadata", "email", "http", "socket", "ssl"}
     heavy.add("signal")  # enum-heavy: imported only where SIGTERM is handled, inside Lambda
+    heavy |= {"wrapt", "inspect", "contextvars", "fcntl"}  # a plain function needs none of them
     assert not heavy & set(modules), modules
     assert not [m for m in modules if m.startswith("aws_lambda_powertools")]
+
+
+def test_wrapt_is_imported_for_what_is_not_a_plain_function():
+    modules = _run(
+        "import sys, json\n"
+        "import lambda_lifecycle\n"
+        "class Handler:\n"
+        "    @lambda_lifecycle.instrument\n"
+        "    def __call__(self, event, context): return 1\n"
+        "handler = lambda_lifecycle.instrument(Handler())\n"
+        "print(json.dumps([handler({}, None), 'wrapt' in sys.modules]), flush=True)\n"
+        "import os; os._exit(0)  # before the shutdown record\n"
+    )
+    assert modules == [1, True]
+
+
+def test_a_plain_function_stays_a_function_that_binds_as_a_method():
+    import functools
+    import inspect
+
+    def handler(event, context):
+        """Handles."""
+        return context
+
+    instrumented = lambda_lifecycle.instrument(handler)
+    assert inspect.isfunction(instrumented)
+    assert (instrumented.__name__, instrumented.__doc__, instrumented.__wrapped__) == ("handler", "Handles.", handler)
+    assert lambda_lifecycle.instrument(instrumented) is instrumented
+    # Another decorator's functools.wraps copies the attributes, not the instrumentation: instrumenting
+    # what it returns measures that function too (the outer call; the inner one is nested in it).
+    outer = functools.wraps(instrumented)(lambda event, context: instrumented(event, context))
+    assert lambda_lifecycle.instrument(outer) is not outer
+
+    class Service:
+        @lambda_lifecycle.instrument
+        def handle(self, event, context):
+            return (self, context)
+
+    service = Service()
+    with testing.capture() as records:
+        assert service.handle({}, "ctx") == (service, "ctx")
+    assert len(records) == 1
 
 
 def test_wrapt_is_the_fast_major_version():

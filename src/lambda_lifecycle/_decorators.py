@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from types import FunctionType
 
-from . import _config, _probes, _shutdown, _state, _watchdog
+from . import _config, _context, _probes, _record, _shutdown, _state, _watchdog
 from ._config import UNSET
 from ._measurement import function, wrapper
 from ._runtime import RUNTIME
@@ -159,9 +159,11 @@ def instrument(
         _state.mark_handler_ready(resolve)
         _shutdown.install()
         # What the first call would otherwise pay for belongs to init: settings, the probes'
-        # kept descriptors, and the watchdog's thread (a thread start costs about 0.3 ms).
+        # kept descriptors, the parts of its line, and the watchdog's thread (a thread start
+        # costs about 0.3 ms).
         settings = resolve()
         _probes.sample(settings.tmp_path, settings.tmp_size_mb)
+        _record.prepare(settings, _context.read(None), _state.started().identity)
         if settings.timeout_warning_ms != 0:
             _watchdog.start()
         if type(target) is FunctionType:

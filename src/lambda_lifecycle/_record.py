@@ -189,6 +189,19 @@ def _percent(part: float, whole: float) -> str:
     return f"{units}.{tenths}"
 
 
+def prepare(settings: Settings, call: CallInfo, identity: Identity) -> None:
+    """Make, during init, what the first lines of a process need (the fields it repeats, the
+    templates of a first and a warm line with every usage reading), so that its first
+    invocation does not pay for them; ``call`` as the environment names the function."""
+    memo = settings.memo
+    key = (call.function_name, call.function_version, identity)
+    if key not in memo:
+        _remember(memo, key, _static_fields(settings, call, identity))
+    for mask in (_BIT["InitDuration"] | _ALL_USAGE, _IDLE | _ALL_USAGE):
+        if mask not in memo:
+            _remember(memo, mask, _line_template(settings, mask))
+
+
 def _static_fields(settings: Settings, call: CallInfo, identity: Identity) -> str:
     rec = _common("invoke", call)
     _identity(rec, identity)
