@@ -188,3 +188,25 @@ def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, mon
     returned.set()
     assert done.wait(5)
     assert [r["event"] for r in records] == ["invoke"]
+
+
+def test_arming_a_later_deadline_does_not_wake_the_waiting_watchdog():
+    # Waking the thread costs the handler a GIL hand-off: the first invocation's deadline, later
+    # than the idle thread's next look, must not wake it; an earlier one must, and fires.
+    from lambda_lifecycle import _watchdog
+
+    dog = _watchdog.Watchdog()
+    for _ in range(500):  # the thread publishes what it waits until, then waits
+        if dog._waiting_until != _watchdog._AWAKE:
+            break
+        time.sleep(0.002)
+    woken = []
+    notify = dog._cond.notify
+    dog._cond.notify = lambda *a: (woken.append(1), notify(*a))  # type: ignore[method-assign]
+    far = dog.arm(time.monotonic() + 900, lambda: None)
+    assert woken == []
+    fired = threading.Event()
+    dog.arm(time.monotonic() + 0.01, fired.set)
+    assert woken == [1]
+    assert fired.wait(5)
+    assert dog.disarm(far)

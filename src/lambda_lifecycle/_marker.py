@@ -6,7 +6,7 @@ Instances run several worker processes in one environment at once. A small direc
 lets each process learn which environment it is in and what came before it:
 
 - ``environment.json``: the environment id, how many processes it has had, the last one's id, and
-  the Managed Instances workers; read and written under ``flock``, once per process start;
+  the Managed Instances workers; read and written under a POSIX lock, once per process start;
 - ``<container_id>``: one per process, holding its invocation count and whether it shut down
   cleanly, rewritten in place at every invocation through a shared memory mapping (no system
   call): the page cache keeps what a killed process wrote, so it leaves its count behind.
