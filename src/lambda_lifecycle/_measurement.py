@@ -202,8 +202,38 @@ def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
         warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
 
 
+def _call(
+    settings: Callable[[], Settings], reader: _context.Reader, target: Callable[..., Any], args: Any, kwargs: Any
+) -> Any:
+    measured = start(settings, reader, args, kwargs)
+    if measured is None:
+        return target(*args, **kwargs)
+    try:
+        result = target(*args, **kwargs)
+    except BaseException as exc:
+        finish(measured, type(exc))
+        raise
+    finish(measured, None)
+    return result
+
+
+async def _call_async(
+    settings: Callable[[], Settings], reader: _context.Reader, target: Callable[..., Any], args: Any, kwargs: Any
+) -> Any:
+    measured = start(settings, reader, args, kwargs)
+    if measured is None:
+        return await target(*args, **kwargs)
+    try:
+        result = await target(*args, **kwargs)
+    except BaseException as exc:
+        finish(measured, type(exc))
+        raise
+    finish(measured, None)
+    return result
+
+
 def function(target: Callable[..., Any], settings: Callable[[], Settings], is_async: bool) -> Callable[..., Any]:
-    """A plain function in place of ``target``, a plain function too: one ``Measurement`` per call.
+    """A plain function in place of ``target``, a plain function too: one measured call per call.
 
     Cheaper to call than a ``wrapt`` proxy (about a microsecond a call) and it needs no ``wrapt``
     import at init; a function defined in a class still binds as a method.
@@ -212,65 +242,29 @@ def function(target: Callable[..., Any], settings: Callable[[], Settings], is_as
     if is_async:
 
         async def instrumented_async(*args: Any, **kwargs: Any) -> Any:
-            measured = start(settings, reader, args, kwargs)
-            if measured is None:
-                return await target(*args, **kwargs)
-            try:
-                result = await target(*args, **kwargs)
-            except BaseException as exc:
-                finish(measured, type(exc))
-                raise
-            finish(measured, None)
-            return result
+            return await _call_async(settings, reader, target, args, kwargs)
 
         return instrumented_async
 
     def instrumented(*args: Any, **kwargs: Any) -> Any:
-        measured = start(settings, reader, args, kwargs)
-        if measured is None:
-            return target(*args, **kwargs)
-        try:
-            result = target(*args, **kwargs)
-        except BaseException as exc:
-            finish(measured, type(exc))
-            raise
-        finish(measured, None)
-        return result
+        return _call(settings, reader, target, args, kwargs)
 
     return instrumented
 
 
 def wrapper(settings: Callable[[], Settings], is_async: bool) -> Callable[..., Any]:
     """The function ``wrapt`` calls around each call of any other callable (methods, classmethods,
-    callable objects): one ``Measurement`` per call."""
+    callable objects): one measured call per call."""
     reader = _context.Reader()
     if is_async:
 
         async def call_async(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
-            measured = start(settings, reader, args, kwargs)
-            if measured is None:
-                return await wrapped(*args, **kwargs)
-            try:
-                result = await wrapped(*args, **kwargs)
-            except BaseException as exc:
-                finish(measured, type(exc))
-                raise
-            finish(measured, None)
-            return result
+            return await _call_async(settings, reader, wrapped, args, kwargs)
 
         return call_async
 
     def call(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
-        measured = start(settings, reader, args, kwargs)
-        if measured is None:
-            return wrapped(*args, **kwargs)
-        try:
-            result = wrapped(*args, **kwargs)
-        except BaseException as exc:
-            finish(measured, type(exc))
-            raise
-        finish(measured, None)
-        return result
+        return _call(settings, reader, wrapped, args, kwargs)
 
     return call
 
@@ -278,8 +272,11 @@ def wrapper(settings: Callable[[], Settings], is_async: bool) -> Callable[..., A
 # The wrappers' frames stand between a handler and its caller in every stack: a timeout
 # warning's stack leaves them out, as they tell the user nothing.
 _WRAPPER_CODES = frozenset(
-    const
-    for outer in (function, wrapper)
-    for const in outer.__code__.co_consts
-    if getattr(const, "co_name", None) in ("instrumented", "instrumented_async", "call", "call_async")
+    [_call.__code__, _call_async.__code__]
+    + [
+        const
+        for outer in (function, wrapper)
+        for const in outer.__code__.co_consts
+        if getattr(const, "co_name", None) in ("instrumented", "instrumented_async", "call", "call_async")
+    ]
 )
