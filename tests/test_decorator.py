@@ -500,3 +500,45 @@ def test_a_function_name_cloudwatch_refuses_falls_back(name, monkeypatch, capsys
     lambda_lifecycle.instrument(lambda e, c: None)({}, {"function_name": name})
     names = [json.loads(line)["function_name"] for line in capsys.readouterr().out.splitlines()]
     assert names == ["from-env", "unknown"]
+
+
+def test_a_method_called_with_its_event_only_does_not_read_the_event_as_the_context():
+    class Service:
+        @lambda_lifecycle.instrument
+        def handle(self, event, context=None):
+            return event
+
+    event = {"function_name": "from-the-event", "aws_request_id": "event-rid"}
+    with testing.capture() as records:
+        assert Service().handle(event) is event
+    assert records[0]["function_name"] != "from-the-event"
+    assert records[0]["request_id"] is None
+
+
+def test_a_deadline_of_an_unusual_number_type_is_not_watched_and_the_call_is_recorded():
+    from decimal import Decimal
+
+    class Context(testing.LambdaContext):
+        def get_remaining_time_in_millis(self):
+            return Decimal(3000)
+
+    handler = lambda_lifecycle.instrument(lambda event, context: "ran")
+    with testing.capture() as records:
+        assert handler({}, Context()) == "ran"
+        assert handler({}, testing.LambdaContext()) == "ran"
+    assert [r["invocation"] for r in records] == [1, 2]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="inspect.markcoroutinefunction is 3.12+")
+def test_a_function_marked_as_a_coroutine_function_stays_one():
+    import inspect
+
+    async def work(event, context):
+        return "done"
+
+    def handler(event, context):
+        return work(event, context)
+
+    inspect.markcoroutinefunction(handler)
+    instrumented = lambda_lifecycle.instrument(handler)
+    assert inspect.iscoroutinefunction(instrumented)

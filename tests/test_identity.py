@@ -303,3 +303,19 @@ def test_bootstrap_tmp_path_moves_the_marker_of_a_started_lifecycle_until_a_hand
     assert not (later / ".lambda-lifecycle").exists()
     testing.shutdown()
     assert (chosen / ".lambda-lifecycle" / env.container_id).read_bytes()[:13] == b"000000000001S"
+
+
+def test_a_full_tmp_loses_only_the_count_not_the_environment(in_lambda, monkeypatch):
+    import mmap
+
+    first = in_lambda()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mmap, "mmap", full)  # the process's slot cannot be kept
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="count"):
+        second = in_lambda()
+    assert second.environment_id == first.environment_id
+    assert second.process_restarts == 1
+    assert RUNTIME.marker_slot is None

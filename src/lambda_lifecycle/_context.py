@@ -17,7 +17,8 @@ MAX_FIELD = 256
 _MAX_MEGABYTES = 1 << 20  # Lambda allows 10240; a larger number is not a memory size
 # os.environ's own bytes mapping, which its __setitem__ (the runtime client's, before every
 # invocation) keeps current: one lookup instead of os.environ.get's four Python calls.
-_environ_bytes: dict[bytes, bytes] | None = getattr(os.environ, "_data", None) if os.name == "posix" else None
+_ENVIRON = os.environ
+_environ_bytes: dict[bytes, bytes] | None = getattr(_ENVIRON, "_data", None) if os.name == "posix" else None
 
 
 class CallInfo:
@@ -47,11 +48,12 @@ class Reader:
     the same on every call of a process: they are validated once, and again only when they change.
     """
 
-    __slots__ = ("_raw", "_valid")
+    __slots__ = ("_kept",)
 
     def __init__(self) -> None:
-        self._raw: tuple[object, object, object] | None = None
-        self._valid: tuple[str, str | None, int | None] = ("unknown", None, None)
+        # The context's raw name, version and memory, and what they were validated as: one
+        # tuple, replaced whole, so that threads sharing a handler never pair one with another's.
+        self._kept: tuple[tuple[object, object, object], tuple[str, str | None, int | None]] | None = None
 
     def read(self, context: object) -> CallInfo:
         """The call's facts from whatever context the handler got and, where it says nothing,
@@ -63,17 +65,18 @@ class Reader:
                 context.memory_limit_in_mb,  # type: ignore[attr-defined]
             )
             request_id, tenant = context.aws_request_id, context.tenant_id  # type: ignore[attr-defined]
-            same = raw == self._raw
+            kept = self._kept
+            same = kept is not None and raw == kept[0]
         except Exception:  # noqa: BLE001 - a dict, a test double, a context of another shape
             raw, request_id, tenant = _loosely(context)
-            same = False
+            kept, same = None, False
         if same:
-            valid = self._valid
+            valid = kept[1]  # type: ignore[index]
         else:
             name, version, memory = _dimension_value(raw[0]), bounded(raw[1]), _megabytes(raw[2])
             if name is None or version is None or memory is None:
                 # The environment says what the context does not, and may change: not kept.
-                self._raw = None
+                self._kept = None
                 environ = os.environ
                 valid = (
                     name or _dimension_value(environ.get("AWS_LAMBDA_FUNCTION_NAME")) or "unknown",
@@ -81,9 +84,9 @@ class Reader:
                     memory or _megabytes(environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
                 )
             else:
-                self._raw, valid = raw, (name, version, memory)
-            self._valid = valid
-        if _environ_bytes is None:
+                valid = (name, version, memory)
+                self._kept = (raw, valid)
+        if _environ_bytes is None or os.environ is not _ENVIRON:  # elsewhere, or replaced by a test
             header = os.environ.get("_X_AMZN_TRACE_ID")
         else:
             raw_header = _environ_bytes.get(b"_X_AMZN_TRACE_ID")

@@ -38,6 +38,13 @@ def _proxy() -> type:
     return Instrumented
 
 
+def _in_a_class(function: Callable[..., Any]) -> bool:
+    # A method: wrapt tells its instance from its arguments, as a plain function could not when
+    # it is called with fewer than (event, context). "f.<locals>.g" is a closure, not a method.
+    outer = function.__qualname__.rpartition(".")[0]
+    return bool(outer) and not outer.endswith("<locals>")
+
+
 def _instrumented(target: object) -> bool:
     try:
         return getattr(target, _MARK, None) is target or _MARK in type(target).__dict__
@@ -166,8 +173,11 @@ def instrument(
         _record.prepare(settings, _context.read(None), _state.started().identity)
         if settings.timeout_warning_ms != 0:
             _watchdog.start()
-        if type(target) is FunctionType:
-            plain = function(target, resolve, bool(target.__code__.co_flags & _CO_COROUTINE))
+        if type(target) is FunctionType and not _in_a_class(target):
+            is_async = bool(target.__code__.co_flags & _CO_COROUTINE)
+            if not is_async and hasattr(target, "_is_coroutine_marker"):  # inspect.markcoroutinefunction
+                is_async = _is_async(target)
+            plain = function(target, resolve, is_async)
             functools.update_wrapper(plain, target)
             setattr(plain, _MARK, plain)
             return plain  # type: ignore[return-value]

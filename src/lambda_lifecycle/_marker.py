@@ -169,21 +169,28 @@ def leave(tmp: str, container_id: str) -> None:
 def _keep_slot(path: str) -> None:
     import mmap  # only inside Lambda, once per process (0.3 ms, less than a write per invocation)
 
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | _FLAGS, 0o600)
     try:
-        # Written, not just sized: the file's block is allocated now, where a full /tmp raises,
-        # and not when the mapping is first written to, where it would kill the process (SIGBUS).
-        os.pwrite(fd, (b"%012dR" % 0).ljust(_SLOT), 0)
-        RUNTIME.marker_slot = mmap.mmap(fd, _SLOT)
-    finally:
-        os.close(fd)  # the mapping keeps the file
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | _FLAGS, 0o600)
+        try:
+            # Written, not just sized: the file's block is allocated now, where a full /tmp
+            # raises, and not when the mapping is first written to (SIGBUS would kill the process).
+            os.pwrite(fd, (b"%012dR" % 0).ljust(_SLOT), 0)
+            RUNTIME.marker_slot = mmap.mmap(fd, _SLOT)
+        finally:
+            os.close(fd)  # the mapping keeps the file
+    except OSError as exc:  # a full /tmp: the identity joined stands, only the count is lost
+        warn_once("marker.count", f"cannot keep this process's count in the environment marker ({exc!r})")
+        _remove(path)
 
 
 def count(invocations: int, shut_down: bool = False) -> None:
     """Record this process's invocation count, and at the end whether it shut down cleanly."""
     slot = RUNTIME.marker_slot
     if slot is not None:
-        slot[:13] = b"%012d%s" % (invocations, b"S" if shut_down else b"R")
+        try:  # noqa: SIM105 - contextlib.suppress would cost a call on every invocation
+            slot[:13] = b"%012d%s" % (invocations, b"S" if shut_down else b"R")
+        except ValueError:  # closed meanwhile by another thread (a reset, or the marker moved)
+            pass
 
 
 def _remove(path: str) -> None:

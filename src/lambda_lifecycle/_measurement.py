@@ -94,8 +94,9 @@ def _watch(
     try:
         remaining_ms = context.get_remaining_time_in_millis()
         # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such
-        # as a test double's, not a deadline, and would overflow the watchdog's wait.
-        if not 0 < remaining_ms <= _MAX_REMAINING_MS:
+        # as a test double's, not a deadline, and would overflow the watchdog's wait. Only an
+        # int or a float is one (a Decimal's arithmetic with floats raises).
+        if not 0 < remaining_ms <= _MAX_REMAINING_MS or not isinstance(remaining_ms, (int, float)):
             return None
     except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, a Mock's
         return None
