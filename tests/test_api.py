@@ -102,7 +102,7 @@ def test_wrapt_is_imported_for_what_is_not_a_plain_function():
     assert modules == [1, True]
 
 
-def test_a_plain_function_stays_a_function_that_binds_as_a_method():
+def test_a_plain_function_stays_a_function_and_a_method_is_still_one():
     import functools
     import inspect
 

@@ -237,7 +237,7 @@ def function(target: Callable[..., Any], settings: Callable[[], Settings], is_as
     """A plain function in place of ``target``, a plain function too: one measured call per call.
 
     Cheaper to call than a ``wrapt`` proxy (about a microsecond a call) and it needs no ``wrapt``
-    import at init; a function defined in a class still binds as a method.
+    import at init. Not for methods: it could not tell an instance from an event.
     """
     reader = _context.Reader()
     if is_async:
