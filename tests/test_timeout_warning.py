@@ -148,14 +148,15 @@ def test_the_watchdog_survives_a_deadline_beyond_what_a_wait_can_take(records):
     from lambda_lifecycle import _watchdog
 
     fired = threading.Event()
-    far = _watchdog.arm(time.monotonic() + 1e13, lambda: None)
+    dog = _watchdog.start()
+    far = dog.arm(time.monotonic() + 1e13, lambda: None)
     time.sleep(0.05)  # let the thread start its wait for the far deadline
-    near = _watchdog.arm(time.monotonic() + 0.05, fired.set)
+    near = dog.arm(time.monotonic() + 0.05, fired.set)
     try:
         assert fired.wait(5)
     finally:
-        _watchdog.disarm(far)
-        _watchdog.disarm(near)
+        dog.disarm(far)
+        dog.disarm(near)
 
 
 def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, monkeypatch):

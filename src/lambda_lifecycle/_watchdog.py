@@ -62,7 +62,8 @@ class Watchdog:
         threading.Thread(target=self._run, name="lambda-lifecycle-watchdog", daemon=True).start()
 
     def arm(self, due: float, callback: Callable[[], None]) -> int:
-        """``arm()``, for a deadline known to be a number."""
+        """Call ``callback`` on the thread at ``time.monotonic()`` ``due`` (a number, not NaN),
+        unless disarmed first; returns the token to disarm it with."""
         token = next(self._tokens)
         self._armed[token] = (due, callback)
         if due > self._horizon:
@@ -73,6 +74,8 @@ class Watchdog:
         return token
 
     def disarm(self, token: int) -> bool:
+        """Forget the deadline of ``token``: True if it had not fallen due, so its callback never
+        runs; False if the thread has taken it (its callback runs, or ran) or it is unknown."""
         return self._armed.pop(token, None) is not None
 
     def _due(self) -> Callable[[], None]:
@@ -122,17 +125,3 @@ def start() -> Watchdog:
             if watchdog is None:
                 watchdog = RUNTIME.watchdog = Watchdog()
     return watchdog
-
-
-def arm(due: float, callback: Callable[[], None]) -> int:
-    """Call ``callback`` on the watchdog thread at ``time.monotonic()`` ``due``, unless disarmed first."""
-    if due != due:  # NaN: it would never compare as due, nor order the others
-        raise ValueError("the deadline is not a number")
-    return (RUNTIME.watchdog or start()).arm(due, callback)
-
-
-def disarm(token: int) -> bool:
-    """Forget the deadline of ``token``: True if it had not fallen due, so its callback never runs;
-    False if the thread has taken it (its callback runs, or ran) or it is unknown."""
-    watchdog = RUNTIME.watchdog
-    return watchdog is not None and watchdog.disarm(token)
