@@ -250,3 +250,18 @@ def test_huge_context_fields_are_bounded_so_the_record_fits_one_log_event(capsys
     assert problems(doc) == []
     assert doc["request_id"].startswith("rrr")
     assert doc["xray_trace_id"].startswith("1-aaa")
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [(18.3, 18.5, 8, 2, 24.0, 512.0), (0.4, 0.6, 1, 1, 0.0, 512.0), (1500.25, 1600.0, 1000, 50, 9999.5, 10240.0)],
+)
+def test_a_full_usage_is_written_as_each_field_alone_would_be(usage):
+    # usage_fields writes a full sample (every invocation in Lambda) with one format; it must say
+    # what the field-by-field path says.
+    from lambda_lifecycle import _probes, _record
+
+    text, mask = _record.usage_fields(_probes.Usage(*usage), 512)
+    rss, max_rss, threads, fds, tmp_used, tmp_size = usage
+    alone, present = _record._some_usage_fields(rss, max_rss, fds, threads, 512, tmp_used, tmp_size)
+    assert (text, mask) == (alone, present << _record._USAGE_SHIFT)

@@ -94,9 +94,9 @@ class Reader:
         return CallInfo(
             valid[0],
             valid[1],
-            request_id[:MAX_FIELD] if isinstance(request_id, str) and request_id else None,
+            bounded(request_id),
             valid[2],
-            tenant[:MAX_FIELD] if isinstance(tenant, str) and tenant else None,
+            bounded(tenant),
             trace_root(header),
         )
 
@@ -161,4 +161,4 @@ def _megabytes(value: object) -> int | None:
 
 def trace_root(header: str | None) -> str | None:
     """The ``Root=`` part of ``_X_AMZN_TRACE_ID``, which changes on every invocation."""
-    return header.partition("Root=")[2].partition(";")[0][:MAX_FIELD] or None if header else None
+    return bounded(header.partition("Root=")[2].partition(";")[0]) if header else None

@@ -36,8 +36,7 @@ def write_line(line: str) -> None:
             out.flush()
         return
     except BlockingIOError as exc:
-        # What was taken must not be written twice: the line would come out garbled.
-        text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
+        text = _unwritten(text, exc)
     except Exception as exc:  # noqa: BLE001 - a closed or missing stdout must not reach the handler
         warn_once("emit", f"cannot write records to stdout ({exc!r}); they are dropped")
         return
@@ -62,7 +61,12 @@ def _retried(out: TextIO, text: str) -> bool:
             out.flush()
             return True
         except BlockingIOError as exc:
-            text = text[max(0, getattr(exc, "characters_written", 0) or 0) :]
+            text = _unwritten(text, exc)
         except Exception:  # noqa: BLE001 - closed meanwhile: dropped, as the caller warns
             return False
     return False
+
+
+def _unwritten(text: str, blocked: BlockingIOError) -> str:
+    # What was taken must not be written twice: the line would come out garbled.
+    return text[max(0, getattr(blocked, "characters_written", 0) or 0) :]

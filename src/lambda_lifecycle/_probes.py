@@ -124,21 +124,19 @@ class Probes:
         try:
             if tmp_size_mb is None and self._tmp.path == tmp_path and self._proc == PROC_SELF:
                 st_vfs = os.fstatvfs(self._tmp.fd)
-                # statm tells by its content, not by an fstat (a system call more): seven
-                # numbers, ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the
-                # statm of another process of the same interpreter, opened by the handler in
-                # place of ours after closing it, would pass.
+                # statm is checked by its content (_ours), not by an fstat: a system call less.
                 fields = os.pread(self._statm.fd, 128, 0).split()
                 st_task = os.fstat(self._task.fd)
                 st_fds = os.fstat(self._fd_dir.fd)  # last: every descriptor kept is open by now, and counted
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
                 if (
-                    (st_vfs.f_fsid, st_vfs.f_blocks, st_task.st_ino, st_task.st_dev, st_fds.st_ino, st_fds.st_dev)
-                    == self._kept_ids
-                    and len(fields) == 7
-                    and fields[3] == self._text
-                    and fields[4] == fields[6] == b"0"
-                ):
+                    st_vfs.f_fsid,
+                    st_vfs.f_blocks,
+                    st_task.st_ino,
+                    st_task.st_dev,
+                    st_fds.st_ino,
+                    st_fds.st_dev,
+                ) == self._kept_ids and self._ours(fields):
                     rss = int(fields[1]) * _PAGE_MB
                     if rss > self._peak_rss_mb:
                         self._peak_rss_mb = rss
@@ -176,7 +174,7 @@ class Probes:
             used, size = self.tmp_usage(tmp_path)
         try:
             fields = os.pread(self._statm.fd, 128, 0).split()
-            if len(fields) == 7 and fields[3] == self._text and fields[4] == fields[6] == b"0":
+            if self._ours(fields):
                 rss: float | None = int(fields[1]) * _PAGE_MB
             else:
                 rss = self.rss_mb()
@@ -199,6 +197,13 @@ class Probes:
         task, fd_dir = self._task, self._fd_dir
         self._kept_ids = (*self._tmp_id, task.ino, task.dev, fd_dir.ino, fd_dir.dev)
         return Usage(rss, self.max_rss_mb(), threads, fds, used, size)
+
+    def _ours(self, statm: list[bytes]) -> bool:
+        # statm tells by its content, not by an fstat (a system call more): seven numbers,
+        # ``text`` this interpreter's size, ``lib`` and ``dt`` always 0. Only the statm of another
+        # process of the same interpreter, opened by the handler in place of ours after closing
+        # it, would pass.
+        return len(statm) == 7 and statm[3] == self._text and statm[4] == statm[6] == b"0"
 
     def max_rss_mb(self) -> float | None:
         """Peak resident memory of the process (MB): getrusage's, or the highest ``sample()`` saw.

@@ -69,11 +69,7 @@ def invoke_body(
     Megabytes, seconds and idle or init milliseconds are whole numbers, as in Lambda's own REPORT
     line: the sources are no finer (the process start is known to 10 ms) and integers are shorter.
     """
-    memo = settings.memo
-    key = (call.function_name, call.function_version, inv.identity)
-    static = memo.get(key)
-    if static is None:
-        static = _remember(memo, key, _static_fields(settings, call, inv.identity))
+    static = _static(settings, call, inv.identity)
     request_id = call.request_id
     number = inv.number
     text = f'{static},"request_id":{"null" if request_id is None else _encode_str(request_id)},"invocation":{number}'
@@ -81,24 +77,19 @@ def invoke_body(
         text += _rare_fields(inv, call, error, durable_execution_id, replayed)
     if call.xray_trace_id:
         text += ',"xray_trace_id":' + _encode_str(call.xray_trace_id)
+    text += ',"ColdStart":1' if inv.cold_start else ',"ColdStart":0'
+    mask = 0
+    if inv.init_duration_ms is not None:
+        text += f',"InitDuration":{round(inv.init_duration_ms)}'
+        mask = _BIT["InitDuration"]
+    if inv.restore_ms is not None:
+        text += f',"RestoreToInvoke":{round(inv.restore_ms)}'
+        mask |= _BIT["RestoreToInvoke"]
     ms, us = divmod(round(duration_ms * 1000), 1000)
-    idle_ms = inv.idle_ms
-    if number > 1 and idle_ms is not None:  # a warm invocation, the usual one: one format
-        text += f',"ColdStart":0,"Duration":{ms}.{_THOUSANDTHS[us]},"IdleTime":{round(idle_ms)}'
-        mask = _IDLE
-    else:
-        text += ',"ColdStart":1' if inv.cold_start else ',"ColdStart":0'
-        mask = 0
-        if inv.init_duration_ms is not None:
-            text += f',"InitDuration":{round(inv.init_duration_ms)}'
-            mask |= _BIT["InitDuration"]
-        if inv.restore_ms is not None:
-            text += f',"RestoreToInvoke":{round(inv.restore_ms)}'
-            mask |= _BIT["RestoreToInvoke"]
-        text += f',"Duration":{ms}.{_THOUSANDTHS[us]}'
-        if idle_ms is not None:
-            text += f',"IdleTime":{round(idle_ms)}'
-            mask |= _IDLE
+    text += f',"Duration":{ms}.{_THOUSANDTHS[us]}'
+    if inv.idle_ms is not None:
+        text += f',"IdleTime":{round(inv.idle_ms)}'
+        mask |= _IDLE
     return f'{text},"ContainerAge":{round(container_age_s)}', mask
 
 
@@ -193,13 +184,21 @@ def prepare(settings: Settings, call: CallInfo, identity: Identity) -> None:
     """Make, during init, what the first lines of a process need (the fields it repeats, the
     templates of a first and a warm line with every usage reading), so that its first
     invocation does not pay for them; ``call`` as the environment names the function."""
-    memo = settings.memo
-    key = (call.function_name, call.function_version, identity)
-    if key not in memo:
-        _remember(memo, key, _static_fields(settings, call, identity))
+    _static(settings, call, identity)
     for mask in (_BIT["InitDuration"] | _ALL_USAGE, _IDLE | _ALL_USAGE):
-        if mask not in memo:
-            _remember(memo, mask, _line_template(settings, mask))
+        _template(settings, mask)
+
+
+def _static(settings: Settings, call: CallInfo, identity: Identity) -> str:
+    # The fields every invoke record of this function, process and settings repeats, made once.
+    key = (call.function_name, call.function_version, identity)
+    static = settings.memo.get(key)
+    return _remember(settings.memo, key, _static_fields(settings, call, identity)) if static is None else static
+
+
+def _template(settings: Settings, mask: int) -> str:
+    template = settings.memo.get(mask)
+    return _remember(settings.memo, mask, _line_template(settings, mask)) if template is None else template
 
 
 def _static_fields(settings: Settings, call: CallInfo, identity: Identity) -> str:
@@ -311,9 +310,9 @@ def _line_template(settings: Settings, mask: int) -> str:
     """The ``%`` template of an invoke line in the configured format, to fill with the timestamp
     (ms), the body and the usage; in EMF, the directive for the metrics of ``settings`` that a
     line with optional measurements ``mask`` carries (EMF wants each declared one present)."""
-    level = f'"level":"{settings.log_level}",' if settings.log_level else ""
+    level = f'"level":"{settings.log_level}",'.replace("%", "%%") if settings.log_level else ""
     if settings.format != "emf":  # no timestamp: "%.0s" writes none of it
-        return ("METRICS: {" if settings.format == "prefixed" else "{") + level.replace("%", "%%") + "%.0s%s%s}"
+        return ("METRICS: {" if settings.format == "prefixed" else "{") + level + "%.0s%s%s}"
     present = {*_ALWAYS, *(name for name in _OPTIONAL if mask & _BIT[name])}
     directive = {
         "Namespace": settings.namespace,
@@ -321,7 +320,7 @@ def _line_template(settings: Settings, mask: int) -> str:
         "Metrics": [{"Name": name, "Unit": MEASUREMENTS[name]} for name in settings.metrics if name in present],
     }
     head = '{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[' + _encode(directive).replace("%", "%%") + "]},"
-    return head + level.replace("%", "%%") + "%s%s}"
+    return head + level + "%s%s}"
 
 
 def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
@@ -332,10 +331,7 @@ def declared(settings: Settings, rec: dict[str, object]) -> tuple[str, ...]:
 def invoke_line(settings: Settings, body: str, usage: str, mask: int, timestamp_ms: int) -> str:
     """The line of an invoke record (``invoke_body``, then ``usage_fields``) in the configured
     format, without the newline: one format of a template made once per settings and ``mask``."""
-    template = settings.memo.get(mask)
-    if template is None:
-        template = _remember(settings.memo, mask, _line_template(settings, mask))
-    return template % (timestamp_ms, body, usage)
+    return _template(settings, mask) % (timestamp_ms, body, usage)
 
 
 def as_dict(body: str) -> dict[str, object]:
