@@ -1,0 +1,58 @@
+"""From the chosen functions to fleet rows, through either engine: ``fetch`` reads each log
+group's raw records (small fleets, exact nearest-rank percentiles); ``insights`` runs the fleet
+queries over batches of 50 log groups. Both say which functions have no records and which could
+not be read, so a report is never silently partial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .batches import Results
+from .table import FunctionRow, Missing, from_insights, from_records
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from .choice import Function
+
+    Record = dict[str, object]
+    Fetch = Callable[[str], tuple[list[tuple[int, Record]], int]]
+
+
+@dataclass
+class Collected:
+    rows: list[FunctionRow] = field(default_factory=list)
+    without_records: list[str] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    malformed: int = 0
+
+    def add(self, row: FunctionRow) -> None:
+        if row.has_records:
+            self.rows.append(row)
+        else:
+            self.without_records.append(row.function)
+
+
+def by_fetch(functions: Sequence[Function], fetch: Fetch, progress: Callable[[str], None]) -> Collected:
+    """Each function's records, read from its log group (``fetch`` returns the records in the
+    window and how many record-like lines could not be read)."""
+    collected = Collected()
+    for number, function in enumerate(functions, 1):
+        progress(f"fetching: {number}/{len(functions)} log groups")
+        records, malformed = fetch(function.log_group)
+        collected.malformed += malformed
+        collected.add(from_records(function.name, function.log_group, (r for _, r in records)))
+    return collected
+
+
+def by_insights(functions: Sequence[Function], results: Results) -> Collected:
+    """Each function's row from the batched query results; a function whose batch failed is missing."""
+    collected = Collected()
+    failed = results.failed()
+    for function in functions:
+        if function.log_group in failed:
+            collected.missing.append(Missing(function.name, failed[function.log_group]))
+            continue
+        collected.add(from_insights(function.name, function.log_group, results.rows.get(function.log_group, {})))
+    return collected

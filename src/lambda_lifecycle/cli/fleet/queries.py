@@ -1,0 +1,42 @@
+"""The Logs Insights queries behind the fleet report: each aggregates ``by @log``, so one query
+over up to 50 log groups returns a handful of rows per function, and a function's rows come
+from its log group alone (``@log`` is ``<account>:<log group>``).
+
+Percentiles are computed per log group by Logs Insights and stay per function: they cannot be
+merged across functions, so fleet totals carry counts, sums and peaks only.
+"""
+
+from __future__ import annotations
+
+from ..queries import OURS, usual, value
+
+INVOKES = 'filter event = "invoke"'
+SHUTDOWNS = 'filter event = "shutdown"'
+
+FLEET_QUERIES: dict[str, str] = {
+    "invocations": (
+        f"{INVOKES}\n"
+        f"| fields {usual('init_type')} as init, {value('ColdStart')} as cold_start\n"
+        "| stats count(*) as invocations, sum(cold_start) as cold_starts by @log, init as init_type"
+    ),
+    "usage": (
+        f"{OURS}\n"
+        f"| fields {value('InitDuration')} as init_duration, {value('MemoryUsedPercent')} as memory,"
+        f" {value('TmpUsedPercent')} as tmp\n"
+        "| stats count(init_duration) as inits, pct(init_duration, 50) as init_p50, pct(init_duration, 99) as init_p99,"
+        " max(memory) as peak_memory_percent, max(tmp) as peak_tmp_percent,"
+        " count_distinct(environment_id) as environments, count(remaining_ms) as timeout_warnings by @log"
+    ),
+    "keep_warm": (
+        f"{SHUTDOWNS}\n"
+        f"| fields {value('ContainerAge')} as lifetime, invocations as served, IdleBeforeShutdown as idle\n"
+        "| stats count(*) as shutdowns, pct(lifetime, 50) as lifetime_p50, pct(served, 50) as served_p50,"
+        " pct(idle, 50) as idle_p50 by @log"
+    ),
+}
+"""Name -> query; every row names its log group in ``@log``."""
+
+
+def log_group_of(log_field: str) -> str:
+    """The log group a row's ``@log`` names (``123456789012:/aws/lambda/orders`` -> ``/aws/lambda/orders``)."""
+    return log_field.split(":", 1)[1] if ":" in log_field else log_field
