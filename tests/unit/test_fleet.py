@@ -288,3 +288,49 @@ def test_fleet_alarms_are_per_function_plus_one_metrics_insights_alarm_per_thres
     assert fleet_wide[0]["Metrics"][0]["Expression"].startswith(
         'SELECT MAX(TmpUsedPercent) FROM SCHEMA("LambdaLifecycle", function_name)'
     )
+
+
+# Timeline across functions
+
+
+def drawn(function, births):
+    from lambda_lifecycle.cli.timeline import Lane, Timeline
+
+    lanes = [
+        Lane(
+            f"{function}-c{i}",
+            f"{function}-e{i}",
+            None,
+            0,
+            "on-demand",
+            born,
+            born + 1000,
+            "running",
+            1,
+            f"e{i} process 0",
+        )
+        for i, born in enumerate(births)
+    ]
+    return Timeline(function, lanes, [] if function != "b" else ["1 process(es) left out: no time"])
+
+
+def test_a_timeline_across_functions_groups_lanes_by_function():
+    from lambda_lifecycle.cli.fleet import timeline
+
+    combined = timeline.combine({"b": drawn("b", [5, 6]), "a": drawn("a", [9])}, title="t", max_lanes=10)
+    assert [lane.label for lane in combined.lanes] == ["a / e0 process 0", "b / e0 process 0", "b / e1 process 0"]
+    assert combined.lanes[0].details["function"] == "a"
+    assert combined.notes == ["b: 1 process(es) left out: no time"]
+
+
+def test_a_capped_timeline_keeps_the_newest_and_says_which_functions_it_left_out():
+    from lambda_lifecycle.cli.fleet import timeline
+
+    combined = timeline.combine(
+        {"a": drawn("a", [1, 2]), "b": drawn("b", [10, 11]), "c": drawn("c", [20])}, title="t", max_lanes=3
+    )
+    assert [lane.label for lane in combined.lanes] == ["b / e0 process 0", "b / e1 process 0", "c / e0 process 0"]
+    assert combined.notes[-1] == (
+        "drew the 3 newest of 5 processes across 3 functions; none of a: choose fewer functions, narrow the"
+        " window or raise --max-lanes"
+    )
