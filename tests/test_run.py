@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import re
 import subprocess
@@ -57,10 +58,15 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     assert {(r["TmpUsed"], r["TmpUsedPercent"]) for r in invokes} == {(0, 0.0)}
     [shutdown] = of("shutdown", result.stdout)
     assert (shutdown["reason"], shutdown["invocations"], shutdown["hooks_run"]) == ("SIGTERM", 3, 0)
-    # The file holds exactly the record lines, one JSON each, for `lambda-lifecycle timeline`.
-    lines = saved.read_text().splitlines()
+    # The file is the log stream as CloudWatch returns it: every line, each with the time it arrived.
+    events = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [e["message"] for e in events] == result.stdout.splitlines()
+    [stream] = {e["logStreamName"] for e in events}
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", stream)
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps)
+    lines = [e["message"] for e in events if e["message"].startswith("{")]
     assert [contract.complete(json.loads(line)) for line in lines] == records(result.stdout)
-    assert lines == [line for line in result.stdout.splitlines() if line.startswith("{")]
     # A warm line leaves out what is usual: cold_start false, init_type on-demand, no restarts.
     wire = [json.loads(line) for line in lines if '"event":"invoke"' in line]
     assert [r.get("cold_start") for r in wire] == [True, None, None]
@@ -274,3 +280,68 @@ def test_each_environment_has_its_own_tmp_and_log_stream_and_a_restart_keeps_the
     assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[7\][0-9a-f]{32}", first["AWS_LAMBDA_LOG_STREAM_NAME"])
     assert first["AWS_LAMBDA_LOG_STREAM_NAME"] != second["AWS_LAMBDA_LOG_STREAM_NAME"]
     assert restarted["AWS_LAMBDA_LOG_STREAM_NAME"] == first["AWS_LAMBDA_LOG_STREAM_NAME"]
+
+
+def _lambda_lines(stdout: str) -> list:
+    from lambda_lifecycle.cli.platform_log import PlatformLine, parse
+
+    return [found for line in stdout.splitlines() if isinstance(found := parse(line), PlatformLine)]
+
+
+KILLS = '{"n": 1}\n{"n": 2, "sleep": 5}\n{"n": 3, "allocate_mb": 300}\n{"n": 4, "exit": true}\n{"n": 5, "fail": true}\n'
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_lambdas_own_lines_say_how_each_invocation_ended(tmp_path, log_format):
+    events = tmp_path / "events.jsonl"
+    events.write_text(KILLS)
+    args = ("--event", str(events), "--timeout", "2", "--runtime", "python3.12", "--log-format", log_format)
+    result = run("tests/e2e_app/app.handler", *args)
+    assert result.returncode == 0
+    lines = _lambda_lines(result.stdout)
+    assert {line.format for line in lines} == {log_format}
+    reports = [line for line in lines if line.kind == "report"]
+    assert [(r.status, r.error_type) for r in reports] == [
+        ("success", None),
+        ("timeout", None),
+        ("error", "Runtime.OutOfMemory"),
+        ("error", "Runtime.ExitError"),
+        ("failure" if log_format == "json" else "success", "ValueError" if log_format == "json" else None),
+    ]
+    starts = [line.request_id for line in lines if line.kind == "start"]
+    assert starts == [r.request_id for r in reports]
+    assert {r.memory_mb for r in reports} == {128}
+    cold, timed_out, oom, _, _ = reports
+    assert cold.init_ms is not None
+    assert cold.billed_ms == math.ceil(cold.duration_ms + cold.init_ms)
+    assert timed_out.duration_ms == 2000.0  # the timeout itself, as Lambda reports it
+    assert oom.max_memory_mb == 128
+    assert 0 < cold.max_memory_mb < 128
+    # After each kill the next invocation inits again within itself: a suppressed init.
+    inits = [(line.kind, line.phase) for line in lines if line.kind in ("init_start", "init_report")]
+    expected = [("init_start", "init")] + [("init_start", "invoke"), ("init_report", "invoke")] * 3
+    if log_format == "json":  # JSON reports the cold start's init too
+        expected.insert(1, ("init_report", "init"))
+    else:  # INIT_START has no Phase in text
+        expected = [(kind, None if kind == "init_start" else phase) for kind, phase in expected]
+    assert inits == expected
+    assert "[invocation 3] ran out of memory (more than 128 MB)" in result.stderr
+    assert "1 out of memory" in result.stderr
+
+
+def test_a_failed_init_is_reported_and_run_again_within_the_invocation(tmp_path):
+    saved = tmp_path / "log.jsonl"
+    result = run("examples/global_init/nomodule.handler", "--output", str(saved))
+    assert result.returncode == 1
+    assert result.stderr.startswith("lambda-lifecycle: init failed: Runtime.ImportModuleError:")
+    lines = _lambda_lines(result.stdout)
+    assert [(line.kind, line.phase, line.status, line.error_type) for line in lines] == [
+        ("init_start", None, None, None),
+        ("init_report", "init", "error", "Runtime.ImportModuleError"),
+        ("start", None, None, None),
+        ("init_start", None, None, None),
+        ("init_report", "invoke", "error", "Runtime.ImportModuleError"),
+        ("end", None, None, None),
+        ("report", None, "error", "Runtime.ImportModuleError"),
+    ]
+    assert len(saved.read_text().splitlines()) == len(result.stdout.splitlines())

@@ -32,6 +32,11 @@ def flush_buffers():
 def handler(event, context):
     if event.get("exit"):
         os._exit(1)  # a crash: the process ends, the environment and its /tmp stay
+    if event.get("allocate_mb"):
+        # Resident memory past the function's limit (pages written, not just reserved): an out-of-memory kill.
+        kept = [b"x" * (8 << 20) for _ in range(event["allocate_mb"] // 8)]
+        time.sleep(0.5)  # held, so a limit enforced by watching sees it
+        return {"n": event["n"], "allocated_mb": 8 * len(kept)}
     if event.get("fail"):
         raise ValueError(f"invocation {event['n']} was asked to fail")
     if event.get("sleep"):

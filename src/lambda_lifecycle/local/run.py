@@ -25,6 +25,7 @@ from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
 from . import RunError
 from .environment import Environment, Output, say
 from .events import load_events
+from .lambda_log import LambdaLog
 from .runtime_api import Function, Invocation, RuntimeAPI, kill_environment, lambda_environment
 
 HELP = "run a handler here under the real runtime client and see its records, before deploying"
@@ -115,7 +116,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how the environment ends: sigterm as Lambda does (SIGTERM and 500 ms when an extension registered,"
         " else SIGKILL), or sigkill at once (default sigterm)",
     )
-    parser.add_argument("--output", metavar="FILE", help="also save the record lines there, one JSON per line")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="the function's log format (LoggingConfig.LogFormat): Lambda's own lines as START/END/REPORT text,"
+        " or as platform.* JSON records (default text)",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        help="also save the log stream there: every line (records, the function's output, Lambda's own lines)"
+        " as a log event with the time it arrived, one JSON object per line, as CloudWatch returns them;"
+        " report --input and timeline --input read it",
+    )
 
 
 def _gaps(text: str) -> tuple[float, ...]:
@@ -191,7 +205,9 @@ def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[
     lines = [
         f"[summary] {_count(len(invocations), 'invocation')}: {_count(outcomes.count('response'), 'response')},"
         f" {_count(outcomes.count('error'), 'error')}, {_count(outcomes.count('timeout'), 'timeout')},"
-        f" {_count(outcomes.count('crash'), 'crash', 'crashes')}; {_count(len(invokes), 'invoke record')},"
+        f" {_count(outcomes.count('crash'), 'crash', 'crashes')}"
+        + (f", {outcomes.count('out of memory')} out of memory" if "out of memory" in outcomes else "")
+        + f"; {_count(len(invokes), 'invoke record')},"
         f" {_count(sum(1 for r in invokes if r.get('cold_start')), 'cold start')}"
         + (f"; init {', '.join(f'{ms:g}' for ms in init)} ms" if init else "")
     ]
@@ -221,6 +237,8 @@ def _environment_variables(args: argparse.Namespace, tmp: str) -> dict[str, str]
         "TMPDIR": tmp,  # tempfile's /tmp: the environment's own
         "TZ": ":UTC",
     }
+    if args.log_format == "json":
+        extra["AWS_LAMBDA_LOG_FORMAT"] = "JSON"  # the runtime client's logging writes JSON then
     if args.init_type == "lambda-managed-instances":
         extra["AWS_LAMBDA_MAX_CONCURRENCY"] = "2"
     extra.update(args.env)
@@ -241,13 +259,13 @@ def run(args: argparse.Namespace) -> int:
         save = open(args.output, "w") if args.output else None  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise RunError(f"cannot write {args.output}: {exc.strerror}") from None
-    output = Output(save)
     tmp = tempfile.mkdtemp(prefix="lambda-tmp-")
     try:
         with RuntimeAPI(function) as api:
-            environment = Environment(
-                api, root, handler, lambda_environment(api, **_environment_variables(args, tmp)), output
-            )
+            variables = lambda_environment(api, **_environment_variables(args, tmp))
+            output = Output(save, variables["AWS_LAMBDA_LOG_STREAM_NAME"])
+            log = LambdaLog(output.lambda_line, args.log_format, function, args.runtime, args.init_type)
+            environment = Environment(api, root, handler, variables, output, log)
             try:
                 if args.init_type != "on-demand":
                     environment.await_init()
