@@ -181,20 +181,37 @@ def test_bad_values_in_code_raise_when_decorating(options):
         lambda_lifecycle.bootstrap(**options)
 
 
-def test_bootstrap_is_idempotent_and_later_calls_win(capsys):
+def test_bootstrap_again_with_the_same_values_is_silent_and_later_calls_win(capsys):
     first = lambda_lifecycle.bootstrap(service="a")
-    again = lambda_lifecycle.bootstrap(service="a")
+    again = lambda_lifecycle.bootstrap(service="a", namespace="Shop")  # a new setting is no change
     assert first.container_id == again.container_id
     handler = lambda_lifecycle.instrument(lambda e, c: None)
     handler({}, None)
-    lambda_lifecycle.bootstrap(service="b")
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="bootstrap"):
+        lambda_lifecycle.bootstrap(service="b")
     handler({}, None)
     services = [json.loads(line)["service"] for line in capsys.readouterr().out.splitlines()]
     assert services == ["a", "b"]
 
 
-def test_malformed_environment_never_breaks_import():
+def test_a_later_bootstrap_changing_values_already_set_says_so_once():
+    lambda_lifecycle.bootstrap(service="orders", dimensions={"stage": "prod"}, timeout_warning_ms=300)
+    with pytest.warns(lambda_lifecycle.LifecycleWarning) as warned:
+        lambda_lifecycle.bootstrap(service="billing", dimensions={"stage": "dev"}, timeout_warning_ms=300)
+        lambda_lifecycle.bootstrap(service="cart")
+    [warning] = warned
+    assert str(warning.message) == (
+        "lambda-lifecycle: bootstrap() called again changes service 'orders' -> 'billing',"
+        " dimensions (('stage', 'prod'),) -> (('stage', 'dev'),); the later values apply, also to handlers"
+        " decorated already"
+    )
+    assert warning.filename == __file__  # it points at the second call, not into the SDK
+
+
+def test_malformed_environment_never_breaks_import(tmp_path):
     env = {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9",  # in Lambda, where the shutdown record is written
+        "LAMBDA_LIFECYCLE_TMP_PATH": str(tmp_path),
         "LAMBDA_LIFECYCLE_FORMAT": "xml",
         "LAMBDA_LIFECYCLE_METRICS": ",,,",
         "LAMBDA_LIFECYCLE_DIMENSIONS": "=",
@@ -206,7 +223,10 @@ def test_malformed_environment_never_breaks_import():
         "AWS_LAMBDA_INITIALIZATION_TYPE": "weird",
         "PATH": "/usr/bin:/bin",
     }
-    code = "import lambda_lifecycle as l; print(l.instrument(lambda e, c: 'ok')({}, None))"
+    code = (
+        "import lambda_lifecycle as l, lambda_lifecycle.testing as t;"
+        " print(l.instrument(lambda e, c: 'ok')({}, t.LambdaContext()))"
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     record, returned, shutdown = result.stdout.splitlines()

@@ -299,7 +299,8 @@ def test_bootstrap_tmp_path_moves_the_marker_of_a_started_lifecycle_until_a_hand
     assert {p.name for p in (chosen / ".lambda-lifecycle").iterdir()} == {"environment.json", env.container_id}
     assert env.container_id not in {p.name for p in (tmp_path / ".lambda-lifecycle").iterdir()}
     lambda_lifecycle.instrument(lambda event, context: None)({}, context)
-    lambda_lifecycle.bootstrap(tmp_path=str(later))  # too late for the marker: it stays
+    with pytest.warns(lambda_lifecycle.LifecycleWarning, match="changes tmp_path"):
+        lambda_lifecycle.bootstrap(tmp_path=str(later))  # too late for the marker: it stays
     assert not (later / ".lambda-lifecycle").exists()
     testing.shutdown()
     assert (chosen / ".lambda-lifecycle" / env.container_id).read_bytes()[:13] == b"000000000001S"

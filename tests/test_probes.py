@@ -205,8 +205,8 @@ def test_a_failing_probe_omits_its_fields_and_warns_once(breakage, missing, kept
         assert all(name not in r for r in records), name
     for name in kept:
         assert all(name in r for r in records), name
-    # One warning per broken reader (memory, threads, descriptors), not one per invocation.
-    assert len(warned) == len({str(w.message) for w in warned}) <= 3
+    # One warning for the one fault, not one per reader or per invocation.
+    assert len(warned) == 1
     if "TmpUsed" in missing:
         # EMF: a metric that is absent must not be declared either.
         declared = [m["Name"] for m in records[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
@@ -218,6 +218,18 @@ def test_unreadable_process_start_falls_back_to_import_time(monkeypatch):
     RUNTIME.reset()  # a real process, not a simulated one: its start is read from /proc
     with pytest.warns(lambda_lifecycle.LifecycleWarning, match="process start"):
         assert lambda_lifecycle.environment().process_start == _state._IMPORTED_AT
+
+
+def test_an_unreadable_proc_is_one_fault_and_one_warning(monkeypatch, records):
+    monkeypatch.setattr(_probes, "PROC_SELF", "/nonexistent/proc/self")
+    RUNTIME.reset()  # a real process: its start is read from /proc too, besides statm, task and fd
+    with pytest.warns(lambda_lifecycle.LifecycleWarning) as warned:
+        assert run(calls=2) == ["ok", "ok"]
+    [warning] = warned
+    assert "/nonexistent/proc/self/" in str(warning.message)
+    for left_out in ("MemoryUsed", "Threads", "FileDescriptors", "process start"):
+        assert left_out in str(warning.message)
+    assert [("MemoryUsed" in r, "Threads" in r, "TmpUsed" in r) for r in records] == [(False, False, True)] * 2
 
 
 def test_process_start_is_read_from_proc():

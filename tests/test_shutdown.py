@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -175,12 +176,20 @@ def test_bootstrap_refuses_bad_shutdown_options(name, value, message):
         lambda_lifecycle.bootstrap(**{name: value})
 
 
-def start(script: str, **env: str) -> tuple[subprocess.Popen[str], str]:
+def start(script: str, *, in_lambda: bool = True, **env: str) -> tuple[subprocess.Popen[str], str]:
     """A fresh Python process running ``script``, which prints "ready" once its hooks are in place.
 
-    Returns the process and what it printed before "ready".
+    ``in_lambda``: as a runtime process in an execution environment (the Runtime API's address
+    set, a /tmp of its own, no extension), else a plain script. Returns the process and what it
+    printed before "ready".
     """
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_"))}
+    if in_lambda:
+        environ.update(
+            AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
+            LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION="false",
+            LAMBDA_LIFECYCLE_TMP_PATH=tempfile.mkdtemp(prefix="lambda-tmp-"),
+        )
     environ.update(env)
     process = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(script)],
@@ -288,15 +297,11 @@ def test_sigterm_then_does_what_the_earlier_disposition_would_have(previous, sur
 @pytest.mark.parametrize(
     "environment",
     [
-        pytest.param({}, id="outside-lambda"),
+        pytest.param({"in_lambda": False}, id="outside-lambda"),
         # python3.11 runtimes wait for events in C, where no Python handler runs: ours would only
         # keep the process from ending on SIGTERM.
         pytest.param(
-            {
-                "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9",
-                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
-                "LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION": "false",
-            },
+            {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"},
             id="python3.11-runtime",
         ),
     ],
@@ -319,8 +324,7 @@ def test_sigterm_is_left_alone_where_no_handler_can_run_unless_asked(environment
     assert stdout == ""
 
 
-def test_a_normal_exit_runs_the_hooks_and_writes_the_record_once():
-    script = """
+NORMAL_EXIT = """
     import atexit
     import lambda_lifecycle
     atexit.register(print, "atexit function ran", flush=True)
@@ -329,15 +333,29 @@ def test_a_normal_exit_runs_the_hooks_and_writes_the_record_once():
     handler({}, None)
     handler({}, None)
     print("ready", flush=True)
-    """
-    process, _ = start(script)
+"""
+
+
+def test_a_normal_exit_in_lambda_runs_the_hooks_and_writes_the_record_once():
+    # A runtime that exits (sys.exit in a handler) runs atexit; no SIGTERM handler on 3.11.
+    process, _ = start(NORMAL_EXIT)
     stdout, stderr = finish(process)
     assert process.returncode == 0, stderr
     # atexit runs last registered first: ours came with on_shutdown, after the user's function.
-    hook, shutdown, atexit_function = stdout.splitlines()
+    hook, shutdown, atexit_function = [line for line in stdout.splitlines() if '"event":"invoke"' not in line]
     assert (hook, atexit_function) == ("hook ran", "atexit function ran")
     record = json.loads(shutdown)
     assert (record["event"], record["reason"], record["invocations"]) == ("shutdown", "exit", 2)
+
+
+def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record():
+    # No Lambda: no execution environment ends, and the host's disk and memory are not one's.
+    process, before = start(NORMAL_EXIT, in_lambda=False)
+    stdout, stderr = finish(process)
+    assert process.returncode == 0, stderr
+    assert [json.loads(line)["event"] for line in before.splitlines()] == ["invoke", "invoke"]
+    assert stdout.splitlines() == ["hook ran", "atexit function ran"]
+    assert stderr == ""
 
 
 def test_run_atexit_also_runs_atexit_functions_on_sigterm():
@@ -413,7 +431,7 @@ def test_sigterm_is_handled_on_runtimes_that_deliver_it():
     assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     print("ready", flush=True)
     """
-    process, _ = start(script, AWS_LAMBDA_RUNTIME_API="127.0.0.1:9", AWS_EXECUTION_ENV="AWS_Lambda_python3.12")
+    process, _ = start(script, AWS_EXECUTION_ENV="AWS_Lambda_python3.12")
     _, stderr = finish(process)
     assert process.returncode == 0, stderr
 
@@ -427,6 +445,16 @@ def test_an_environment_that_served_nothing_or_is_busy_has_no_idle_before_shutdo
     busy = [r for r in records if r["event"] == "shutdown"][-1]
     assert busy["in_flight"] == 1
     assert "IdleBeforeShutdown" not in busy
+
+
+def test_idle_before_shutdown_ends_at_the_signal_not_after_the_hooks(records, clock, context):
+    lambda_lifecycle.instrument(lambda event, context: None)({}, context)
+    clock.advance(5)  # frozen for 5 s, then Lambda shuts the environment down
+    lambda_lifecycle.on_shutdown(clock.advance, 0.6)  # a hook that takes 600 ms
+    testing.shutdown()
+    record = shutdown_record(records)
+    assert record["IdleBeforeShutdown"] == pytest.approx(5000, abs=50)
+    assert record["ContainerAge"] == 6  # the age is the record's own: after the hooks
 
 
 def test_the_record_has_the_settings_name_and_version_of_the_handler_that_served(capsys):

@@ -8,7 +8,7 @@ import time
 
 import lambda_lifecycle
 
-lambda_lifecycle.bootstrap(service="orders")  # optional, module level, idempotent
+lambda_lifecycle.bootstrap(service="orders")  # optional, module level, once
 
 pool = {"connections": 1}  # stands in for a connection pool made during init
 

@@ -30,9 +30,11 @@ def bootstrap(
 ) -> _state.Environment:
     """Set process-wide options and start the lifecycle clock; call it at module level.
 
-    Optional: the first decorated handler does the same with defaults. Calling it again is safe;
-    options given in a later call replace earlier ones, for handlers already decorated too. The
-    handler-level options are those of :func:`instrument`, which a decorator's own keywords beat.
+    Optional: the first decorated handler does the same with defaults. Calling it again with the
+    same options changes nothing; options given in a later call replace earlier ones, for
+    handlers already decorated too, and one ``LifecycleWarning`` says when a later call changes a
+    value an earlier one set. The handler-level options are those of :func:`instrument`, which a
+    decorator's own keywords beat.
 
     Args:
         namespace: see :func:`instrument`; likewise ``service``, ``format``, ``metrics``,

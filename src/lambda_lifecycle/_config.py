@@ -303,8 +303,23 @@ def check(**given: Any) -> dict[str, Any]:
 
 
 def set_bootstrap(values: dict[str, Any]) -> None:
-    """Record ``bootstrap()`` settings; decorated handlers pick them up on their next call."""
-    RUNTIME.bootstrap.update(values)
+    """Record ``bootstrap()`` settings; decorated handlers pick them up on their next call.
+
+    A later call that gives a setting another value than an earlier call gave it warns once:
+    two modules each calling ``bootstrap()`` at import would otherwise replace each other's
+    settings without a word.
+    """
+    given = RUNTIME.bootstrap
+    changed = [
+        f"{name} {given[name]!r} -> {value!r}" for name, value in values.items() if given.get(name, value) != value
+    ]
+    if changed:
+        warn_once(
+            "config.bootstrap_again",
+            f"bootstrap() called again changes {', '.join(changed)}; the later values apply, also to handlers"
+            " decorated already",
+        )
+    given.update(values)
     RUNTIME.generation += 1
 
 

@@ -227,7 +227,7 @@ class Probes:
             self._text = fields[3]
             return int(fields[1]) * _PAGE_MB
         except Exception as exc:  # noqa: BLE001
-            warn_once("probe.memory", f"cannot read {self._proc}/statm ({exc!r}); memory omitted")
+            proc_unreadable(f"{self._proc}/statm", exc)
             return None
 
     def threads(self) -> int | None:
@@ -235,7 +235,7 @@ class Probes:
         try:
             return self._task.open(f"{self._proc}/task", os.O_RDONLY | os.O_DIRECTORY).st_nlink - 2
         except Exception as exc:  # noqa: BLE001
-            warn_once("probe.threads", f"cannot read {self._proc}/task ({exc!r}); Threads omitted")
+            proc_unreadable(f"{self._proc}/task", exc)
             return None
 
     def open_fds(self) -> int | None:
@@ -247,7 +247,7 @@ class Probes:
         try:
             return self._fd_dir.open(f"{self._proc}/fd", os.O_RDONLY | os.O_DIRECTORY).st_size or self._listed()
         except Exception as exc:  # noqa: BLE001
-            warn_once("probe.fds", f"cannot count open file descriptors ({exc!r}); FileDescriptors omitted")
+            proc_unreadable(f"{self._proc}/fd", exc)
             return None
 
     def _listed(self) -> int:
@@ -276,6 +276,17 @@ class Probes:
         st = os.fstatvfs(tmp.fd)
         self._tmp_id = (st.f_fsid, st.f_blocks)
         return st
+
+
+def proc_unreadable(path: str, exc: Exception) -> None:
+    """One warning for /proc, whichever of its readers fails first: an unreadable /proc (not
+    mounted, or hidden) fails them all, and that is one fault."""
+    warn_once(
+        "probe.proc",
+        f"cannot read {path} ({exc!r}); what /proc gives is left out wherever it cannot be read:"
+        " MemoryUsed and MemoryUsedPercent, Threads, FileDescriptors, and the process start (the import time"
+        " stands in)",
+    )
 
 
 # A simulated /tmp is measured by walking it; Lambda's is 10 GB at most, and a local run's or a
@@ -335,7 +346,7 @@ def process_start_time() -> float | None:
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
         return time.time() - age
     except Exception as exc:  # noqa: BLE001
-        warn_once("probe.start", f"cannot read the process start time ({exc!r}); using import time")
+        proc_unreadable(f"{PROC_SELF}/stat", exc)
         return None
 
 

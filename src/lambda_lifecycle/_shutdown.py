@@ -241,11 +241,14 @@ def shutdown(reason: str) -> None:
     runtime.shutdown_done = True
     try:
         started = time.perf_counter()
+        signalled = runtime.clock()  # the environment was idle until now, not until the hooks ended
         process_wide = _config.resolve({})  # PROCESS_SETTINGS: bootstrap() and the environment
         budget_ms = process_wide.shutdown_budget_ms
         if budget_ms is None:
             budget_ms = default_budget_ms()
         hooks = _run_hooks(budget_ms, process_wide.run_atexit and reason != "exit")
+        if not _state.started().in_environment:
+            return  # a plain script's exit: no execution environment ended, and the host is not one
         env = _state.environment()
         _marker.count(env.invocations, shut_down=True)
         # HANDLER_SETTINGS (service, format, ...), name and version: those of the last invocation.
@@ -258,7 +261,7 @@ def shutdown(reason: str) -> None:
             call,
             reason=reason,
             max_memory_mb=_probes.max_rss_mb(),
-            idle_before_shutdown_ms=_idle_ms(env),
+            idle_before_shutdown_ms=_idle_ms(env, signalled),
             hooks=hooks,
             shutdown_ms=(time.perf_counter() - started) * 1000,
         )
@@ -268,12 +271,12 @@ def shutdown(reason: str) -> None:
         warn_once("shutdown", f"cannot complete the shutdown ({exc!r})")
 
 
-def _idle_ms(env: _state.Environment) -> float | None:
-    # How long Lambda kept the environment warm after its last invocation: only meaningful when
-    # one ended and none is running.
+def _idle_ms(env: _state.Environment, signalled: float) -> float | None:
+    # How long Lambda kept the environment warm after its last invocation, up to the shutdown
+    # signal: only meaningful when one ended and none is running.
     if env.last_invocation_end is None or env.in_flight:
         return None
-    return max(0.0, (RUNTIME.clock() - env.last_invocation_end) * 1000)
+    return max(0.0, (signalled - env.last_invocation_end) * 1000)
 
 
 def _at_exit() -> None:

@@ -171,6 +171,7 @@ class Process:
         "last_served",
         "marker_dir",
         "identity",
+        "in_environment",
     )
 
     def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
@@ -178,6 +179,9 @@ class Process:
         if init_type not in INIT_TYPES:
             warn_once("state.init_type", f"unknown AWS_LAMBDA_INITIALIZATION_TYPE {init_type!r}: no cold start claimed")
         self.container_id = _new_id()
+        # Inside Lambda (or a simulated environment) the process belongs to an execution
+        # environment, whose end the shutdown record tells; a plain script has none.
+        self.in_environment = process_start is not None or bool(os.environ.get("AWS_LAMBDA_RUNTIME_API"))
         self.init_type = init_type
         self.restores_observed = init_type == "snap-start" and _watch_restores()
         self.restored_at: float | None = None
