@@ -23,7 +23,7 @@ def test_public_api_is_exactly_this():
     # "@py_builtins" and the like: pytest rewrites asserts in the package of a pytest11 plugin.
     public = {name for name in vars(lambda_lifecycle) if not name.startswith(("_", "@"))}
     # Submodules are reachable as attributes once imported; these are the public ones among them.
-    submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract", "local"}
+    submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract", "local", "otel"}
     assert public - submodules == set(lambda_lifecycle.__all__) - {"__version__"}
     assert lambda_lifecycle.__version__ == "0.2.0"
     assert sorted(testing.__all__) == [
@@ -39,6 +39,11 @@ def test_public_api_is_exactly_this():
     from lambda_lifecycle import powertools
 
     assert sorted(powertools.__all__) == ["LOG_KEYS", "integrate"]
+    from lambda_lifecycle import otel
+    from lambda_lifecycle.otel import resource
+
+    assert otel.__all__ == ["integrate"]
+    assert resource.__all__ == ["LambdaResourceDetector"]
 
 
 def test_public_objects_name_their_public_module():

@@ -27,6 +27,7 @@ def bootstrap(
     shutdown_extension: bool = UNSET,
     shutdown_budget_ms: float | None = UNSET,
     run_atexit: bool = UNSET,
+    otel: bool = UNSET,
 ) -> _state.Environment:
     """Set process-wide options and start the lifecycle clock; call it at module level.
 
@@ -56,6 +57,8 @@ def bootstrap(
         shutdown_budget_ms: the time the hooks have (default ``"auto"``: 400 ms, 200 ms when
             external extensions are present).
         run_atexit: also run the functions registered with ``atexit`` on SIGTERM.
+        otel: speak OpenTelemetry: ``lambda_lifecycle.otel.integrate()`` with its defaults
+            (default false; ``LAMBDA_LIFECYCLE_OTEL``), a warning if the API is not installed.
 
     Returns:
         The current :func:`environment` snapshot.
@@ -68,4 +71,13 @@ def bootstrap(
     if "tmp_path" in checked:
         _state.move_marker()
     _shutdown.install()
+    integrate_requested()
     return _state.environment()
+
+
+def integrate_requested() -> None:
+    """Integrate what the settings ask for (``otel``), once; at ``bootstrap()`` and decoration."""
+    if _config.value("otel", {}):
+        from . import otel  # only now: OpenTelemetry is imported by no one who did not ask for it
+
+        otel.integrate()

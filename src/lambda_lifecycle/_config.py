@@ -214,6 +214,9 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     # None: what fits the runtime's share of Lambda's shutdown window (see _shutdown).
     "shutdown_budget_ms": (_auto_milliseconds, ("LAMBDA_LIFECYCLE_SHUTDOWN_BUDGET_MS",), None),
     "run_atexit": (_flag, ("LAMBDA_LIFECYCLE_RUN_ATEXIT",), False),
+    # lambda_lifecycle.otel.integrate() at bootstrap() or the first decoration, for the zero-code
+    # entry point and the layer; the OpenTelemetry API is imported only then.
+    "otel": (_flag, ("LAMBDA_LIFECYCLE_OTEL",), False),
 }
 
 
@@ -236,8 +239,8 @@ HANDLER_SETTINGS = (
 environment all accept them. Every record a handler causes is written with its handler's values,
 the shutdown record with those of the handler that served last (see ``_shutdown.shutdown``)."""
 
-PROCESS_SETTINGS = ("handle_sigterm", "shutdown_extension", "shutdown_budget_ms", "run_atexit")
-"""Settings of the process as a whole (its signal handling and shutdown): ``bootstrap()`` and the
+PROCESS_SETTINGS = ("handle_sigterm", "shutdown_extension", "shutdown_budget_ms", "run_atexit", "otel")
+"""Settings of the process as a whole (its signal handling, shutdown, integrations): ``bootstrap()`` and the
 environment only, never ``instrument()``. The ``/tmp`` marker's directory is process-wide too: it
 is the ``tmp_path`` of ``bootstrap()`` or the environment when the lifecycle starts."""
 
@@ -261,6 +264,7 @@ class Settings:
     shutdown_extension: bool
     shutdown_budget_ms: float | None
     run_atexit: bool
+    otel: bool
     dimension_names: tuple[str, ...]
     log_level: str | None
     memo: dict[object, str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from types import FunctionType
 
-from . import _config, _context, _probes, _record, _shutdown, _state, _watchdog
+from . import _bootstrap, _config, _context, _probes, _record, _shutdown, _state, _watchdog
 from ._config import UNSET
 from ._measurement import function, wrapper
 from ._runtime import RUNTIME
@@ -165,6 +165,7 @@ def instrument(
         resolve = _SettingsFor(overrides)
         _state.mark_handler_ready(resolve)
         _shutdown.install()
+        _bootstrap.integrate_requested()
         # What the first call would otherwise pay for belongs to init: settings, the probes'
         # kept descriptors, the parts of its line, and the watchdog's thread (a thread start
         # costs about 0.3 ms).

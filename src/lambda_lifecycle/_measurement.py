@@ -76,6 +76,8 @@ def start(
     runtime.in_flight[key] = (_get_ident(), call.request_id)
     if runtime.begin_listeners:
         _notify(invocation)
+    if runtime.observers:
+        _tell("begin", invocation, call, event, context)
     t0 = _perf_counter()
     margin_ms = settings.timeout_warning_ms
     watch = None if margin_ms == 0 else _watch(settings, invocation, call, context, t0, margin_ms)
@@ -147,6 +149,15 @@ def _notify(invocation: _state.Invocation) -> None:
             warn_once(f"plugin:{listener!r}", f"an integration failed at the start of an invocation ({exc!r})")
 
 
+def _tell(what: str, *facts: object) -> None:
+    # Each observer's method ``what``; one that fails is warned about once and the call goes on.
+    for observer in RUNTIME.observers:
+        try:
+            getattr(observer, what)(*facts)
+        except Exception as exc:  # noqa: BLE001
+            warn_once(f"plugin:{observer!r}.{what}", f"an integration failed at the {what} of an invocation ({exc!r})")
+
+
 def _warn_timeout(deadline: list[Any]) -> None:
     # On the watchdog thread, while the handler is still running.
     settings = deadline[_SETTINGS]
@@ -163,8 +174,11 @@ def _warn_timeout(deadline: list[Any]) -> None:
     # The handler may be returning just now: the warning is written only if finish() has not
     # marked the call ended, under a lock finish() takes only when it finds the deadline taken.
     with RUNTIME.warn_lock:
-        if not deadline[_ENDED]:
-            _emit.emit(line)
+        if deadline[_ENDED]:
+            return
+        _emit.emit(line)
+    if RUNTIME.observers:
+        _tell("timed_out", deadline[_INVOCATION], deadline[_CALL])
 
 
 def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
@@ -180,6 +194,7 @@ def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
         _active.reset(token)
     except ValueError:  # left in another context (unusual async code): nothing to undo here
         pass
+    usage = None
     try:
         now, age_s = _state.end((settings, call))
         # Everything but the usage before it is read: code run right after system calls is
@@ -201,6 +216,8 @@ def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
             _emit.emit(_record.invoke_line(settings, body, measured_usage, mask | present, int(now * 1000)))
     except Exception as error:  # noqa: BLE001
         warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
+    if runtime.observers:
+        _tell("end", invocation, call, exc_type, duration_ms, usage)
 
 
 def _call(

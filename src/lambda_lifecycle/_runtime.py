@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from typing import Any, Protocol
 
     from ._config import Settings
+    from ._context import CallInfo
+    from ._probes import Usage
     from ._state import Invocation, Process
     from ._watchdog import Watchdog
 
@@ -40,6 +42,26 @@ if TYPE_CHECKING:
     Hook = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
     Sink = Callable[[Settings, dict[str, object]], bool]
     Listener = Callable[[Invocation], None]
+
+    class Observer(Protocol):
+        """An integration that follows whole calls: what began, how it ended, a timeout warning."""
+
+        def begin(self, invocation: Invocation, call: CallInfo, event: object, context: object) -> None:
+            """Before the handler runs, in its thread and context."""
+
+        def end(
+            self,
+            invocation: Invocation,
+            call: CallInfo,
+            error: type[BaseException] | None,
+            duration_ms: float,
+            usage: Usage | None,
+        ) -> None:
+            """After the handler returned or raised and its record was written (``usage``: the
+            sample the record holds; ``None`` if the record could not be made)."""
+
+        def timed_out(self, invocation: Invocation, call: CallInfo) -> None:
+            """The timeout warning was written, on the watchdog's thread, while the handler runs."""
 
 
 class Runtime:
@@ -64,6 +86,8 @@ class Runtime:
     """Integrations called when an invocation begins, before the handler runs."""
     record_sinks: list[Sink]
     """Integrations offered each invoke record; one that returns True has published it."""
+    observers: list[Observer]
+    """Integrations told of each measured call's beginning, end and timeout warning."""
     undo: list[Callable[[], None]]
     """What integrations changed outside this state (a Powertools logger's filter), to take back."""
     warned: set[str]
@@ -125,6 +149,7 @@ class Runtime:
         self.dropped_hooks = 0
         self.begin_listeners = []
         self.record_sinks = []
+        self.observers = []
         self.undo = []
         self.warned = set()
         self.close_marker()
