@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs docs-serve clean
+.PHONY: demo test test-fast lint bench docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("lambda-lifecycle needs Python 3.10+" if sys.version_info < (3, 10) else 0)'
@@ -22,8 +22,11 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo  ## simulate one Lambda execution environment locally
 	$(BIN)/python -m lambda_lifecycle demo
 
-test: $(VENV)/.dev  ## unit, end-to-end (real awslambdaric) and example tests
+test: $(VENV)/.dev  ## every tier of tests/ (unit, integration, end-to-end with real awslambdaric) and the examples' tests
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.dev  ## the unit tier alone, for the inner loop: seconds, its time on the last line
+	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(VENV)/.dev  ## ruff and mypy
 	$(BIN)/ruff check .
@@ -33,7 +36,7 @@ lint: $(VENV)/.dev  ## ruff and mypy
 bench: $(VENV)/.dev  ## side-by-side benchmark against Powertools
 	$(BIN)/python benchmarks/run.py
 
-docs: $(VENV)/.dev  ## the documentation site, into build/site (--strict, as tests/test_docs.py builds it)
+docs: $(VENV)/.dev  ## the documentation site, into build/site (--strict, as tests/e2e/test_docs.py builds it)
 	$(BIN)/python -m mkdocs build --strict --site-dir build/site
 
 docs-serve: $(VENV)/.dev  ## the documentation site on http://127.0.0.1:8000, rebuilt on every change

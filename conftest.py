@@ -7,6 +7,18 @@ import pytest
 
 from lambda_lifecycle import LifecycleWarning, testing
 
+TIERS = ("unit", "integration", "e2e")  # the folders under tests/, each its own marker
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, the folder it is in, so that ``-m "not e2e"`` selects by tier."""
+    tests = config.rootpath / "tests"
+    for item in items:
+        if item.path.is_relative_to(tests):
+            tier = item.path.relative_to(tests).parts[0]
+            if tier in TIERS:
+                item.add_marker(tier)
+
 
 @pytest.fixture(autouse=True)
 def fresh_environment(monkeypatch):

@@ -2,7 +2,7 @@
 
 ``python docs/gen_samples.py`` runs ``examples/quickstart/handler.py`` through one simulated
 execution environment (a cold and a warm invocation, one that comes close to its timeout, the
-shutdown) and rewrites ``docs/samples/*.json``. ``tests/test_docs.py`` runs it again and fails
+shutdown) and rewrites ``docs/samples/*.json``. ``tests/unit/test_docs.py`` runs it again and fails
 when a sample, or the README's first record, no longer matches what the SDK writes, apart from
 ids, times and the machine's readings.
 """

@@ -17,7 +17,7 @@ import pytest
 import lambda_lifecycle
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 VERSION = lambda_lifecycle.__version__
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -13,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lambda_lifecycle import cli, contract
-from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records
+from lambda_lifecycle import contract
+from lambda_lifecycle.local.runtime_api import records
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 GLOBAL_INIT = "examples/global_init/handler.lambda_handler"
 TMP_CLEANUP = "examples/tmp_cleanup/handler.lambda_handler"
 CACHED_CONFIG = "examples/cached_config/handler.lambda_handler"
@@ -186,7 +185,7 @@ def test_init_types(init_type):
 def test_a_timeout_ends_the_runtime_and_the_next_invocation_reinits(tmp_path):
     events = tmp_path / "events.jsonl"
     events.write_text('{"n": 1, "sleep": 5}\n{"n": 2}\n')
-    result = run("tests/e2e_app/app.handler", "--event", str(events), "--timeout", "1", "--runtime", "python3.12")
+    result = run("tests/e2e/e2e_app/app.handler", "--event", str(events), "--timeout", "1", "--runtime", "python3.12")
     assert result.returncode == 0
     [warning] = of("timeout_warning", result.stdout)
     assert warning["stack"][0].startswith("app.py:")
@@ -234,11 +233,6 @@ def test_usage_errors_exit_2_with_one_line(args, message):
     assert result.stderr.startswith(f"lambda-lifecycle run: error: {message}")
 
 
-@pytest.mark.parametrize("memory", [128, 10240])
-def test_lambdas_whole_memory_range_is_accepted(memory):
-    assert cli._parser().parse_args(["run", GLOBAL_INIT, "--memory", str(memory)]).memory == memory
-
-
 def test_the_powertools_example_runs_as_it_is(monkeypatch):
     # Nothing from the shell: the example names its own namespace and service.
     for name in [name for name in os.environ if name.startswith("POWERTOOLS_")]:
@@ -260,28 +254,6 @@ def test_the_powertools_example_runs_as_it_is(monkeypatch):
     )
 
 
-def test_without_the_runtime_client_it_says_what_to_install(monkeypatch, capsys):
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *rest: None if name == "awslambdaric" else find_spec(name, *rest)
-    )
-    assert cli.main(["run", GLOBAL_INIT]) == 1
-    assert capsys.readouterr().err == (
-        "lambda-lifecycle: this command needs the runtime client: pip install 'lambda-lifecycle[local]'"
-        " (from a clone: pip install '.[local]')\n"
-    )
-
-
-def test_each_environment_has_its_own_tmp_and_log_stream_and_a_restart_keeps_them():
-    with RuntimeAPI(Function(version="7")) as api:
-        first, second = lambda_environment(api), lambda_environment(api)
-        restarted = lambda_environment(api, LAMBDA_LIFECYCLE_TMP_PATH=first["LAMBDA_LIFECYCLE_TMP_PATH"])
-    assert first["LAMBDA_LIFECYCLE_TMP_PATH"] != second["LAMBDA_LIFECYCLE_TMP_PATH"]
-    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[7\][0-9a-f]{32}", first["AWS_LAMBDA_LOG_STREAM_NAME"])
-    assert first["AWS_LAMBDA_LOG_STREAM_NAME"] != second["AWS_LAMBDA_LOG_STREAM_NAME"]
-    assert restarted["AWS_LAMBDA_LOG_STREAM_NAME"] == first["AWS_LAMBDA_LOG_STREAM_NAME"]
-
-
 def _lambda_lines(stdout: str) -> list:
     from lambda_lifecycle.cli.platform_log import PlatformLine, parse
 
@@ -296,7 +268,7 @@ def test_lambdas_own_lines_say_how_each_invocation_ended(tmp_path, log_format):
     events = tmp_path / "events.jsonl"
     events.write_text(KILLS)
     args = ("--event", str(events), "--timeout", "2", "--runtime", "python3.12", "--log-format", log_format)
-    result = run("tests/e2e_app/app.handler", *args)
+    result = run("tests/e2e/e2e_app/app.handler", *args)
     assert result.returncode == 0
     lines = _lambda_lines(result.stdout)
     assert {line.format for line in lines} == {log_format}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).parents[1] / "benchmarks" / "run.py"
+SCRIPT = Path(__file__).parents[2] / "benchmarks" / "run.py"
 
 
 def test_quick_benchmark_reports_every_figure_with_its_floor(tmp_path):
