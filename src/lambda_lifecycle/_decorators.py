@@ -182,7 +182,7 @@ def instrument(
             functools.update_wrapper(plain, target)
             setattr(plain, _MARK, plain)
             return plain  # type: ignore[return-value]
-        wrapped: F = _proxy()(target, wrapper(resolve, _is_async(target)))
+        wrapped: F = _proxy()(target, wrapper(resolve, target, _is_async(target)))
         return wrapped
 
     return decorate if func is None else decorate(func)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from _contextvars import ContextVar  # what `contextvars` re-exports, without its import (0.6 ms)
@@ -30,8 +31,9 @@ _get_ident = threading.get_ident
 _MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
 
 
-# A call's watched deadline, as the watchdog's callback sees it (a list: __exit__ marks it ended).
-_SETTINGS, _INVOCATION, _CALL, _CONTEXT, _T0, _THREAD, _ENDED = range(7)
+# A call's watched deadline, as the watchdog's callback sees it (a list: __exit__ marks it ended;
+# an async call adds the handler's coroutine, where it awaits).
+_SETTINGS, _INVOCATION, _CALL, _CONTEXT, _T0, _THREAD, _ENDED, _AWAITED = range(8)
 
 
 def start(
@@ -108,7 +110,7 @@ def _watch(
             margin_ms = 200.0
     if remaining_ms <= margin_ms:
         return None
-    deadline = [settings, invocation, call, context, t0, _get_ident(), False]
+    deadline = [settings, invocation, call, context, t0, _get_ident(), False, None]
     try:
         watchdog = RUNTIME.watchdog or _watchdog.start()
         due = _monotonic() + (remaining_ms - margin_ms) / 1000
@@ -168,7 +170,9 @@ def _warn_timeout(deadline: list[Any]) -> None:
         elapsed_ms=(time.perf_counter() - deadline[_T0]) * 1000,
         remaining_ms=deadline[_CONTEXT].get_remaining_time_in_millis(),
         usage=_probes.sample(settings.tmp_path, settings.tmp_size_mb),
-        stack=_probes.thread_stack(deadline[_THREAD], skip=_WRAPPER_CODES),
+        stack=_probes.awaiting_stack(deadline[_AWAITED], deadline[_THREAD], skip=_WRAPPER_CODES)
+        if deadline[_AWAITED] is not None
+        else _probes.thread_stack(deadline[_THREAD], skip=_WRAPPER_CODES),
     )
     line = _record.render(settings, record)
     # The handler may be returning just now: the warning is written only if finish() has not
@@ -242,12 +246,24 @@ async def _call_async(
     if measured is None:
         return await target(*args, **kwargs)
     try:
-        result = await target(*args, **kwargs)
+        awaited = target(*args, **kwargs)
+        watch = measured[-1]
+        if watch is not None:  # a timeout warning's stack follows the handler's awaits
+            watch[2][_AWAITED] = awaited
+        result = await awaited
     except BaseException as exc:
         finish(measured, type(exc))
         raise
     finish(measured, None)
     return result
+
+
+def _async_entry_possible() -> bool:
+    # Where a runtime client names a handler (Lambda, lambda-lifecycle run), an async one may be
+    # its entry point, which the SDK must run to its end (see _async): its wrapper is a function
+    # that returns the coroutine or runs it. Elsewhere (tests, scripts) it stays an `async def`,
+    # which inspect.iscoroutinefunction() recognises before Python 3.12 too.
+    return bool(os.environ.get("_HANDLER"))
 
 
 def function(target: Callable[..., Any], settings: Callable[[], Settings], is_async: bool) -> Callable[..., Any]:
@@ -257,6 +273,18 @@ def function(target: Callable[..., Any], settings: Callable[[], Settings], is_as
     import at init. Not for methods: it could not tell an instance from an event.
     """
     reader = _context.Reader()
+    if is_async and _async_entry_possible():
+        from . import _async
+
+        entry = _async.EntryPoint(target)
+
+        def instrumented_entry(*args: Any, **kwargs: Any) -> Any:
+            # A coroutine for its caller to await, or its result where the caller is the runtime client.
+            awaitable = _call_async(settings, reader, target, args, kwargs)
+            return _async.run(awaitable) if entry.runs_it() else awaitable
+
+        _async.mark_coroutine_function(instrumented_entry)
+        return instrumented_entry
     if is_async:
 
         async def instrumented_async(*args: Any, **kwargs: Any) -> Any:
@@ -270,10 +298,21 @@ def function(target: Callable[..., Any], settings: Callable[[], Settings], is_as
     return instrumented
 
 
-def wrapper(settings: Callable[[], Settings], is_async: bool) -> Callable[..., Any]:
-    """The function ``wrapt`` calls around each call of any other callable (methods, classmethods,
-    callable objects): one measured call per call."""
+def wrapper(settings: Callable[[], Settings], target: object, is_async: bool) -> Callable[..., Any]:
+    """The function ``wrapt`` calls around each call of ``target``, any other callable than a
+    plain function (methods, classmethods, callable objects): one measured call per call."""
     reader = _context.Reader()
+    if is_async and _async_entry_possible():
+        from . import _async
+
+        entry = _async.EntryPoint(target)
+
+        def call_entry(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
+            # As instrumented_entry in function(): an object _HANDLER names is a callable object.
+            awaitable = _call_async(settings, reader, wrapped, args, kwargs)
+            return _async.run(awaitable) if entry.runs_it() else awaitable
+
+        return call_entry
     if is_async:
 
         async def call_async(wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any) -> Any:
@@ -295,6 +334,7 @@ _WRAPPER_CODES = frozenset(
         const
         for outer in (function, wrapper)
         for const in outer.__code__.co_consts
-        if getattr(const, "co_name", None) in ("instrumented", "instrumented_async", "call", "call_async")
+        if getattr(const, "co_name", None)
+        in ("instrumented", "instrumented_async", "instrumented_entry", "call", "call_async", "call_entry")
     ]
 )

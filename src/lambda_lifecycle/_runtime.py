@@ -26,6 +26,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
     from collections.abc import Callable
     from mmap import mmap
     from typing import Any, Protocol
@@ -105,6 +106,8 @@ class Runtime:
     """Taken to write a timeout warning, and by an invocation ending while one is being written."""
     watchdog: Watchdog | None
     """The timeout watchdog, once started."""
+    event_loop: AbstractEventLoop | None
+    """Where async handlers called by the runtime client run (``_async``), once one was."""
     descriptors: list[Closable]
     """Holders of kept descriptors (probes): closed after a fork, where they are the parent's; they
     open their own again when next used."""
@@ -159,6 +162,7 @@ class Runtime:
         self.in_flight = {}
         self.warn_lock = threading.Lock()
         self.watchdog = None
+        self.event_loop = None  # a forked child must not share its parent's (its selector is the parent's)
 
     def close_marker(self) -> None:
         """Stop keeping this process's slot of the ``/tmp`` marker open."""

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 import lambda_lifecycle
 
 
-def _run(code: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+def _run(code: str, **env: str) -> dict:
+    environ = {**os.environ, **env} if env else None
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=environ)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -26,15 +30,18 @@ def test_import_has_no_side_effects():
     assert facts == {"signal_same": True, "threads_same": True, "state": True}
 
 
-def test_import_pulls_in_nothing_heavy():
+@pytest.mark.parametrize("handler_named", [False, True], ids=["elsewhere", "where-_HANDLER-names-it"])
+def test_import_pulls_in_nothing_heavy(handler_named):
     # Every import is paid on every cold start; wall time is noisy, the module list is not.
+    # Where _HANDLER is set (Lambda), async handlers are run on a loop: asyncio is theirs alone.
     modules = _run(
         "import sys, json\n"
         "import awslambdaric.bootstrap\n"
         "before = set(sys.modules)\n"
         "import lambda_lifecycle\n"
         "lambda_lifecycle.instrument(lambda e, c: None)({}, None)\n"
-        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n",
+        **({"_HANDLER": "__main__.handler"} if handler_named else {}),
     )
     heavy = {"asyncio", "typing", "dataclasses", "uuid", "importlib.metadata", "email", "http", "socket", "ssl"}
     heavy.add("signal")  # enum-heavy: imported only where SIGTERM is handled, inside Lambda

@@ -1,0 +1,60 @@
+"""Handlers shaped like real ones under the real runtime client (``lambda-lifecycle run``): an async
+handler named directly, child processes, a thread started at import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from lambda_lifecycle.local.runtime_api import records
+
+ROOT = Path(__file__).parents[2]
+APP = "tests/e2e/e2e_app"
+
+
+def run(handler: str, events: list[str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    event_file = tmp_path / "events.jsonl"
+    event_file.write_text("".join(f"{event}\n" for event in events))
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle.cli", "run", f"{APP}/{handler}", "--event", str(event_file), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    print(result.stdout, result.stderr)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("[summary]")]
+
+
+def of(kind: str, result: subprocess.CompletedProcess[str]) -> list[dict]:
+    return [r for r in records(result.stdout) if r["event"] == kind]
+
+
+def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(tmp_path):
+    result = run(
+        "async_app.handler",
+        ['{"n": 1}', '{"n": 2}', '{"n": 3, "await_s": 5}', '{"n": 4}'],
+        tmp_path,
+        "--runtime",
+        "python3.12",
+        "--timeout",
+        "1",
+    )
+    assert summary(result)[0] == (
+        "[summary] 4 invocations: 3 responses, 0 errors, 1 timeout, 0 crashes; 3 invoke records, 2 cold starts;"
+        + summary(result)[0].split("cold starts;")[1]
+    )
+    responses = [line for line in result.stderr.splitlines() if "] response: " in line]
+    assert [line.split("]")[0] for line in responses] == ["[invocation 1", "[invocation 2", "[invocation 4"]
+    # One loop for a process's invocations: the first two share it.
+    assert responses[0].split('"loop": ')[1] == responses[1].split('"loop": ')[1]
+    [warning] = of("timeout_warning", result)
+    assert warning["invocation"] == 3
+    assert warning["stack"][-1].startswith("async_app.py:11 in handler: await asyncio.sleep(")
+    assert [(r["invocation"], r.get("process_restarts", 0)) for r in of("invoke", result)] == [(1, 0), (2, 0), (1, 1)]
