@@ -1,0 +1,12 @@
+"""The user's handler of the OpenTelemetry end-to-end tests, plain and decorated."""
+
+import lambda_lifecycle
+
+
+def plain(event, context):
+    if event.get("fail"):
+        raise ValueError(f"invocation {event['n']} was asked to fail")
+    return {"n": event["n"]}
+
+
+decorated = lambda_lifecycle.instrument(plain)
