@@ -103,6 +103,49 @@ def worker_invoke(out: Path, rounds: int, calls: int) -> None:
     out.write_text(json.dumps(result))
 
 
+def worker_otel(out: Path, rounds: int, calls: int) -> None:
+    """(e): per-invocation time with OpenTelemetry (us), interleaved rounds, each variant with the
+    SDK integrated or not as it needs (the integration is the process's, so it is switched)."""
+    import lambda_like as ll
+    import otel_handlers
+
+    from lambda_lifecycle import otel
+
+    variants = otel_handlers.handlers()
+    undo: Any = None
+    flushing: bool | None = None
+
+    def integrated(flush: bool | None) -> None:
+        nonlocal undo, flushing
+        if flush == flushing:
+            return
+        if undo is not None:
+            undo()
+        # None: the default, flushing only where no tracing wrapper is outside; False: never.
+        undo = None if flush is None else otel.integrate(flush=None if flush else False)
+        flushing = flush
+
+    contexts, _ = ll.invocations(0, 1)
+    sys.stdout = ll.runtime_stdout()
+    for handler, event, wanted in variants.values():
+        integrated(wanted)
+        handler(dict(event), contexts[0])  # the cold calls are not measured here
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    environ = os.environ
+    for r in range(rounds):
+        contexts, traces = ll.invocations(10 + r * calls, calls)
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            handler, event, wanted = variants[name]
+            integrated(wanted)
+            start = time.perf_counter()
+            for context, trace in zip(contexts, traces, strict=True):
+                environ["_X_AMZN_TRACE_ID"] = trace
+                handler(event, context)
+            samples[name].append((time.perf_counter() - start) / calls * 1e6)
+    out.write_text(json.dumps({"samples_us": samples}))
+
+
 COLD = {
     "bare": "handler = ll.bare",
     SDK: "handler = ll.lambda_lifecycle_handler()",
@@ -205,6 +248,13 @@ def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> 
         for p in pythons:
             invoke[p.version].append(p.worker("invoke", "--rounds", str(rounds), "--calls", str(calls)))
             _progress(f"invocations, python {p.version}: {len(invoke[p.version])}/{processes} processes")
+    # (e) per-invocation time with OpenTelemetry, in processes of its own (the integration and
+    # the instrumentation are process-wide).
+    otel_runs: dict[str, list[dict[str, Any]]] = {p.version: [] for p in pythons}
+    for _ in range(processes):
+        for p in pythons:
+            otel_runs[p.version].append(p.worker("otel", "--rounds", str(rounds), "--calls", str(calls // 4)))
+            _progress(f"OpenTelemetry, python {p.version}: {len(otel_runs[p.version])}/{processes} processes")
     # (b) init, every sample a fresh process, the statements interleaved.
     imports: dict[str, dict[str, list[float]]] = {p.version: {name: [] for name in IMPORTS} for p in pythons}
     for i in range(import_repeat):
@@ -229,6 +279,7 @@ def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> 
         results[p.version].update(
             _summarise(invoke[p.version], imports[p.version], cold[p.version]),
             extension_ms=p.worker("extension", "--rounds", "5" if quick else "41"),
+            otel=_summarise_otel(otel_runs[p.version]),
         )
         if steps:
             results[p.version]["steps"] = p.worker("steps", "--rounds", "3" if quick else "15")
@@ -279,6 +330,26 @@ def _summarise(
     }
 
 
+def _summarise_otel(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    # Over a bare handler, paired round by round, then the median; ratios of those medians.
+    overhead: dict[str, float] = {}
+    for name in runs[0]["samples_us"]:
+        if name != "bare":
+            overhead[name] = _median(
+                [
+                    us - bare
+                    for run in runs
+                    for us, bare in zip(run["samples_us"][name], run["samples_us"]["bare"], strict=True)
+                ]
+            )
+    return {
+        "overhead_us": overhead,
+        "sdk_ratio": overhead["lambda-lifecycle + otel"] / overhead["lambda-lifecycle"],
+        "sdk_ratio_no_flush": overhead["lambda-lifecycle + otel, no flush"] / overhead["lambda-lifecycle"],
+        "instrumentation_ratio": overhead["instrumentation + lambda-lifecycle otel"] / overhead["instrumentation"],
+    }
+
+
 def report(results: dict[str, Any], quick: bool, fd_listing: bool) -> str:
     versions = list(results)
     rows = [
@@ -309,6 +380,29 @@ def report(results: dict[str, Any], quick: bool, fd_listing: bool) -> str:
         row(f"(d) bytes: {label}", lambda r, label=label: str(r["bytes"][label]))
     row("floor writes the SDK's line (same keys, same length)", lambda r: "yes" if r["floor_same_line"] else "NO")
     row("shutdown extension at init (register + first next)", lambda r: f"{r['extension_ms']:.2f} ms")
+    row("(e) lambda-lifecycle, plain", lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle']:.1f} us")
+    row(
+        "(e) lambda-lifecycle integrated with OpenTelemetry (flushing), vs plain",
+        lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle + otel']:.1f} us, **{r['otel']['sdk_ratio']:.2f}x**",
+    )
+    row(
+        "(e) the same without its flush: recording alone, vs plain",
+        lambda r: (
+            f"{r['otel']['overhead_us']['lambda-lifecycle + otel, no flush']:.1f} us, "
+            f"{r['otel']['sdk_ratio_no_flush']:.2f}x"
+        ),
+    )
+    row(
+        "(e) opentelemetry-instrumentation-aws-lambda alone",
+        lambda r: f"{r['otel']['overhead_us']['instrumentation']:.1f} us",
+    )
+    row(
+        "(e) the instrumentation + lambda-lifecycle integrated, vs the instrumentation alone",
+        lambda r: (
+            f"{r['otel']['overhead_us']['instrumentation + lambda-lifecycle otel']:.1f} us, "
+            f"**{r['otel']['instrumentation_ratio']:.2f}x**"
+        ),
+    )
     notes = ["quick run: numbers are rough"] if quick else []
     if fd_listing:
         notes.append("as before Linux 6.2: open descriptors counted by a listing of /proc/self/fd")
@@ -365,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
             worker_invoke(args.out, args.rounds, args.calls)
         elif args.worker == "cold":
             worker_cold(args.out, args.target, args.template)
+        elif args.worker == "otel":
+            worker_otel(args.out, args.rounds, args.calls)
         elif args.worker == "extension":
             worker_extension(args.out, args.rounds)
         else:

@@ -32,3 +32,13 @@ def test_quick_benchmark_reports_every_figure_with_its_floor(tmp_path):
     }
     assert report["bytes"]["lambda-lifecycle, warm, with X-Ray id"] > report["bytes"]["lambda-lifecycle, warm"]
     assert report["extension_ms"] > 0
+    # (e): OpenTelemetry, integrated beside the plain SDK and beside the Lambda instrumentation.
+    assert set(report["otel"]["overhead_us"]) == {
+        "lambda-lifecycle",
+        "lambda-lifecycle + otel",
+        "lambda-lifecycle + otel, no flush",
+        "instrumentation",
+        "instrumentation + lambda-lifecycle otel",
+    }
+    for ratio in ("sdk_ratio", "sdk_ratio_no_flush", "instrumentation_ratio"):
+        assert report["otel"][ratio] > 0, ratio

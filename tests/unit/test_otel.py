@@ -75,7 +75,8 @@ def test_the_invocation_span_gets_the_lifecycle(lifecycle, telemetry, stacking):
         assert attributes[names.ENVIRONMENT_ID] == record["environment_id"]
         assert attributes[names.CONTAINER_ID] == record["container_id"]
         assert attributes[names.INIT_TYPE] == "on-demand"
-        assert attributes[names.RESTORED] is False
+        assert names.RESTORED not in attributes
+        assert names.PROCESS_RESTARTS not in attributes
     assert (first[names.PROACTIVE_INIT], first[names.REINIT]) == (False, False)
     assert first[names.INIT_DURATION_MS] == records[0]["InitDuration"]
     assert names.IDLE_MS not in first

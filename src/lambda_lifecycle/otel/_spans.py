@@ -60,6 +60,7 @@ class InvocationSpans:
 
     def __init__(self, tracer_provider: trace.TracerProvider | None) -> None:
         self._provider = tracer_provider
+        self._seen: object = None  # the provider _watch() last looked at
         self._resource: object = _NOT_SEEN
         self._gaps: Attributes = {}
 
@@ -106,6 +107,9 @@ class InvocationSpans:
 
     def _watch(self) -> None:
         provider = self._provider or trace.get_tracer_provider()
+        if provider is self._seen:
+            return
+        self._seen = provider
         if provider in _watched:
             return
         add = getattr(provider, "add_span_processor", None)
