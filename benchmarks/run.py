@@ -198,6 +198,7 @@ class Python:
         )
         self.version = version.stdout.strip()
         self.minor = self.version.split(".")[1]
+        self.label = self.version  # what its column is headed with; the executable too if not unique
         # pip compiles a package's bytecode when it installs it, so a deployed function imports
         # compiled code; a source checkout may have none. Compile the SDK as pip would.
         subprocess.run(
@@ -240,49 +241,49 @@ def _lambda_environment(minor: str, tmp: str) -> dict[str, str]:
 def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> dict[str, Any]:
     rounds, calls = (3, 100) if quick else (15, 2000)
     import_repeat, cold_repeat = (2, 2) if quick else (21, 15)
-    results: dict[str, dict[str, Any]] = {p.version: {"python": p.executable} for p in pythons}
+    results: dict[str, dict[str, Any]] = {p.label: {"python": p.executable} for p in pythons}
 
     # (a) and (d): per-invocation time, processes of every interpreter interleaved.
-    invoke: dict[str, list[dict[str, Any]]] = {p.version: [] for p in pythons}
+    invoke: dict[str, list[dict[str, Any]]] = {p.label: [] for p in pythons}
     for _ in range(processes):
         for p in pythons:
-            invoke[p.version].append(p.worker("invoke", "--rounds", str(rounds), "--calls", str(calls)))
-            _progress(f"invocations, python {p.version}: {len(invoke[p.version])}/{processes} processes")
+            invoke[p.label].append(p.worker("invoke", "--rounds", str(rounds), "--calls", str(calls)))
+            _progress(f"invocations, python {p.label}: {len(invoke[p.label])}/{processes} processes")
     # (e) per-invocation time with OpenTelemetry, in processes of its own (the integration and
     # the instrumentation are process-wide).
-    otel_runs: dict[str, list[dict[str, Any]]] = {p.version: [] for p in pythons}
+    otel_runs: dict[str, list[dict[str, Any]]] = {p.label: [] for p in pythons}
     for _ in range(processes):
         for p in pythons:
-            otel_runs[p.version].append(p.worker("otel", "--rounds", str(rounds), "--calls", str(calls // 4)))
-            _progress(f"OpenTelemetry, python {p.version}: {len(otel_runs[p.version])}/{processes} processes")
+            otel_runs[p.label].append(p.worker("otel", "--rounds", str(rounds), "--calls", str(calls // 4)))
+            _progress(f"OpenTelemetry, python {p.label}: {len(otel_runs[p.label])}/{processes} processes")
     # (b) init, every sample a fresh process, the statements interleaved.
-    imports: dict[str, dict[str, list[float]]] = {p.version: {name: [] for name in IMPORTS} for p in pythons}
+    imports: dict[str, dict[str, list[float]]] = {p.label: {name: [] for name in IMPORTS} for p in pythons}
     for i in range(import_repeat):
         for p in pythons:
             for name, statement in IMPORTS.items():
-                imports[p.version][name].append(float(p.run(["-c", _IMPORT_PROBE, statement]).splitlines()[0]))
+                imports[p.label][name].append(float(p.run(["-c", _IMPORT_PROBE, statement]).splitlines()[0]))
         _progress(f"imports: {i + 1}/{import_repeat}")
     # (c) the first call in a fresh process.
-    cold: dict[str, dict[str, list[float]]] = {p.version: {name: [] for name in COLD} for p in pythons}
+    cold: dict[str, dict[str, list[float]]] = {p.label: {name: [] for name in COLD} for p in pythons}
     with tempfile.TemporaryDirectory() as scratch:
         templates = {}
-        for p in pythons:
-            templates[p.version] = Path(scratch) / f"line-{p.version}"
-            templates[p.version].write_text(invoke[p.version][0]["lines"]["lambda-lifecycle, warm, with X-Ray id"])
+        for i, p in enumerate(pythons):
+            templates[p.label] = Path(scratch) / f"line-{i}"
+            templates[p.label].write_text(invoke[p.label][0]["lines"]["lambda-lifecycle, warm, with X-Ray id"])
         for i in range(cold_repeat):
             for p in pythons:
                 for name in COLD:
-                    us = p.worker("cold", "--target", name, "--template", str(templates[p.version]))
-                    cold[p.version][name].append(us)
+                    us = p.worker("cold", "--target", name, "--template", str(templates[p.label]))
+                    cold[p.label][name].append(us)
             _progress(f"first calls: {i + 1}/{cold_repeat}")
     for p in pythons:
-        results[p.version].update(
-            _summarise(invoke[p.version], imports[p.version], cold[p.version]),
+        results[p.label].update(
+            _summarise(invoke[p.label], imports[p.label], cold[p.label]),
             extension_ms=p.worker("extension", "--rounds", "5" if quick else "41"),
-            otel=_summarise_otel(otel_runs[p.version]),
+            otel=_summarise_otel(otel_runs[p.label]),
         )
         if steps:
-            results[p.version]["steps"] = p.worker("steps", "--rounds", "3" if quick else "15")
+            results[p.label]["steps"] = p.worker("steps", "--rounds", "3" if quick else "15")
     return results
 
 
@@ -471,6 +472,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.fd_listing:
         os.environ[_FD_LISTING] = "1"  # the workers inherit it
     pythons = [Python(exe) for exe in (args.python or [sys.executable])]
+    versions = [p.version for p in pythons]
+    for p in pythons:  # A/B: two checkouts' environments of one interpreter, side by side
+        if versions.count(p.version) > 1:
+            p.label = f"{p.version} {p.executable}"
     processes = args.processes or (1 if args.quick else 5)
     results = measure(pythons, args.quick, processes, args.steps)
     print(report(results, args.quick, args.fd_listing))

@@ -67,18 +67,18 @@ def _lines_written() -> Iterator[list[str]]:
     are completed (``contract.complete``), and the samples show what a line leaves out, in its
     order and with its number formats."""
     lines: list[str] = []
-    write = RUNTIME.write
+    write, collect = RUNTIME.write, RUNTIME.collect
 
     def tee(line: str) -> None:
         lines.append(line)
         if write is not None:
             write(line)
 
-    RUNTIME.write = tee
+    RUNTIME.redirect(tee, collect)
     try:
         yield lines
     finally:
-        RUNTIME.write = write
+        RUNTIME.redirect(write, collect)
 
 
 def samples() -> dict[str, str]:

@@ -28,12 +28,40 @@ from ._warnings import warn_once
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from mmap import mmap
     from typing import TypeGuard
 
 DIRECTORY = ".lambda-lifecycle"
 _FLAGS = os.O_CLOEXEC | os.O_NOFOLLOW
 _SLOT = 16  # bytes of a process file: "%012d" invocations, then "R" running or "S" shut down
 _HEX = frozenset("0123456789abcdef")
+
+
+class MarkerSlot:
+    """This module's part of ``RUNTIME`` (``RUNTIME.marker``): this process's slot in the marker."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self) -> None:
+        self.slot: mmap | None = None
+        """The slot, mapped into memory, or ``None``: the count is not kept."""
+
+    def keep(self, slot: mmap) -> None:
+        self.close()
+        self.slot = slot
+
+    def close(self) -> None:
+        """Stop keeping the slot open."""
+        slot, self.slot = self.slot, None
+        if slot is not None:
+            with contextlib.suppress(Exception):
+                slot.close()
+
+    # A new environment joins its own marker; a forked child is not the process the slot counts.
+    reset = after_fork = close
+
+
+RUNTIME.marker = RUNTIME.adopt(MarkerSlot())
 
 
 def _is_id(value: object) -> TypeGuard[str]:
@@ -152,7 +180,7 @@ def renew(tmp: str) -> None:
     """Forget the marker: after a SnapStart restore it is the snapshot's, shared by every clone.
 
     ``join()`` then starts a new one."""
-    RUNTIME.close_marker()
+    RUNTIME.marker.close()
     try:
         _remove(os.path.join(_directory(tmp), "environment.json"))
     except Exception as exc:  # noqa: BLE001
@@ -161,7 +189,7 @@ def renew(tmp: str) -> None:
 
 def leave(tmp: str, container_id: str) -> None:
     """Stop keeping this process's count in ``tmp`` (the marker moves to another directory)."""
-    RUNTIME.close_marker()
+    RUNTIME.marker.close()
     with contextlib.suppress(OSError):
         _remove(os.path.join(tmp, DIRECTORY, container_id))
 
@@ -175,7 +203,7 @@ def _keep_slot(path: str) -> None:
             # Written, not just sized: the file's block is allocated now, where a full /tmp
             # raises, and not when the mapping is first written to (SIGBUS would kill the process).
             os.pwrite(fd, (b"%012dR" % 0).ljust(_SLOT), 0)
-            RUNTIME.marker_slot = mmap.mmap(fd, _SLOT)
+            RUNTIME.marker.keep(mmap.mmap(fd, _SLOT))
         finally:
             os.close(fd)  # the mapping keeps the file
     except OSError as exc:  # a full /tmp: the identity joined stands, only the count is lost
@@ -185,7 +213,7 @@ def _keep_slot(path: str) -> None:
 
 def count(invocations: int, shut_down: bool = False) -> None:
     """Record this process's invocation count, and at the end whether it shut down cleanly."""
-    slot = RUNTIME.marker_slot
+    slot = RUNTIME.marker.slot
     if slot is not None:
         try:  # noqa: SIM105 - contextlib.suppress would cost a call on every invocation
             slot[:13] = b"%012d%s" % (invocations, b"S" if shut_down else b"R")

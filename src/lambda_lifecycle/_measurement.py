@@ -16,9 +16,11 @@ from .contract import complete
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from contextvars import Token
     from typing import Any
 
     from ._config import Settings
+    from ._watchdog import Watchdog
 
 # Set while an instrumented call runs, so a handler calling another instrumented function (or one
 # decorated twice through other decorators) is counted once. A ContextVar, not a thread-local,
@@ -31,24 +33,91 @@ _get_ident = threading.get_ident
 _MAX_REMAINING_MS = 16 * 60 * 1000  # Lambda's 15-minute maximum timeout, and a margin
 
 
-# A call's watched deadline, as the watchdog's callback sees it (a list: __exit__ marks it ended;
-# an async call adds the handler's coroutine, where it awaits).
-_SETTINGS, _INVOCATION, _CALL, _CONTEXT, _T0, _THREAD, _ENDED, _AWAITED = range(8)
+class Measurement:
+    """One call of an instrumented handler being measured: made by ``start``, ended by ``finish``,
+    and what the watchdog's callback writes a timeout warning from while the handler runs.
+
+    Its fields are set by ``start`` one by one, with no ``__init__`` (a call more on every
+    invocation); ``watchdog`` is ``None`` when no deadline is watched, else ``armed`` is its token
+    and ``ended`` says whether ``finish`` came after the watchdog took the deadline.
+    """
+
+    __slots__ = (
+        "settings",
+        "call",
+        "invocation",
+        "context",
+        "token",
+        "thread",
+        "durable_id",
+        "replayed",
+        "t0",
+        "watchdog",
+        "armed",
+        "ended",
+        "awaited",
+    )
+
+    settings: Settings
+    call: _context.CallInfo
+    invocation: _state.Invocation
+    context: Any
+    """The handler's context as given (the durable SDK's holds the Lambda one)."""
+    token: Token[bool]
+    """Undoes ``_active``."""
+    thread: int
+    """The thread the handler runs on."""
+    durable_id: str | None
+    replayed: bool | None
+    t0: float
+    """``time.perf_counter()`` when the handler was called."""
+    watchdog: Watchdog | None
+    armed: int
+    ended: bool
+    awaited: object
+    """An async handler's coroutine, where a timeout warning's stack follows its awaits; else None."""
+
+
+class InFlight:
+    """This module's part of ``RUNTIME`` (``RUNTIME.in_flight``): the calls being measured now,
+    and the lock that keeps a timeout warning from following the end of its call.
+
+    ``calls`` is changed and copied only by single set operations, which the GIL makes atomic: no
+    lock on the hot path.
+    """
+
+    __slots__ = ("calls", "warn_lock")
+
+    calls: set[Measurement]
+    warn_lock: threading.Lock
+    """Taken to write a timeout warning, and by a call ending while one is being written."""
+
+    def __init__(self) -> None:
+        self.after_fork()
+
+    def reset(self) -> None:
+        """Nothing to forget in a new environment: the calls running are the process's."""
+
+    def after_fork(self) -> None:
+        self.calls = set()
+        self.warn_lock = threading.Lock()
+
+
+RUNTIME.in_flight = RUNTIME.adopt(InFlight())
+_new_measurement = object.__new__
 
 
 def start(
     resolve: Callable[[], Settings], reader: _context.Reader, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Any:
-    """Begin measuring one call of an instrumented handler: what ``finish`` needs, or ``None`` when
-    the call is not measured (nested in another, disabled, or the SDK cannot).
+) -> Measurement | None:
+    """Begin measuring one call of an instrumented handler, or ``None`` when the call is not
+    measured (nested in another, disabled, or the SDK cannot).
 
-    A plain tuple, not an object: this runs on every invocation, and every attribute and method
-    call on the way costs the handler (the code right after the runtime client's system calls
-    runs slowly, its caches cold). New threads do not inherit ``_active``, so a handler's own
-    worker threads would each count an invocation: ``RUNTIME.in_flight`` lists the calls running,
-    with their thread and request id. A call on another thread is nested in one of them when it
-    carries the same request id, or none at all (a helper called with other arguments); a real
-    concurrent invocation has a request id of its own.
+    New threads do not inherit ``_active``, so a handler's own worker threads would each count
+    an invocation: ``RUNTIME.in_flight`` lists the calls running, with their thread and request
+    id. A call on another thread is nested in one of them when it carries the same request id,
+    or none at all (a helper called with other arguments); a real concurrent invocation has a
+    request id of its own.
     """
     # Handlers take (event, context); methods and classmethods put more in front.
     if len(args) >= 2:
@@ -61,8 +130,8 @@ def start(
     except Exception as exc:  # noqa: BLE001 - an event that raises when read is still the handler's
         warn_once("durable", f"cannot read the event as a durable execution's ({exc!r})")
         durable_id = replayed = None
-    runtime = RUNTIME
-    if _active.get() or (runtime.in_flight and _nested_in_another_thread(context)):
+    in_flight = RUNTIME.in_flight
+    if _active.get() or (in_flight.calls and _nested_in_another_thread(context)):
         return None
     try:
         settings = resolve()
@@ -73,59 +142,62 @@ def start(
     except Exception as exc:  # noqa: BLE001
         warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
         return None
-    token = _active.set(True)
-    key = id(call)
-    runtime.in_flight[key] = (_get_ident(), call.request_id)
-    if runtime.begin_listeners:
+    measured = _new_measurement(Measurement)
+    measured.token = _active.set(True)
+    measured.settings = settings
+    measured.call = call
+    measured.invocation = invocation
+    measured.context = context
+    measured.thread = _get_ident()
+    measured.durable_id = durable_id
+    measured.replayed = replayed
+    measured.watchdog = None
+    in_flight.calls.add(measured)
+    if RUNTIME.begin_listeners:
         _notify(invocation)
-    if runtime.observers:
+    if RUNTIME.observers:
         _tell("begin", invocation, call, event, context)
-    t0 = _perf_counter()
+    measured.t0 = _perf_counter()
     margin_ms = settings.timeout_warning_ms
-    watch = None if margin_ms == 0 else _watch(settings, invocation, call, context, t0, margin_ms)
-    return settings, call, invocation, token, key, durable_id, replayed, t0, watch
+    if margin_ms != 0:
+        _watch(measured, margin_ms)
+    return measured
 
 
-def _watch(
-    settings: Settings,
-    invocation: _state.Invocation,
-    call: _context.CallInfo,
-    context: Any,
-    t0: float,
-    margin_ms: float | None,
-) -> Any:
-    # The deadline armed with the watchdog: (watchdog, token, what its callback needs), or None.
+def _watch(measured: Measurement, margin_ms: float | None) -> None:
+    # Arm the call's deadline with the watchdog, if it has one to watch.
     try:
-        remaining_ms = context.get_remaining_time_in_millis()
+        remaining_ms = measured.context.get_remaining_time_in_millis()
         # Lambda allows at most 15 minutes; anything longer (or inf, or NaN) is a stand-in such
         # as a test double's, not a deadline, and would overflow the watchdog's wait. Only an
         # int or a float is one (a Decimal's arithmetic with floats raises).
         if not 0 < remaining_ms <= _MAX_REMAINING_MS or not isinstance(remaining_ms, (int, float)):
-            return None
+            return
     except Exception:  # noqa: BLE001 - no deadline to watch: a dict, None, a Mock's
-        return None
+        return
     if margin_ms is None:  # max(200 ms, 3 %)
         margin_ms = 0.03 * remaining_ms
         if margin_ms < 200.0:
             margin_ms = 200.0
     if remaining_ms <= margin_ms:
-        return None
-    deadline = [settings, invocation, call, context, t0, _get_ident(), False, None]
+        return
+    measured.ended = False
+    measured.awaited = None
     try:
         watchdog = RUNTIME.watchdog or _watchdog.start()
         due = _monotonic() + (remaining_ms - margin_ms) / 1000
-        return watchdog, watchdog.arm(due, functools.partial(_warn_timeout, deadline)), deadline
+        measured.armed = watchdog.arm(due, functools.partial(_warn_timeout, measured))
+        measured.watchdog = watchdog
     except Exception as exc:  # noqa: BLE001 - e.g. no thread can be started
         warn_once("watchdog.arm", f"cannot watch for timeouts ({exc!r})")
-        return None
 
 
 def _nested_in_another_thread(context: object) -> bool:
     request_id = _context.request_id(context)
     here = threading.get_ident()
     return any(
-        thread != here and (request_id is None or request_id == outer)
-        for thread, outer in tuple(RUNTIME.in_flight.values())  # one atomic copy
+        outer.thread != here and (request_id is None or request_id == outer.call.request_id)
+        for outer in tuple(RUNTIME.in_flight.calls)  # one atomic copy
     )
 
 
@@ -160,68 +232,69 @@ def _tell(what: str, *facts: object) -> None:
             warn_once(f"plugin:{observer!r}.{what}", f"an integration failed at the {what} of an invocation ({exc!r})")
 
 
-def _warn_timeout(deadline: list[Any]) -> None:
+def _warn_timeout(measured: Measurement) -> None:
     # On the watchdog thread, while the handler is still running.
-    settings = deadline[_SETTINGS]
+    settings = measured.settings
     record = _record.timeout_record(
         settings,
-        deadline[_INVOCATION],
-        deadline[_CALL],
-        elapsed_ms=(time.perf_counter() - deadline[_T0]) * 1000,
-        remaining_ms=deadline[_CONTEXT].get_remaining_time_in_millis(),
+        measured.invocation,
+        measured.call,
+        elapsed_ms=(time.perf_counter() - measured.t0) * 1000,
+        remaining_ms=measured.context.get_remaining_time_in_millis(),
         usage=_probes.sample(settings.tmp_path, settings.tmp_size_mb),
-        stack=_probes.awaiting_stack(deadline[_AWAITED], deadline[_THREAD], skip=_WRAPPER_CODES)
-        if deadline[_AWAITED] is not None
-        else _probes.thread_stack(deadline[_THREAD], skip=_WRAPPER_CODES),
+        stack=_probes.thread_stack(measured.thread, skip=_WRAPPER_CODES)
+        if measured.awaited is None
+        else _probes.awaiting_stack(measured.awaited, measured.thread, skip=_WRAPPER_CODES),
     )
     line = _record.render(settings, record)
     # The handler may be returning just now: the warning is written only if finish() has not
     # marked the call ended, under a lock finish() takes only when it finds the deadline taken.
-    with RUNTIME.warn_lock:
-        if deadline[_ENDED]:
+    with RUNTIME.in_flight.warn_lock:
+        if measured.ended:
             return
         _emit.emit(line)
     if RUNTIME.observers:
-        _tell("timed_out", deadline[_INVOCATION], deadline[_CALL])
+        _tell("timed_out", measured.invocation, measured.call)
 
 
-def finish(measured: Any, exc_type: type[BaseException] | None) -> None:
+def finish(measured: Measurement, exc_type: type[BaseException] | None) -> None:
     """End measuring a call (``start``'s result) and write its record; never raises."""
-    settings, call, invocation, token, key, durable_id, replayed, t0, watch = measured
-    duration_ms = (_perf_counter() - t0) * 1000
-    runtime = RUNTIME
-    if watch is not None and not watch[0].disarm(watch[1]):
-        with runtime.warn_lock:  # the watchdog took the deadline: its warning must not follow
-            watch[2][_ENDED] = True
-    runtime.in_flight.pop(key, None)
+    duration_ms = (_perf_counter() - measured.t0) * 1000
+    in_flight = RUNTIME.in_flight
+    watchdog = measured.watchdog
+    if watchdog is not None and not watchdog.disarm(measured.armed):
+        with in_flight.warn_lock:  # the watchdog took the deadline: its warning must not follow
+            measured.ended = True
+    in_flight.calls.discard(measured)
     try:  # noqa: SIM105 - contextlib.suppress would cost a call on every invocation
-        _active.reset(token)
+        _active.reset(measured.token)
     except ValueError:  # left in another context (unusual async code): nothing to undo here
         pass
     usage = None
     try:
+        settings, call, durable_id = measured.settings, measured.call, measured.durable_id
         now, age_s = _state.end((settings, call))
         # Everything but the usage before it is read: code run right after system calls is
         # slower (caches and predictors are cold), so as little as possible comes after them.
         body, mask = _record.invoke_body(
             settings,
-            invocation,
+            measured.invocation,
             call,
             None if exc_type is None else _durable.error_name(exc_type),
             duration_ms,
             age_s,
             None if durable_id is None else _context.bounded(durable_id),
-            replayed,
+            measured.replayed,
         )
         usage = _probes.sample(settings.tmp_path, settings.tmp_size_mb)
         _state.used_tmp(usage.tmp_used_mb)
         measured_usage, present = _record.usage_fields(usage, call.memory_limit_mb)
-        if not (runtime.record_sinks and _published(settings, body + measured_usage)):
+        if not (RUNTIME.record_sinks and _published(settings, body + measured_usage)):
             _emit.emit(_record.invoke_line(settings, body, measured_usage, mask | present, int(now * 1000)))
     except Exception as error:  # noqa: BLE001
         warn_once("sdk.end", f"cannot write the record of this invocation ({error!r})")
-    if runtime.observers:
-        _tell("end", invocation, call, exc_type, duration_ms, usage)
+    if RUNTIME.observers:
+        _tell("end", measured.invocation, measured.call, exc_type, duration_ms, usage)
 
 
 def _call(
@@ -247,9 +320,8 @@ async def _call_async(
         return await target(*args, **kwargs)
     try:
         awaited = target(*args, **kwargs)
-        watch = measured[-1]
-        if watch is not None:  # a timeout warning's stack follows the handler's awaits
-            watch[2][_AWAITED] = awaited
+        if measured.watchdog is not None:  # a timeout warning's stack follows the handler's awaits
+            measured.awaited = awaited
         result = await awaited
     except BaseException as exc:
         finish(measured, type(exc))

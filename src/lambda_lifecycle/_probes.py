@@ -25,7 +25,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from types import CodeType, FrameType
-    from typing import Any
+    from typing import Any, Protocol
+
+    class _Identified(Protocol):  # an os.stat_result, or a _Kept as it was opened
+        @property
+        def st_ino(self) -> int: ...
+        @property
+        def st_dev(self) -> int: ...
+
 
 PROC_SELF = "/proc/self"
 _MB = 1024 * 1024
@@ -33,36 +40,41 @@ _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
 
 
 class Usage:
-    """One sample of what the process and ``/tmp`` use; a field is ``None`` when unreadable."""
+    """One sample of what the process and ``/tmp`` use; a field is ``None`` when unreadable.
 
-    __slots__ = ("rss_mb", "max_rss_mb", "threads", "fds", "tmp_used_mb", "tmp_size_mb")
+    The fields come in the order of ``contract.USAGE`` (descriptors before threads), as the
+    record writes them.
+    """
+
+    __slots__ = ("rss_mb", "max_rss_mb", "fds", "threads", "tmp_used_mb", "tmp_size_mb")
 
     def __init__(
         self,
         rss_mb: float | None,
         max_rss_mb: float | None,
-        threads: int | None,
         fds: int | None,
+        threads: int | None,
         tmp_used_mb: float | None,
         tmp_size_mb: float | None,
     ) -> None:
         self.rss_mb = rss_mb
         self.max_rss_mb = max_rss_mb
-        self.threads = threads
         self.fds = fds
+        self.threads = threads
         self.tmp_used_mb = tmp_used_mb
         self.tmp_size_mb = tmp_size_mb
 
 
 class _Kept:
-    """A descriptor kept open, and the identity (device, inode) that shows it is still ours."""
+    """A descriptor kept open, and the identity (inode, device, named as ``fstat`` names them)
+    that shows it is still ours."""
 
-    __slots__ = ("fd", "path", "dev", "ino")
+    __slots__ = ("fd", "path", "st_ino", "st_dev")
 
     def __init__(self) -> None:
         self.fd = -1
         self.path = ""
-        self.dev = self.ino = 0
+        self.st_ino = self.st_dev = 0
 
     def open(self, path: str, flags: int = os.O_RDONLY) -> os.stat_result:
         """Open ``path`` in place of the kept descriptor (closed first if still ours)."""
@@ -74,7 +86,7 @@ class _Kept:
         except BaseException:
             os.close(fd)
             raise
-        self.fd, self.dev, self.ino = fd, st.st_dev, st.st_ino
+        self.fd, self.st_ino, self.st_dev = fd, st.st_ino, st.st_dev
         return st
 
     def close(self) -> None:
@@ -82,12 +94,20 @@ class _Kept:
         fd, self.fd = self.fd, -1
         with contextlib.suppress(OSError):
             st = os.fstat(fd)
-            if st.st_ino == self.ino and st.st_dev == self.dev:
+            if st.st_ino == self.st_ino and st.st_dev == self.st_dev:
                 os.close(fd)
 
 
+def _identity(tmp: os.statvfs_result, task: _Identified, fd_dir: _Identified) -> tuple[int, ...]:
+    """What shows that the kept descriptors of ``/tmp``, the task and the fd directories are still
+    ours, in one tuple: the fast path builds it from its readings and compares it with the one the
+    careful path built from what it opened (the file system's id and size; inode and device)."""
+    return (tmp.f_fsid, tmp.f_blocks, task.st_ino, task.st_dev, fd_dir.st_ino, fd_dir.st_dev)
+
+
 class Probes:
-    """The readers of every invocation, with the descriptors they keep.
+    """The readers of every invocation, with the descriptors they keep: this module's part of
+    ``RUNTIME`` (``RUNTIME.probes``).
 
     ``sample()`` opens what it needs on first use (call it once during init to move that cost
     there); ``close()`` lets every descriptor go, as a forked child must: the ones it inherited
@@ -101,10 +121,8 @@ class Probes:
         self._task = _Kept()  # threads: its link count is 2 + the thread count
         self._fd_dir = _Kept()  # open descriptors: its size is their count (Linux 6.2+)
         self._tmp = _Kept()  # the first tmp path sampled, for fstatvfs
-        self._tmp_id: tuple[int, int] = (0, 0)
-        # What the fast path compares in one go: the tmp file system, then the identities of
-        # the task and fd directories, as the careful path last found them.
-        self._kept_ids: tuple[int, ...] = ()
+        self._tmp_fs: os.statvfs_result | None = None  # its file system, as when it was opened
+        self._kept_ids: tuple[int, ...] = ()  # _identity() as the careful path last found it
         self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
         self._peak_rss_mb = 0.0  # the highest resident size sampled
 
@@ -113,8 +131,14 @@ class Probes:
             kept.close()
             kept.path = ""
         self._tmp_unkept = False
+        self._tmp_fs = None
         self._kept_ids = ()
         self._peak_rss_mb = 0.0  # a forked child's peak is its own
+
+    def reset(self) -> None:
+        """Nothing to forget in a new environment: the descriptors are the process's."""
+
+    after_fork = close
 
     def sample(self, tmp_path: str, tmp_size_mb: float | None = None) -> Usage:
         """Take every reading once; with ``tmp_size_mb``, ``tmp_path`` is a simulated ``/tmp`` of
@@ -131,14 +155,7 @@ class Probes:
                 st_task = os.fstat(self._task.fd)
                 st_fds = os.fstat(self._fd_dir.fd)  # last: every descriptor kept is open by now, and counted
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-                if (
-                    st_vfs.f_fsid,
-                    st_vfs.f_blocks,
-                    st_task.st_ino,
-                    st_task.st_dev,
-                    st_fds.st_ino,
-                    st_fds.st_dev,
-                ) == self._kept_ids and self._ours(fields):
+                if _identity(st_vfs, st_task, st_fds) == self._kept_ids and self._ours(fields):
                     rss = int(fields[1]) * _PAGE_MB
                     if rss > self._peak_rss_mb:
                         self._peak_rss_mb = rss
@@ -146,8 +163,8 @@ class Probes:
                     return Usage(
                         rss,
                         peak if peak >= self._peak_rss_mb else self._peak_rss_mb,  # see max_rss_mb()
-                        st_task.st_nlink - 2,
                         st_fds.st_size or self._listed(),
+                        st_task.st_nlink - 2,
                         used,
                         size,
                     )
@@ -167,8 +184,8 @@ class Probes:
             if tmp_size_mb is not None:
                 used, size = _files_mb(tmp_path), tmp_size_mb
             else:
-                st_vfs = os.fstatvfs(self._tmp.fd)
-                if self._tmp.path == tmp_path and (st_vfs.f_fsid, st_vfs.f_blocks) == self._tmp_id:
+                st_vfs, kept_fs = os.fstatvfs(self._tmp.fd), self._tmp_fs
+                if self._tmp.path == tmp_path and kept_fs is not None and _same_fs(st_vfs, kept_fs):
                     used, size = _used_and_size(st_vfs)
                 else:
                     used, size = self.tmp_usage(tmp_path)
@@ -185,20 +202,21 @@ class Probes:
         kept = self._task
         try:
             st = os.fstat(kept.fd)
-            threads = st.st_nlink - 2 if st.st_ino == kept.ino and st.st_dev == kept.dev else self.threads()
+            threads = st.st_nlink - 2 if st.st_ino == kept.st_ino and st.st_dev == kept.st_dev else self.threads()
         except Exception:  # noqa: BLE001
             threads = self.threads()
         kept = self._fd_dir  # last: every descriptor kept is open by now, and counted
         try:
             st = os.fstat(kept.fd)
-            fds = (st.st_size or self._listed()) if st.st_ino == kept.ino and st.st_dev == kept.dev else self.open_fds()
+            ours = st.st_ino == kept.st_ino and st.st_dev == kept.st_dev
+            fds = (st.st_size or self._listed()) if ours else self.open_fds()
         except Exception:  # noqa: BLE001
             fds = self.open_fds()
         if rss is not None and rss > self._peak_rss_mb:
             self._peak_rss_mb = rss
-        task, fd_dir = self._task, self._fd_dir
-        self._kept_ids = (*self._tmp_id, task.ino, task.dev, fd_dir.ino, fd_dir.dev)
-        return Usage(rss, self.max_rss_mb(), threads, fds, used, size)
+        tmp_fs = self._tmp_fs
+        self._kept_ids = () if tmp_fs is None else _identity(tmp_fs, self._task, self._fd_dir)
+        return Usage(rss, self.max_rss_mb(), fds, threads, used, size)
 
     def _ours(self, statm: list[bytes]) -> bool:
         # statm tells by its content, not by an fstat (a system call more): seven numbers,
@@ -273,10 +291,7 @@ class Probes:
         except OSError:
             self._tmp_unkept = True  # e.g. not there (yet): read by path, as statvfs says
             return os.statvfs(path)
-        # Its file system's id and size tell whether the descriptor is still there (fstatvfs of
-        # any file on it answers the same); a pipe or socket in its place is not.
-        st = os.fstatvfs(tmp.fd)
-        self._tmp_id = (st.f_fsid, st.f_blocks)
+        st = self._tmp_fs = os.fstatvfs(tmp.fd)  # what shows later that it is still there (_same_fs)
         return st
 
 
@@ -324,10 +339,15 @@ def _used_and_size(st: os.statvfs_result) -> tuple[float, float]:
     return (st.f_blocks - st.f_bfree) * st.f_frsize / _MB, st.f_blocks * st.f_frsize / _MB
 
 
-probes = Probes()
-sample = probes.sample
-max_rss_mb = probes.max_rss_mb
-RUNTIME.descriptors.append(probes)  # closed in a forked child: they name the parent's /proc entries
+def _same_fs(st: os.statvfs_result, kept: os.statvfs_result) -> bool:
+    # Its file system's id and size tell whether the kept tmp descriptor is still there
+    # (fstatvfs of any file on it answers the same); a pipe or socket in its place is not.
+    return st.f_fsid == kept.f_fsid and st.f_blocks == kept.f_blocks
+
+
+RUNTIME.probes = RUNTIME.adopt(Probes())
+sample = RUNTIME.probes.sample
+max_rss_mb = RUNTIME.probes.max_rss_mb
 
 
 def process_start_time() -> float | None:

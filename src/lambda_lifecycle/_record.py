@@ -41,11 +41,16 @@ else:  # pragma: no cover - other interpreters
 _OPTIONAL = ("InitDuration", "RestoreToInvoke", "IdleTime", *USAGE)
 _ALWAYS = ("ColdStart", "Duration", "ContainerAge")
 _BIT = {name: 1 << i for i, name in enumerate(_OPTIONAL)}
+# Named, not written as numbers: each is looked up by its field, so the contract's order of
+# USAGE cannot move a bit away from the field it stands for.
+_INIT_DURATION = _BIT["InitDuration"]
+_RESTORE_TO_INVOKE = _BIT["RestoreToInvoke"]
+_IDLE = _BIT["IdleTime"]
+_MEMORY_PERCENT = _BIT["MemoryUsedPercent"]
+_TMP = _BIT["TmpUsed"] | _BIT["TmpUsedPercent"]
+_ALL_USAGE = sum(_BIT[name] for name in USAGE)
 # The decimals of a whole number of thousandths, as repr() writes a float: "0.5", not "0.500".
 _THOUSANDTHS = tuple(f"{i:03d}".rstrip("0") or "0" for i in range(1000))
-_USAGE_SHIFT = len(_OPTIONAL) - len(USAGE)
-_ALL_USAGE = ((1 << len(USAGE)) - 1) << _USAGE_SHIFT
-_IDLE = _BIT["IdleTime"]
 _encode_str = json.encoder.encode_basestring_ascii
 _MEMO_SIZE = 64
 
@@ -81,10 +86,10 @@ def invoke_body(
     mask = 0
     if inv.init_duration_ms is not None:
         text += f',"InitDuration":{round(inv.init_duration_ms)}'
-        mask = _BIT["InitDuration"]
+        mask = _INIT_DURATION
     if inv.restore_ms is not None:
         text += f',"RestoreToInvoke":{round(inv.restore_ms)}'
-        mask |= _BIT["RestoreToInvoke"]
+        mask |= _RESTORE_TO_INVOKE
     ms, us = divmod(round(duration_ms * 1000), 1000)
     text += f',"Duration":{ms}.{_THOUSANDTHS[us]}'
     if inv.idle_ms is not None:
@@ -143,8 +148,7 @@ def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
             f',"MemoryUsedPercent":{memory[0]}.{memory[1]},"TmpUsed":{round(tmp_used)}'
             f',"TmpUsedPercent":{tmp[0]}.{tmp[1]}'
         ), _ALL_USAGE
-    text, mask = _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
-    return text, mask << _USAGE_SHIFT
+    return _some_usage_fields(rss, max_rss, fds, threads, memory_limit_mb, tmp_used, tmp_size)
 
 
 def _some_usage_fields(
@@ -159,18 +163,17 @@ def _some_usage_fields(
     # What usage_fields writes, one field at a time: a reading failed, or there is no /tmp or
     # memory size to relate to.
     text, mask = "", 0
-    for bit, (name, value) in enumerate(
-        (("MemoryUsed", rss), ("MaxMemoryUsed", max_rss), ("FileDescriptors", fds), ("Threads", threads))
-    ):
+    readings = (("MemoryUsed", rss), ("MaxMemoryUsed", max_rss), ("FileDescriptors", fds), ("Threads", threads))
+    for name, value in readings:
         if value is not None:
             text += f',"{name}":{round(value)}'
-            mask |= 1 << bit
+            mask |= _BIT[name]
     if memory_limit_mb and rss is not None:
         text += ',"MemoryUsedPercent":' + _percent(rss, memory_limit_mb)
-        mask |= 0b10000
+        mask |= _MEMORY_PERCENT
     if tmp_used is not None and tmp_size:
         text += f',"TmpUsed":{round(tmp_used)},"TmpUsedPercent":' + _percent(tmp_used, tmp_size)
-        mask |= 0b1100000
+        mask |= _TMP
     return text, mask
 
 
@@ -185,7 +188,7 @@ def prepare(settings: Settings, call: CallInfo, identity: Identity) -> None:
     templates of a first and a warm line with every usage reading), so that its first
     invocation does not pay for them; ``call`` as the environment names the function."""
     _static(settings, call, identity)
-    for mask in (_BIT["InitDuration"] | _ALL_USAGE, _IDLE | _ALL_USAGE):
+    for mask in (_INIT_DURATION | _ALL_USAGE, _IDLE | _ALL_USAGE):
         _template(settings, mask)
 
 

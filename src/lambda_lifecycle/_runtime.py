@@ -1,20 +1,26 @@
 """The one owner of lambda-lifecycle's process-wide state: ``RUNTIME``.
 
-Everything the SDK keeps between calls is a field of ``RUNTIME``: the ``bootstrap()`` settings
-and their generation, this process's lifecycle, the shutdown hooks and what was installed to run
-them, the integrations' listeners and sinks, the writer and the clock, the kept descriptors, the
-invocations in flight, the watchdog and the warnings already given. Other modules read and change
-these fields; none keeps state of its own, and nothing rebinds a module attribute.
+Everything the SDK keeps between calls is under ``RUNTIME``: the ``bootstrap()`` settings and
+their generation, this process's lifecycle, the integrations' listeners and sinks, the writer and
+the clock, the watchdog and the warnings already given; and the parts that one module alone uses
+and changes, each an object of that module's (``RUNTIME.shutdown``: the hooks and what was
+installed to run them; ``RUNTIME.marker``: the ``/tmp`` marker's mapped slot;
+``RUNTIME.in_flight``: the calls being measured; ``RUNTIME.probes``: the probes' kept
+descriptors). No module keeps state of its own, nothing rebinds a module attribute, and no module
+assigns the fields of another module's part.
 
-Two methods change the state wholesale, and they are the only ones that do:
+Two methods change the state wholesale, and they are the only ones that do; each resets every
+part as well:
 
 - ``reset()``: a new execution environment in the same process (``lambda_lifecycle.testing``).
   What belongs to the environment is forgotten; what was installed in the process (the SIGTERM
-  handler, the atexit hook, the extension, the watchdog thread, the writer and clock in use) stays.
+  handler, the atexit hook, the extension, the watchdog thread, the writer and clock in use, the
+  kept descriptors) stays.
 - ``after_fork()``: registered once with ``os.register_at_fork``; a child process is a new
   process with no lifecycle, hooks, invocations or descriptors of its parent's.
 
-This module imports nothing of the SDK, so every other module can import it.
+This module imports nothing of the SDK, so every other module can import it: a part is made by
+its own module, which hands it over with ``adopt()`` when it is imported.
 """
 
 from __future__ import annotations
@@ -28,19 +34,27 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
     from collections.abc import Callable
-    from mmap import mmap
-    from typing import Any, Protocol
+    from typing import Any, Protocol, TypeVar
 
     from ._config import Settings
     from ._context import CallInfo
-    from ._probes import Usage
+    from ._marker import MarkerSlot
+    from ._measurement import InFlight
+    from ._probes import Probes, Usage
+    from ._shutdown import ShutdownState
     from ._state import Invocation, Process
     from ._watchdog import Watchdog
 
-    class Closable(Protocol):
-        def close(self) -> None: ...
+    class Part(Protocol):
+        """A module's own state under ``RUNTIME``."""
 
-    Hook = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+        def reset(self) -> None:
+            """Forget what belongs to the execution environment (``Runtime.reset``)."""
+
+        def after_fork(self) -> None:
+            """Forget what belongs to the parent process, in a forked child (``Runtime.after_fork``)."""
+
+    P = TypeVar("P", bound=Part)
     Sink = Callable[[Settings, dict[str, object]], bool]
     Listener = Callable[[Invocation], None]
 
@@ -68,6 +82,16 @@ if TYPE_CHECKING:
 class Runtime:
     """The process's state; one instance, ``RUNTIME``. Fields are grouped by what resets them."""
 
+    # -- the modules' own parts: each assigned and changed by its module only, reset by both ----
+    shutdown: ShutdownState
+    """``_shutdown``'s: the hooks, whether the shutdown ran, what was installed to run it."""
+    marker: MarkerSlot
+    """``_marker``'s: this process's slot in the ``/tmp`` marker, mapped into memory."""
+    in_flight: InFlight
+    """``_measurement``'s: the instrumented calls running now, and the timeout warnings' lock."""
+    probes: Probes
+    """``_probes``': the readers of every invocation and the descriptors they keep."""
+
     # -- the environment's: forgotten by reset() and after a fork --------------------------------
     bootstrap: dict[str, Any]
     """Settings given to ``bootstrap()``, checked."""
@@ -77,12 +101,6 @@ class Runtime:
     """This process's lifecycle, made on first use (``_state.started()``)."""
     simulated: tuple[float, float] | None
     """Start and ready times of a simulated process (``testing.reset()``); ``None`` in a real one."""
-    hooks: list[Hook]
-    """``on_shutdown`` hooks, in the order registered."""
-    shutdown_done: bool
-    """The shutdown ran (hooks and record happen once per process)."""
-    dropped_hooks: int
-    """How many hooks registered outside a simulated environment the last ``reset()`` dropped."""
     begin_listeners: list[Listener]
     """Integrations called when an invocation begins, before the handler runs."""
     record_sinks: list[Sink]
@@ -93,31 +111,14 @@ class Runtime:
     """What integrations changed outside this state (a Powertools logger's filter), to take back."""
     warned: set[str]
     """Keys of the faults already warned about: one warning per kind of fault."""
-    marker_slot: mmap | None
-    """This process's slot in the ``/tmp`` marker, mapped into memory, or ``None``."""
 
     # -- the process's: kept by reset(), made anew after a fork ----------------------------------
     lock: threading.Lock
     """Guards ``process`` and its counters."""
-    in_flight: dict[int, tuple[int, str | None]]
-    """Instrumented calls running now, by measurement: (thread ident, request id). Changed and
-    copied only by single dict operations, which the GIL makes atomic: no lock on the hot path."""
-    warn_lock: threading.Lock
-    """Taken to write a timeout warning, and by an invocation ending while one is being written."""
     watchdog: Watchdog | None
     """The timeout watchdog, once started."""
     event_loop: AbstractEventLoop | None
     """Where async handlers called by the runtime client run (``_async``), once one was."""
-    descriptors: list[Closable]
-    """Holders of kept descriptors (probes): closed after a fork, where they are the parent's; they
-    open their own again when next used."""
-    owner: int
-    """The pid whose hooks these are; a forked child is not it (-1), and runs none."""
-    atexit_registered: bool
-    sigterm_installed: bool
-    previous_sigterm: Any
-    """What SIGTERM did before our handler; ``None``: not installed from Python."""
-    extension_tried: bool
     restore_hook_registered: bool
 
     # -- swapped by lambda_lifecycle.testing for the length of a block, never reset --------------
@@ -129,17 +130,13 @@ class Runtime:
     """``testing.capture()``'s list: it also gets the records an integration published."""
 
     def __init__(self) -> None:
+        self._parts: list[Part] = []
         self.clock = time.time
         self.write = None
         self.generation = 0
         self.collect = None
         self.simulated = None
-        self.marker_slot = None
-        self.owner = os.getpid()
-        self.atexit_registered = self.sigterm_installed = self.extension_tried = False
         self.restore_hook_registered = False
-        self.previous_sigterm = None
-        self.descriptors = []
         self._new_process()
         self._new_environment()
 
@@ -147,29 +144,31 @@ class Runtime:
         self.bootstrap = {}
         self.generation += 1
         self.process = None
-        self.hooks = []
-        self.shutdown_done = False
-        self.dropped_hooks = 0
         self.begin_listeners = []
         self.record_sinks = []
         self.observers = []
         self.undo = []
         self.warned = set()
-        self.close_marker()
 
     def _new_process(self) -> None:
         self.lock = threading.Lock()
-        self.in_flight = {}
-        self.warn_lock = threading.Lock()
         self.watchdog = None
         self.event_loop = None  # a forked child must not share its parent's (its selector is the parent's)
 
-    def close_marker(self) -> None:
-        """Stop keeping this process's slot of the ``/tmp`` marker open."""
-        if self.marker_slot is not None:
-            with contextlib.suppress(Exception):
-                self.marker_slot.close()
-        self.marker_slot = None
+    def adopt(self, part: P) -> P:
+        """Keep ``part``, a module's own state, and return it: ``reset()`` and ``after_fork()``
+        reset it along with the rest. Called once by that module, when it is imported."""
+        self._parts.append(part)
+        return part
+
+    def redirect(self, write: Callable[[str], None] | None, collect: list[dict[str, object]] | None) -> None:
+        """Send record lines to ``write`` (``None``: stdout), and records to ``collect`` too
+        (``testing.capture()``, which puts back what it found when its block ends)."""
+        self.write, self.collect = write, collect
+
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Take lifecycle timestamps from ``clock`` (``testing.simulated_clock()``)."""
+        self.clock = clock
 
     def reset(self, simulated: tuple[float, float] | None = None) -> None:
         """Start a new execution environment in this process; see the module's docstring.
@@ -181,18 +180,17 @@ class Runtime:
             with contextlib.suppress(Exception):
                 undo()
         self._new_environment()
+        for part in self._parts:
+            part.reset()
         self.simulated = simulated
 
     def after_fork(self) -> None:
         """In a forked child: nothing of the parent's lifecycle, hooks or descriptors is its own."""
-        for kept in self.descriptors:
+        for part in self._parts:
             with contextlib.suppress(Exception):
-                kept.close()
+                part.after_fork()
         self._new_process()
-        self.close_marker()
         self.process = None
-        self.hooks = []
-        self.owner = -1
 
 
 RUNTIME = Runtime()

@@ -27,7 +27,49 @@ if TYPE_CHECKING:
 
     F = TypeVar("F", bound=Callable[..., Any])
 
+    Hook = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
 _MAX_ERRORS = 10
+
+
+class ShutdownState:
+    """This module's part of ``RUNTIME`` (``RUNTIME.shutdown``): the hooks, and what runs them."""
+
+    __slots__ = (
+        "hooks",
+        "done",
+        "owner",
+        "atexit_registered",
+        "sigterm_installed",
+        "previous_sigterm",
+        "extension_tried",
+    )
+
+    def __init__(self) -> None:
+        self.hooks: list[Hook] = []
+        """``on_shutdown`` hooks, in the order registered."""
+        self.done = False
+        """The shutdown ran (hooks and record happen once per process)."""
+        self.owner = os.getpid()
+        """The pid whose hooks these are; a forked child is not it (-1), and runs none."""
+        self.atexit_registered = False
+        self.sigterm_installed = False
+        self.previous_sigterm: Any = None
+        """What SIGTERM did before our handler; ``None``: not installed from Python."""
+        self.extension_tried = False
+
+    def reset(self) -> None:
+        # A new environment registers its own hooks and shuts down once; what was installed in
+        # the process stays.
+        self.hooks = []
+        self.done = False
+
+    def after_fork(self) -> None:
+        self.hooks = []
+        self.owner = -1
+
+
+RUNTIME.shutdown = RUNTIME.adopt(ShutdownState())
 
 
 class _HookTimeout(BaseException):
@@ -58,7 +100,7 @@ def on_shutdown(func: F, /, *args: Any, **kwargs: Any) -> F:
     """
     if not callable(func):
         raise TypeError(f"lambda-lifecycle on_shutdown needs a callable, got {func!r}")
-    RUNTIME.hooks.append((func, args, kwargs))
+    RUNTIME.shutdown.hooks.append((func, args, kwargs))
     install()
     return func
 
@@ -68,12 +110,12 @@ def install() -> None:
 
     Called by ``bootstrap()``, by decorating a handler and by ``on_shutdown()``, never by importing.
     """
-    runtime = RUNTIME
+    state = RUNTIME.shutdown
     try:
-        if not runtime.atexit_registered:
+        if not state.atexit_registered:
             atexit.register(_at_exit)
-            runtime.atexit_registered = True
-            runtime.owner = os.getpid()
+            state.atexit_registered = True
+            state.owner = os.getpid()
         address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
         wanted = _config.value("handle_sigterm", {})
         if wanted is None:
@@ -82,16 +124,16 @@ def install() -> None:
             wanted = bool(address) and runtime_delivers_sigterm()
         if not wanted:
             return
-        if not runtime.sigterm_installed:
+        if not state.sigterm_installed:
             import _signal  # the built-in under `signal`, whose enums cost about 1 ms of init
 
             if threading.current_thread() is not threading.main_thread():
                 warn_once("shutdown.thread", "SIGTERM handling needs the main thread; hooks may not run on SIGTERM")
                 return
-            runtime.previous_sigterm = _signal.signal(_signal.SIGTERM, _on_sigterm)
-            runtime.sigterm_installed = True
-        if not runtime.extension_tried and address and _extension_wanted():
-            runtime.extension_tried = True
+            state.previous_sigterm = _signal.signal(_signal.SIGTERM, _on_sigterm)
+            state.sigterm_installed = True
+        if not state.extension_tried and address and _extension_wanted():
+            state.extension_tried = True
             from . import _extension
 
             _extension.register(address)
@@ -206,8 +248,8 @@ class HookReport:
 
 
 def _run_hooks(budget_ms: float, with_atexit: bool) -> HookReport:
-    hooks = list(reversed(RUNTIME.hooks))
-    RUNTIME.hooks.clear()
+    hooks = list(reversed(RUNTIME.shutdown.hooks))
+    RUNTIME.shutdown.hooks.clear()
     if with_atexit:
         hooks.append((atexit._run_exitfuncs, (), {}))
     report = HookReport(budget_ms)
@@ -235,13 +277,13 @@ def _run_hooks(budget_ms: float, with_atexit: bool) -> HookReport:
 
 def shutdown(reason: str) -> None:
     """Run the hooks and write the shutdown record, once per process; never raises."""
-    runtime = RUNTIME
-    if runtime.shutdown_done or os.getpid() != runtime.owner:
+    state = RUNTIME.shutdown
+    if state.done or os.getpid() != state.owner:
         return
-    runtime.shutdown_done = True
+    state.done = True
     try:
         started = time.perf_counter()
-        signalled = runtime.clock()  # the environment was idle until now, not until the hooks ended
+        signalled = RUNTIME.clock()  # the environment was idle until now, not until the hooks ended
         process_wide = _config.resolve({})  # PROCESS_SETTINGS: bootstrap() and the environment
         budget_ms = process_wide.shutdown_budget_ms
         if budget_ms is None:
@@ -290,7 +332,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
     shutdown("SIGTERM")
     # Then whatever would have happened without us: the earlier handler, ignoring, or dying.
-    previous = RUNTIME.previous_sigterm
+    previous = RUNTIME.shutdown.previous_sigterm
     if callable(previous):
         previous(signum, frame)
     elif previous != _signal.SIG_IGN:  # SIG_DFL, or None: a handler not installed from Python

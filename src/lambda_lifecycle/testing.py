@@ -125,19 +125,18 @@ def capture(*, echo: bool = False) -> Iterator[list[dict[str, object]]]:
         The list the records are appended to, in the order they are made.
     """
     records: list[dict[str, object]] = []
-    runtime = RUNTIME
-    write, collect = runtime.write, runtime.collect
+    write, collect = RUNTIME.write, RUNTIME.collect
 
     def collect_line(line: str) -> None:
         records.append(parse(line))
         if echo:
             (write or _emit.write_line)(line)
 
-    runtime.write, runtime.collect = collect_line, records
+    RUNTIME.redirect(collect_line, records)
     try:
         yield records
     finally:
-        runtime.write, runtime.collect = write, collect
+        RUNTIME.redirect(write, collect)
 
 
 class Clock:
@@ -167,11 +166,11 @@ def simulated_clock() -> Iterator[Clock]:
     """
     clock = Clock()
     real = RUNTIME.clock
-    RUNTIME.clock = clock
+    RUNTIME.use_clock(clock)
     try:
         yield clock
     finally:
-        RUNTIME.clock = real
+        RUNTIME.use_clock(real)
 
 
 def reset(*, init_duration_ms: float = 0.0) -> None:
@@ -189,16 +188,33 @@ def reset(*, init_duration_ms: float = 0.0) -> None:
     A simulated environment writes no shutdown record when the interpreter exits; call
     :func:`shutdown` to end it.
     """
-    now = RUNTIME.clock()
-    # Hooks registered before the reset (typically at import of a handler module) are gone: if
-    # the simulated environment then shuts down with none, :func:`shutdown` says so.
-    dropped = [f for f, _, _ in RUNTIME.hooks if not (getattr(f, "__module__", None) or "").startswith(_LOADED)]
-    RUNTIME.reset(simulated=(now - init_duration_ms / 1000, now))
-    RUNTIME.dropped_hooks = len(dropped)
+    _reset(init_duration_ms, count_dropped=True)
 
 
+class _Forgotten:
+    """How many ``on_shutdown`` hooks the last counted reset dropped: registered outside the
+    simulated environment (at import of a handler module), so :func:`shutdown` can say why none ran."""
+
+    __slots__ = ("hooks",)
+
+    def __init__(self) -> None:
+        self.hooks = 0
+
+
+_FORGOTTEN = _Forgotten()
 _load_count = itertools.count()
 _LOADED = "_lambda_lifecycle_load_"  # the prefix of the modules Lifecycle.load() imports
+
+
+def _reset(init_duration_ms: float, *, count_dropped: bool) -> None:
+    # count_dropped: False where the hooks dropped now were registered inside a Lifecycle's
+    # block, not at import, and so are not forgotten ones.
+    now = RUNTIME.clock()
+    hooks = RUNTIME.shutdown.hooks
+    dropped = [f for f, _, _ in hooks if not (getattr(f, "__module__", None) or "").startswith(_LOADED)]
+    RUNTIME.reset(simulated=(now - init_duration_ms / 1000, now))
+    if count_dropped:
+        _FORGOTTEN.hooks = len(dropped)
 
 
 def shutdown(reason: str = "SIGTERM") -> None:
@@ -212,10 +228,10 @@ def shutdown(reason: str = "SIGTERM") -> None:
     Args:
         reason: the shutdown record's ``reason``.
     """
-    if not RUNTIME.hooks and RUNTIME.dropped_hooks:
+    if not RUNTIME.shutdown.hooks and _FORGOTTEN.hooks:
         _warnings.warn_once(
             "testing.forgotten_hooks",
-            f"no on_shutdown hooks ran: the {RUNTIME.dropped_hooks} registered when the "
+            f"no on_shutdown hooks ran: the {_FORGOTTEN.hooks} registered when the "
             "handler module was imported were forgotten when the simulated environment began; "
             'import it inside the environment with lifecycle.load("handler.py")',
         )
@@ -336,9 +352,7 @@ class Lifecycle:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        forgotten = RUNTIME.dropped_hooks  # the hooks registered inside the block are not forgotten ones
-        reset()
-        RUNTIME.dropped_hooks = forgotten
+        _reset(0.0, count_dropped=False)  # the hooks registered inside the block are not forgotten ones
         for name in self._module_names:
             sys.modules.pop(name, None)
         self._module_names.clear()
@@ -376,10 +390,10 @@ class Lifecycle:
         if init_type is not None:
             self.init_type = init_type
         self._set_env("AWS_LAMBDA_INITIALIZATION_TYPE", self.init_type)
-        forgotten = RUNTIME.dropped_hooks
-        reset(init_duration_ms=self.init_duration_ms if init_duration_ms is None else init_duration_ms)
-        if self._entered:  # the hooks dropped now were registered inside the block, not at import
-            RUNTIME.dropped_hooks = forgotten
+        _reset(
+            self.init_duration_ms if init_duration_ms is None else init_duration_ms,
+            count_dropped=not self._entered,  # once entered, the hooks dropped were registered inside
+        )
         self._entered = True
         for key, location in list(self._locations.items()):
             self._import(key, location)

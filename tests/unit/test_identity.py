@@ -292,4 +292,4 @@ def test_a_full_tmp_loses_only_the_count_not_the_environment(in_lambda, monkeypa
         second = in_lambda()
     assert second.environment_id == first.environment_id
     assert second.process_restarts == 1
-    assert RUNTIME.marker_slot is None
+    assert RUNTIME.marker.slot is None

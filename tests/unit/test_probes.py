@@ -82,11 +82,27 @@ def _decoy(kind, tmp_path):
     return os.open(path, os.O_RDONLY)
 
 
+def test_after_one_careful_reading_every_invocation_takes_the_fast_path(records, tmp_path, monkeypatch):
+    # The careful path records what shows the kept descriptors are still ours, the fast path
+    # compares its readings with it: built in two orders, they would never match, and every
+    # invocation would pay for the careful path's checks without a word.
+    RUNTIME.probes.close()
+    run(tmp_path=str(tmp_path))
+    careful = []
+    sample_carefully = _probes.Probes._sample_carefully
+    monkeypatch.setattr(
+        _probes.Probes, "_sample_carefully", lambda *args: careful.append(args) or sample_carefully(*args)
+    )
+    run(calls=5, tmp_path=str(tmp_path))
+    assert careful == []
+    assert [r["FileDescriptors"] > 0 and r["Threads"] > 0 for r in records] == [True] * 6
+
+
 @pytest.mark.parametrize("kind", ["_statm", "_task", "_fd_dir", "_tmp"])
 def test_a_kept_descriptor_closed_and_reused_by_the_user_is_left_alone(kind, records, tmp_path):
-    _probes.probes.close()  # as in a new process: the first tmp path sampled is the one kept
+    RUNTIME.probes.close()  # as in a new process: the first tmp path sampled is the one kept
     run(tmp_path=str(tmp_path))
-    number = getattr(_probes.probes, kind).fd
+    number = getattr(RUNTIME.probes, kind).fd
     assert number >= 0
     decoy = _decoy(kind, tmp_path)
     os.dup2(decoy, number)  # ours closed behind the probe's back, its number now the user's file

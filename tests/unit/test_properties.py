@@ -73,13 +73,13 @@ def test_any_context_and_environment_give_one_valid_record_line(fields, as_dict,
         warnings.simplefilter("ignore")
         testing.reset()
         with testing.capture() as records:
-            collect = RUNTIME.write
+            collect, kept = RUNTIME.write, RUNTIME.collect
             assert collect is not None
-            RUNTIME.write = lambda line: (lines.append(line), collect(line))[-1]
+            RUNTIME.redirect(lambda line: (lines.append(line), collect(line))[-1], kept)
             try:
                 assert lambda_lifecycle.instrument(lambda event, context: result)({}, context) is result
             finally:
-                RUNTIME.write = collect
+                RUNTIME.redirect(collect, kept)
         testing.reset()
     assert len(lines) == 1
     assert len(records) == 1

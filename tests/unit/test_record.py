@@ -262,6 +262,45 @@ def test_a_full_usage_is_written_as_each_field_alone_would_be(usage):
     from lambda_lifecycle import _probes, _record
 
     text, mask = _record.usage_fields(_probes.Usage(*usage), 512)
-    rss, max_rss, threads, fds, tmp_used, tmp_size = usage
-    alone, present = _record._some_usage_fields(rss, max_rss, fds, threads, 512, tmp_used, tmp_size)
-    assert (text, mask) == (alone, present << _record._USAGE_SHIFT)
+    assert (text, mask) == _record._some_usage_fields(*usage[:4], 512, *usage[4:])
+
+
+def _readings():
+    # Every way the usage readings can fail or be missing: each alone, and the memory limit and
+    # /tmp size they are related to.
+    import itertools
+
+    for present in itertools.product((True, False), repeat=7):
+        rss, max_rss, fds, threads, tmp_used, limit, tmp_size = present
+        yield (
+            (
+                18.3 if rss else None,
+                18.5 if max_rss else None,
+                8 if fds else None,
+                2 if threads else None,
+                24.0 if tmp_used else None,
+                512.0 if tmp_size else None,
+            ),
+            (512 if limit else None),
+        )
+
+
+def test_a_line_declares_exactly_the_usage_it_carries_in_the_contracts_order():
+    # The mask of the measurements a line carries chooses the metrics its EMF directive
+    # declares: if it drifted from contract.USAGE's order (bits written as numbers), a line
+    # would declare a metric it lacks (CloudWatch rejects it) or leave one unpublished.
+    from lambda_lifecycle import _config, _context, _probes, _record, _state
+
+    testing.reset()
+    settings = _config.resolve(_config.check(metrics="all"))
+    body, mask = _record.invoke_body(settings, _state.begin(10_000), _context.read(None), None, 1.0, 0.0)
+    for readings, limit in _readings():
+        usage, present = _record.usage_fields(_probes.Usage(*readings), limit)
+        doc = json.loads(_record.invoke_line(settings, body, usage, mask | present, 1_796_000_000_000))
+        written = [name for name in json.loads("{" + usage[1:] + "}")] if usage else []
+        assert written == [name for name in contract.USAGE if name in written]
+        declared = {metric["Name"] for metric in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+        assert declared == set(contract.MEASUREMENTS) & set(doc), (readings, limit)
+        assert problems(doc) == []
+    full, _ = _record.usage_fields(_probes.Usage(18.3, 18.5, 8, 2, 24.0, 512.0), 512)
+    assert list(json.loads("{" + full[1:] + "}")) == list(contract.USAGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+from collections.abc import Iterator
 
 import lambda_lifecycle
 
@@ -51,3 +52,117 @@ def _under_type_checking(node: ast.ImportFrom) -> bool:
     source = (PACKAGE / "_runtime.py").read_text().splitlines()
     block = source[: node.lineno]
     return any(line.startswith("if TYPE_CHECKING") for line in block) and block[-1].startswith("    ")
+
+
+# Who may change each field of RUNTIME: a part (an object of its module's, under RUNTIME) only
+# its module, fields and all; the runtime's own fields their one module, or RUNTIME's methods
+# alone ("_runtime.py"), which is how lambda_lifecycle.testing swaps the writer and the clock.
+PARTS = {"shutdown": "_shutdown.py", "marker": "_marker.py", "in_flight": "_measurement.py", "probes": "_probes.py"}
+INTEGRATIONS = {"powertools.py", "otel/__init__.py"}  # the integrations register themselves
+# What a function may import: the SDK and its integrations, not the tools (cli, local).
+STATE_MODULES = sorted(
+    path for path in PACKAGE.rglob("*.py") if path.relative_to(PACKAGE).parts[0] not in ("cli", "local")
+)
+OWNERS = {
+    **{part: {module} for part, module in PARTS.items()},
+    "bootstrap": {"_config.py"},
+    "generation": {"_config.py"},
+    "process": {"_state.py"},
+    "restore_hook_registered": {"_state.py"},
+    "lock": {"_runtime.py"},
+    "simulated": {"_runtime.py"},
+    "clock": {"_runtime.py"},
+    "write": {"_runtime.py"},
+    "collect": {"_runtime.py", "_measurement.py"},  # a sink: it gets the records integrations published
+    "watchdog": {"_watchdog.py"},
+    "event_loop": {"_async.py"},
+    "warned": {"_warnings.py"},
+    "begin_listeners": INTEGRATIONS,
+    "record_sinks": INTEGRATIONS,
+    "observers": INTEGRATIONS,
+    "undo": INTEGRATIONS,
+}
+_MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "add", "discard", "update", "setdefault"}
+
+
+def _runtime_path(node: ast.expr, aliases: dict[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The fields of RUNTIME an expression reaches (``RUNTIME.shutdown.hooks[0]``: shutdown,
+    hooks), through a local name bound to RUNTIME or to one of its fields; None if it does not."""
+    names: list[str] = []
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute):
+            names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    root = ("RUNTIME",) if node.id == "RUNTIME" else aliases.get(node.id)
+    return None if root is None else (*root, *reversed(names))[1:]
+
+
+def _state_changes(path: pathlib.Path) -> list[tuple[str, tuple[str, ...], int]]:
+    # Assignments (=, +=, del) to RUNTIME's fields and mutating calls on them, in each scope.
+    changes = []
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    scopes = [node for node in ast.walk(_tree(path)) if isinstance(node, (ast.Module, *functions))]
+    for scope in scopes:
+        aliases: dict[str, tuple[str, ...]] = {}
+        body = list(_within(scope, functions))
+        for node in body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                reached = _runtime_path(node.value, aliases)
+                if reached is not None:
+                    aliases[node.targets[0].id] = ("RUNTIME", *reached)
+        for node in body:
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = [
+                    t for target in node.targets for t in (target.elts if isinstance(target, ast.Tuple) else [target])
+                ]
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.Delete):
+                targets = node.targets
+            # Rebinding a local name changes nothing of RUNTIME; a mutating call on one does.
+            targets = [target for target in targets if not isinstance(target, ast.Name)]
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+                targets = [node.func.value]
+            for target in targets:
+                reached = _runtime_path(target, aliases)
+                if reached:
+                    changes.append((str(path.relative_to(PACKAGE)), reached, node.lineno))
+    return changes
+
+
+def _within(scope: ast.AST, functions: tuple[type[ast.AST], ...]) -> Iterator[ast.AST]:
+    # The nodes of one scope: nested functions are scopes of their own (a class body is not).
+    for child in ast.iter_child_nodes(scope):
+        if not isinstance(child, functions):
+            yield child
+            yield from _within(child, functions)
+
+
+def test_every_field_of_the_state_has_an_owner():
+    from lambda_lifecycle._runtime import Runtime
+
+    assert set(Runtime.__annotations__) == set(OWNERS)
+
+
+def test_each_part_of_the_state_is_changed_only_by_its_owner():
+    # A part's fields are assigned and changed by its module only; testing changes the state
+    # only through RUNTIME's methods; nothing else writes what it does not own.
+    changes = [change for path in STATE_MODULES for change in _state_changes(path)]
+    assert ("_shutdown.py", ("shutdown", "hooks")) in {(module, path) for module, path, _ in changes}  # seen
+    offenders = [
+        f"{module}:{line} changes RUNTIME.{'.'.join(path)}"
+        for module, path, line in changes
+        if module not in OWNERS[path[0]]
+    ]
+    assert offenders == []
+
+
+def test_each_part_is_its_modules_own_and_reset_with_the_state():
+    from lambda_lifecycle._runtime import RUNTIME
+
+    for part, module in PARTS.items():
+        assert type(getattr(RUNTIME, part)).__module__ == "lambda_lifecycle." + module.removesuffix(".py")
+    assert sorted(map(id, RUNTIME._parts)) == sorted(id(getattr(RUNTIME, part)) for part in PARTS)
