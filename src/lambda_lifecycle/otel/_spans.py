@@ -25,6 +25,8 @@ from ._attributes import resource_facts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from contextvars import Token
+
     from opentelemetry.sdk.trace import SpanProcessor
 
     from .._context import CallInfo
@@ -41,7 +43,7 @@ class Held:
         self.attributes = attributes
         self.call = call
         self.span: trace.Span | None = None
-        self.token: object = None
+        self.token: Token[Held | None] | None = None
 
 
 # The call whose span has not started yet, in the context its handler runs in (threads and
@@ -88,7 +90,7 @@ class InvocationSpans:
         if held.token is not None:
             # ValueError: it ended in another context than it began (unusual async code).
             with contextlib.suppress(ValueError):
-                _unclaimed.reset(held.token)  # type: ignore[arg-type]
+                _unclaimed.reset(held.token)
             return False
         span = held.span
         if attributes and span is not None and span.is_recording():
