@@ -28,7 +28,8 @@ WRAPPER_INSIDE = {"ORIG_HANDLER": "otel_functions.plain", "OTEL_E2E_SDK_OUTSIDE"
 
 
 def run(events, *, before_first=None, **env):
-    """One runtime process: ``events`` one after the other, then what the telemetry holds."""
+    """One runtime process: ``events`` one after the other (each with 30 s to run, or its
+    ``timeout_s``), then what the telemetry holds."""
     with RuntimeAPI(FUNCTION) as api:
         environment = lambda_environment(
             api,
@@ -42,7 +43,7 @@ def run(events, *, before_first=None, **env):
             if before_first:
                 before_first(api)
             for n, event in enumerate(events, start=1):
-                api.invoke(event)
+                api.invoke(event, timeout_s=event.get("timeout_s", 30.0))
                 api.wait_done(n)
             telemetry = api.invoke({"telemetry": True})
             api.wait_done(len(events) + 1)
@@ -61,8 +62,9 @@ def lambda_spans(telemetry):
 
 @pytest.mark.parametrize("stacking", [WRAPPER_OUTSIDE, WRAPPER_INSIDE], ids=["wrapper outside", "wrapper inside"])
 def test_cold_then_warm_and_the_metrics_with_a_raising_handler(stacking):
-    events = [{"n": 1}, {"n": 2}, {"n": 3, "fail": True}, {"n": 4}]
-    api, environment, found, telemetry = run(events, **stacking)
+    # The fourth comes within 300 ms of its deadline: the SDK's timeout warning, then it returns.
+    events = [{"n": 1}, {"n": 2}, {"n": 3, "fail": True}, {"n": 4, "sleep": 0.5, "timeout_s": 0.7}]
+    api, environment, found, telemetry = run(events, LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS="300", **stacking)
     spans = lambda_spans(telemetry)
     assert len(spans) == len(found) == 4
     attributes = [span["attributes"] for span in spans]
@@ -84,6 +86,7 @@ def test_cold_then_warm_and_the_metrics_with_a_raising_handler(stacking):
     metrics = telemetry["metrics"]
     assert metrics["faas.invocations"]["points"] == {"other": 3}
     assert metrics["faas.errors"]["points"] == {"other": 1}
+    assert metrics["faas.timeouts"]["points"] == {"other": 1}
     assert metrics["faas.coldstarts"]["points"] == {"other": 1}
     (init,) = metrics["faas.init_duration"]["points"].values()
     assert init["count"] == 1
