@@ -6,6 +6,7 @@ awslambdaric against the local Runtime API.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -76,9 +77,9 @@ def snap_start():
 
 
 def restart_after_a_crash():
-    tmp = tempfile.mkdtemp(prefix="lambda-tmp-")
-    _, first = run_runtime([{"n": 1}, {"n": 2}, {"n": 3, "exit": True}], LAMBDA_LIFECYCLE_TMP_PATH=tmp)
-    _, second = run_runtime([{"n": 4}, {"n": 5}], LAMBDA_LIFECYCLE_TMP_PATH=tmp)
+    with tempfile.TemporaryDirectory(prefix="lambda-tmp-") as tmp:  # the environment's /tmp, both processes'
+        _, first = run_runtime([{"n": 1}, {"n": 2}, {"n": 3, "exit": True}], LAMBDA_LIFECYCLE_TMP_PATH=tmp)
+        _, second = run_runtime([{"n": 4}, {"n": 5}], LAMBDA_LIFECYCLE_TMP_PATH=tmp)
     return records(first) + records(second), {}
 
 
@@ -113,9 +114,15 @@ MATRIX = {
 }
 
 
+@pytest.fixture(scope="module")
+def once():
+    """Each scenario runs once for the module: the tests only read what it wrote."""
+    return functools.cache(lambda scenario: scenario())
+
+
 @pytest.mark.parametrize("scenario", list(MATRIX), ids=lambda f: f.__name__)
-def test_cold_start_matrix(scenario):
-    found, extra = scenario()
+def test_cold_start_matrix(scenario, once):
+    found, extra = once(scenario)
     found = invokes(found)
     got = [(r["cold_start"], r.get("proactive_init", False), r.get("reinit", False)) for r in found]
     assert got == MATRIX[scenario]
@@ -132,8 +139,8 @@ def test_cold_start_matrix(scenario):
         assert not any(r["restored"] for r in found)
 
 
-def test_a_restarted_process_knows_its_environment_and_what_came_before():
-    found = invokes(restart_after_a_crash()[0])
+def test_a_restarted_process_knows_its_environment_and_what_came_before(once):
+    found = invokes(once(restart_after_a_crash)[0])
     first, second = found[:2], found[2:]
     # The crashed invocation (3) began but wrote no record.
     assert [r["invocation"] for r in found] == [1, 2, 1, 2]

@@ -22,10 +22,11 @@ CACHED_CONFIG = "examples/cached_config/handler.lambda_handler"
 POWERTOOLS = "examples/powertools/handler.lambda_handler"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "lambda_lifecycle.cli", "run", *args],
         cwd=ROOT,
+        env={**os.environ, **env},
         input=stdin,
         capture_output=True,
         text=True,
@@ -44,9 +45,12 @@ def marked(stderr: str, prefix: str) -> list[str]:
 
 
 def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_them(tmp_path):
-    saved = tmp_path / "records.jsonl"
-    result = run(GLOBAL_INIT, "--invocations", "3", "--runtime", "python3.12", "--output", str(saved))
+    saved, temporary = tmp_path / "records.jsonl", tmp_path / "temporary"
+    temporary.mkdir()
+    args = (GLOBAL_INIT, "--invocations", "3", "--runtime", "python3.12", "--output", str(saved))
+    result = run(*args, TMPDIR=str(temporary))
     assert result.returncode == 0
+    assert list(temporary.iterdir()) == []  # the environment's /tmp went with the run
     invokes = of("invoke", result.stdout)
     assert [(r["invocation"], r["cold_start"]) for r in invokes] == [(1, True), (2, False), (3, False)]
     assert {r["function_name"] for r in invokes} == {"global_init"}

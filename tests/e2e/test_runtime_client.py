@@ -12,9 +12,10 @@ APP = Path(__file__).parent / "e2e_app"
 E2E = Function(name="e2e", memory_mb=256)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def runtime_output():
-    """Run five invocations, the fourth raising, and return (api, stdout, stderr)."""
+    """Run five invocations, the fourth raising, and return (api, stdout, stderr); one run for
+    the module, as its tests only read what it left."""
     with RuntimeAPI(E2E) as api:
         process = start_runtime(APP, "app.handler", lambda_environment(api))
         try:

@@ -7,42 +7,46 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 
 import pytest
 
 
-def start(script: str, *, in_lambda: bool = True, **env: str) -> tuple[subprocess.Popen[str], str]:
-    """A fresh Python process running ``script``, which prints "ready" once its hooks are in place.
+@pytest.fixture
+def start(tmp_path):
+    """Start a fresh Python process running a script, which prints "ready" once its hooks are in place.
 
     ``in_lambda``: as a runtime process in an execution environment (the Runtime API's address
-    set, a /tmp of its own, no extension), else a plain script. Returns the process and what it
-    printed before "ready".
+    set, the test's tmp_path as its /tmp, no extension), else a plain script. Returns the process
+    and what it printed before "ready".
     """
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_"))}
-    if in_lambda:
-        environ.update(
-            AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
-            LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION="false",
-            LAMBDA_LIFECYCLE_TMP_PATH=tempfile.mkdtemp(prefix="lambda-tmp-"),
+
+    def starting(script: str, *, in_lambda: bool = True, **env: str) -> tuple[subprocess.Popen[str], str]:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_LIFECYCLE_"))}
+        if in_lambda:
+            environ.update(
+                AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
+                LAMBDA_LIFECYCLE_SHUTDOWN_EXTENSION="false",
+                LAMBDA_LIFECYCLE_TMP_PATH=str(tmp_path),
+            )
+        environ.update(env)
+        process = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(script)],
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    environ.update(env)
-    process = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    before = ""
-    for line in process.stdout:
-        if line == "ready\n":
-            return process, before
-        before += line
-    raise AssertionError(f"never ready: {before} {process.stderr.read() if process.stderr else ''}")
+        assert process.stdout is not None
+        before = ""
+        for line in process.stdout:
+            if line == "ready\n":
+                return process, before
+            before += line
+        raise AssertionError(f"never ready: {before} {process.stderr.read() if process.stderr else ''}")
+
+    return starting
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -79,7 +83,7 @@ HOOKS = """
 """
 
 
-def test_sigterm_runs_the_hooks_within_the_budget_and_ends_the_process(record_property):
+def test_sigterm_runs_the_hooks_within_the_budget_and_ends_the_process(record_property, start):
     process, _ = start(HOOKS + "\n    handler({}, None)\n    print('ready', flush=True)\n    time.sleep(60)\n")
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
@@ -111,7 +115,7 @@ def test_sigterm_runs_the_hooks_within_the_budget_and_ends_the_process(record_pr
         ("signal.signal(signal.SIGTERM, signal.SIG_IGN)", True),
     ],
 )
-def test_sigterm_then_does_what_the_earlier_disposition_would_have(previous, survives):
+def test_sigterm_then_does_what_the_earlier_disposition_would_have(previous, survives, start):
     script = f"""
     import signal, sys, time
     {previous}
@@ -144,7 +148,7 @@ def test_sigterm_then_does_what_the_earlier_disposition_would_have(previous, sur
         ),
     ],
 )
-def test_sigterm_is_left_alone_where_no_handler_can_run_unless_asked(environment):
+def test_sigterm_is_left_alone_where_no_handler_can_run_unless_asked(environment, start):
     script = """
     import signal, time
     import lambda_lifecycle
@@ -174,7 +178,7 @@ NORMAL_EXIT = """
 """
 
 
-def test_a_normal_exit_in_lambda_runs_the_hooks_and_writes_the_record_once():
+def test_a_normal_exit_in_lambda_runs_the_hooks_and_writes_the_record_once(start):
     # A runtime that exits (sys.exit in a handler) runs atexit; no SIGTERM handler on 3.11.
     process, _ = start(NORMAL_EXIT)
     stdout, stderr = finish(process)
@@ -186,7 +190,7 @@ def test_a_normal_exit_in_lambda_runs_the_hooks_and_writes_the_record_once():
     assert (record["event"], record["reason"], record["invocations"]) == ("shutdown", "exit", 2)
 
 
-def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record():
+def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record(start):
     # No Lambda: no execution environment ends, and the host's disk and memory are not one's.
     process, before = start(NORMAL_EXIT, in_lambda=False)
     stdout, stderr = finish(process)
@@ -196,7 +200,7 @@ def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record():
     assert stderr == ""
 
 
-def test_run_atexit_also_runs_atexit_functions_on_sigterm():
+def test_run_atexit_also_runs_atexit_functions_on_sigterm(start):
     script = """
     import atexit, time
     import lambda_lifecycle
@@ -216,7 +220,7 @@ def test_run_atexit_also_runs_atexit_functions_on_sigterm():
 
 
 @pytest.mark.parametrize("how", ["os.fork", "multiprocessing"])
-def test_a_child_process_runs_none_of_the_parents_hooks(how):
+def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
     child = {
         "os.fork": """
     pid = os.fork()
@@ -261,7 +265,7 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how):
     assert shutdowns[0]["invocations"] == 1
 
 
-def test_sigterm_is_handled_on_runtimes_that_deliver_it():
+def test_sigterm_is_handled_on_runtimes_that_deliver_it(start):
     script = """
     import signal
     import lambda_lifecycle

@@ -102,8 +102,9 @@ def test_every_format_renders(records, fmt):
 class FakeLogs:
     """Logs Insights as the API documents it: queries run for a while, then complete."""
 
-    def __init__(self, rows_by_window=None, throttle=0, fail=False):
+    def __init__(self, rows_by_window=None, throttle=0, fail=False, rows_by_query=None):
         self.rows_by_window = rows_by_window or (lambda start, end: [])
+        self.rows_by_query = rows_by_query  # query string -> rows, instead of rows_by_window
         self.throttle = throttle
         self.fail = fail
         self.started = []
@@ -125,7 +126,11 @@ class FakeLogs:
         if self.fail:
             return {"status": "Failed", "results": []}
         q = self.started[int(queryId) - 1]
-        return {"status": "Complete", "results": as_insights_results(self.rows_by_window(q["startTime"], q["endTime"]))}
+        if self.rows_by_query is not None:
+            rows = self.rows_by_query[q["queryString"]]
+        else:
+            rows = self.rows_by_window(q["startTime"], q["endTime"])
+        return {"status": "Complete", "results": as_insights_results(rows)}
 
 
 def test_queries_are_polled_until_complete_with_progress():
@@ -470,8 +475,16 @@ def test_keep_warm_in_every_format(fmt):
 
 
 def test_report_queries_include_keep_warm_and_durable():
-    assert "IdleBeforeShutdown as idle" in queries.QUERIES["keep_warm"]
-    assert "count_distinct(durable_execution_id)" in queries.QUERIES["durable"]
+    # The default engine asks Logs Insights every report query; answered with the rows each
+    # would give for these records, it reports keep-warm and durable as the fetch engine does.
+    computed = report.aggregate(keep_warm_records())
+    fake = FakeLogs(rows_by_query={query: computed[name] for name, query in queries.QUERIES.items()})
+    rows = aws.insights_rows(fake, LOG_GROUP, T0, T0 + 86_400_000, lambda _: None, lambda _: None)
+    assert [q["queryString"] for q in fake.started] == list(queries.QUERIES.values())
+    from_insights, fetched = keep_warm_report(rows), keep_warm_report(computed)
+    assert from_insights["keep_warm"] == {**fetched["keep_warm"], "cold_start_rate_by_gap": None}
+    assert from_insights["durable_executions"] == fetched["durable_executions"]
+    assert fetched["durable_executions"] == {"invocations": 4, "executions": 2, "replayed_invocations": 2}
 
 
 def test_dashboard_shows_keep_warm_and_durable_tables():

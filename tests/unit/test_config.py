@@ -240,15 +240,28 @@ def test_names_and_values_cloudwatch_refuses_raise_in_code(options):
 
 
 @pytest.mark.parametrize(
-    "options",
+    ("options", "dimension", "namespace"),
     [
-        {"namespace": "My App/prod-1.2_x#3:a"},
-        {"dimensions": {"stage name": "prod #1 (eu-west-1)"}},
-        {"service": "payments-api v2"},
+        ({"namespace": "My App/prod-1.2_x#3:a"}, None, "My App/prod-1.2_x#3:a"),
+        ({"dimensions": {"stage name": "prod #1 (eu-west-1)"}}, ("stage name", "prod #1 (eu-west-1)"), None),
+        ({"service": "payments-api v2"}, ("service", "payments-api v2"), None),
     ],
 )
-def test_names_and_values_cloudwatch_accepts_are_kept(options):
-    lambda_lifecycle.instrument(**options)
+@pytest.mark.parametrize("how", ["instrument", "bootstrap"])
+def test_names_and_values_cloudwatch_accepts_are_kept(options, dimension, namespace, how, records):
+    if how == "bootstrap":
+        lambda_lifecycle.bootstrap(**options)
+        options = {}
+    lambda_lifecycle.instrument(**options)(lambda event, context: None)({}, testing.LambdaContext())
+    [record] = records
+    [directive] = record["_aws"]["CloudWatchMetrics"]
+    # Written as given, not cleaned up: the record, its metrics' namespace and dimension sets.
+    if namespace is not None:
+        assert directive["Namespace"] == namespace
+    if dimension is not None:
+        name, value = dimension
+        assert record[name] == value
+        assert all(name in names for names in directive["Dimensions"])
 
 
 @pytest.mark.parametrize(

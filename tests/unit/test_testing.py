@@ -78,3 +78,12 @@ def test_filling_tmp_does_not_show_as_memory():
     first, second = lifecycle.invocations
     assert second["TmpUsed"] == 64
     assert second["MaxMemoryUsed"] < first["MaxMemoryUsed"] + 32
+
+
+def test_a_simulated_environment_takes_its_tmp_away_with_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with testing.Lifecycle() as lifecycle:
+        lifecycle.write_tmp(1)
+        lifecycle.invoke(lambda_lifecycle.instrument(lambda event, context: None))
+        assert [path.name.startswith("lambda-tmp-") for path in tmp_path.iterdir()] == [True]
+    assert list(tmp_path.iterdir()) == []

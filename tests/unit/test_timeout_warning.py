@@ -101,6 +101,13 @@ def test_the_margin_comes_from_the_environment_too(records, monkeypatch):
     monkeypatch.setenv("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS", "off")
     lambda_lifecycle.instrument(lambda event, context: time.sleep(0.3))({}, testing.LambdaContext(timeout_s=0.4))
     assert warnings_in(records) == []
+    # 400 ms before a 500 ms deadline: the default margin (200 ms) would wait until the handler,
+    # done after 250 ms, had returned.
+    monkeypatch.setenv("LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS", "400")
+    testing.reset()
+    lambda_lifecycle.instrument(lambda event, context: time.sleep(0.25))({}, testing.LambdaContext(timeout_s=0.5))
+    [warning] = warnings_in(records)
+    assert 250 < warning["remaining_ms"] <= 400
 
 
 def test_a_bad_margin_is_refused_when_decorating():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -94,6 +95,7 @@ class RuntimeAPI:
         self.extensions: list[tuple[str, dict[str, Any]]] = []  # (name, register body)
         self.extension_next_calls: list[float] = []
         self.restore_next_calls: list[float] = []  # SnapStart: the runtime is ready to be snapshotted
+        self._tmp_dirs: list[str] = []  # made by lambda_environment() for this API; removed at exit
         self._cond = threading.Condition()
         self._closed = False
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -114,6 +116,8 @@ class RuntimeAPI:
             self._cond.notify_all()
         self._server.shutdown()
         self._server.server_close()
+        for tmp in self._tmp_dirs:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def invoke(self, event: Any, timeout_s: float = 30.0) -> Invocation:
         """Queue an event; the runtime picks it up on its next ``/next``."""
@@ -294,13 +298,17 @@ def log_stream_name(version: str, tmp: str) -> str:
 def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
     """The environment variables Lambda gives a Python runtime, pointing at ``api``.
 
-    Each call is a new execution environment, so it gets a /tmp of its own (for the SDK's marker)
-    and a log stream of its own; pass the same ``LAMBDA_LIFECYCLE_TMP_PATH`` to two runtimes for
-    one environment. ``AWS_EXECUTION_ENV`` (the runtime id) is set only when given in ``extra``.
+    Each call is a new execution environment, so it gets a /tmp of its own (for the SDK's marker),
+    removed when ``api`` closes, and a log stream of its own; pass the same
+    ``LAMBDA_LIFECYCLE_TMP_PATH`` to two runtimes for one environment (that directory is the
+    caller's). ``AWS_EXECUTION_ENV`` (the runtime id) is set only when given in ``extra``.
     """
     function = api.function
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SET_BY_LAMBDA)}
-    tmp = extra.get("LAMBDA_LIFECYCLE_TMP_PATH") or tempfile.mkdtemp(prefix="lambda-tmp-")
+    tmp = extra.get("LAMBDA_LIFECYCLE_TMP_PATH")
+    if not tmp:
+        tmp = tempfile.mkdtemp(prefix="lambda-tmp-")
+        api._tmp_dirs.append(tmp)
     env.update(
         AWS_LAMBDA_RUNTIME_API=api.address,
         AWS_LAMBDA_FUNCTION_NAME=function.name,
