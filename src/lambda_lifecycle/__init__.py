@@ -1,7 +1,7 @@
 """lambda-lifecycle: what every AWS Lambda execution environment lived through, in CloudWatch.
 
 Decorate the handler and each invocation writes one Embedded Metric Format line: cold start or
-not, init duration, invocation count, idle (frozen) time, memory, ``/tmp`` and more::
+not, init duration, invocation count, idle (frozen) time, memory, ``/tmp`` and more:
 
     import lambda_lifecycle
 

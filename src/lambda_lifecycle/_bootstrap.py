@@ -34,22 +34,22 @@ def bootstrap(
     Optional: the first decorated handler does the same with defaults. Calling it again with the
     same options changes nothing; options given in a later call replace earlier ones, for
     handlers already decorated too, and one ``LifecycleWarning`` says when a later call changes a
-    value an earlier one set. The handler-level options are those of :func:`instrument`, which a
+    value an earlier one set. The handler-level options are those of ``instrument()``, which a
     decorator's own keywords beat.
 
     Args:
-        namespace: see :func:`instrument`; likewise ``service``, ``format``, ``metrics``,
+        namespace: see ``instrument()``; likewise ``service``, ``format``, ``metrics``,
             ``dimensions``, ``proactive_init_threshold_ms``, ``timeout_warning_ms`` and ``disabled``.
-        service: see :func:`instrument`.
-        format: see :func:`instrument`.
-        metrics: see :func:`instrument`.
-        dimensions: see :func:`instrument`.
+        service: see ``instrument()``.
+        format: see ``instrument()``.
+        metrics: see ``instrument()``.
+        dimensions: see ``instrument()``.
         tmp_path: the ``/tmp`` to measure; given before the first handler is decorated it also
             moves the environment marker, which stays where it is after that.
-        tmp_size_mb: see :func:`instrument`.
-        proactive_init_threshold_ms: see :func:`instrument`.
-        timeout_warning_ms: see :func:`instrument`.
-        disabled: see :func:`instrument`.
+        tmp_size_mb: see ``instrument()``.
+        proactive_init_threshold_ms: see ``instrument()``.
+        timeout_warning_ms: see ``instrument()``.
+        disabled: see ``instrument()``.
         handle_sigterm: run the ``on_shutdown`` hooks on SIGTERM (default ``"auto"``: only inside
             Lambda on python3.12+ runtimes, where a Python handler can run).
         shutdown_extension: register the internal extension that makes Lambda send SIGTERM
@@ -61,7 +61,7 @@ def bootstrap(
             (default false; ``LAMBDA_LIFECYCLE_OTEL``), a warning if the API is not installed.
 
     Returns:
-        The current :func:`environment` snapshot.
+        The current ``environment()`` snapshot.
 
     Raises:
         ValueError: an option has a value that cannot work.

@@ -377,7 +377,7 @@ def environment() -> Environment:
     """A read-only snapshot of this execution environment's lifecycle so far.
 
     Returns:
-        An :class:`Environment`; its fields do not change after it is taken.
+        An ``Environment``; its fields do not change after it is taken.
     """
     process = started()
     with RUNTIME.lock:

@@ -1,6 +1,4 @@
-"""Use lambda-lifecycle with AWS Lambda Powertools for Python (``pip install lambda-lifecycle[powertools]``).
-
-::
+"""Use lambda-lifecycle with AWS Lambda Powertools for Python (``pip install lambda-lifecycle[powertools]``):
 
     from aws_lambda_powertools import Logger, Metrics, Tracer
     import lambda_lifecycle

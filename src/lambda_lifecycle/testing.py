@@ -1,6 +1,6 @@
 """Drive instrumented handlers locally: a realistic context, captured records, simulated time.
 
-Plain Python, no pytest needed::
+Plain Python, no pytest needed:
 
     from lambda_lifecycle import testing
 
@@ -159,7 +159,7 @@ class Clock:
 
 @contextlib.contextmanager
 def simulated_clock() -> Iterator[Clock]:
-    """Replace the lifecycle's clock with a :class:`Clock` for the duration of the block.
+    """Replace the lifecycle's clock with a ``Clock`` for the duration of the block.
 
     Yields:
         The clock, to ``advance()``.
@@ -186,14 +186,14 @@ def reset(*, init_duration_ms: float = 0.0) -> None:
         init_duration_ms: how long the new process's init took.
 
     A simulated environment writes no shutdown record when the interpreter exits; call
-    :func:`shutdown` to end it.
+    ``shutdown()`` to end it.
     """
     _reset(init_duration_ms, count_dropped=True)
 
 
 class _Forgotten:
     """How many ``on_shutdown`` hooks the last counted reset dropped: registered outside the
-    simulated environment (at import of a handler module), so :func:`shutdown` can say why none ran."""
+    simulated environment (at import of a handler module), so ``shutdown()`` can say why none ran."""
 
     __slots__ = ("hooks",)
 
@@ -219,11 +219,11 @@ def _reset(init_duration_ms: float, *, count_dropped: bool) -> None:
 
 def shutdown(reason: str = "SIGTERM") -> None:
     """End the simulated environment as Lambda does: run the ``on_shutdown`` hooks, within the
-    budget, and write the shutdown record (captured by :func:`capture`). The process goes on.
+    budget, and write the shutdown record (captured by ``capture()``). The process goes on.
 
-    With no hooks registered while :func:`reset` dropped some (a handler module imported before
+    With no hooks registered while ``reset()`` dropped some (a handler module imported before
     the simulated environment began), a ``LifecycleWarning`` says so: import the module inside
-    the environment, with :meth:`Lifecycle.load`.
+    the environment, with ``Lifecycle.load()``.
 
     Args:
         reason: the shutdown record's ``reason``.
@@ -280,7 +280,7 @@ def _import_fresh(target: str) -> ModuleType:
 class Lifecycle:
     """An execution environment's life, simulated around your instrumented handlers.
 
-    Use it as a context manager (the pytest fixture ``lifecycle`` is one, already entered)::
+    Use it as a context manager (the pytest fixture ``lifecycle`` is one, already entered):
 
         with testing.Lifecycle(init_duration_ms=300) as lifecycle:
             lifecycle.invoke(handler, {"id": 1})   # the cold start
@@ -291,8 +291,8 @@ class Lifecycle:
         assert lifecycle.invocations[1]["IdleTime"] >= 600_000
 
     A handler module's own init (module-level ``bootstrap()``, ``@on_shutdown`` hooks, clients)
-    belongs to an environment: import it inside with :meth:`load`, not at the top of the test
-    file, or the environment starts without its settings and hooks::
+    belongs to an environment: import it inside with ``load()``, not at the top of the test
+    file, or the environment starts without its settings and hooks:
 
         handler = lifecycle.load("handler.py")     # or a module name, "app.handler"
         lifecycle.invoke(handler.lambda_handler)
@@ -374,11 +374,11 @@ class Lifecycle:
     def new_environment(self, *, init_type: str | None = None, init_duration_ms: float | None = None) -> None:
         """Start a new execution environment (its handlers are ready now); the next invocation is
         its first. ``init_type`` is any ``AWS_LAMBDA_INITIALIZATION_TYPE``. Its ``/tmp`` no longer
-        holds what :meth:`write_tmp` wrote for the previous one.
+        holds what ``write_tmp()`` wrote for the previous one.
 
-        Every module :meth:`load` imported is imported again, fresh, in the new environment (its
+        Every module ``load()`` imported is imported again, fresh, in the new environment (its
         module-level ``bootstrap()`` and ``on_shutdown`` hooks run again); get the new module
-        with :meth:`module`: the one you hold belongs to the previous environment.
+        with ``module()``: the one you hold belongs to the previous environment.
 
         Args:
             init_type: the new environment's init type (default: the one before).
@@ -405,8 +405,8 @@ class Lifecycle:
         that, to the calling test file's directory) or a dotted module name (``"app.handler"``). Each
         call executes a new module object (under a unique name in ``sys.modules``, removed on
         exit), so its module-level code, ``bootstrap()`` and ``on_shutdown`` hooks included,
-        runs in this simulated environment. Call it once per environment: :meth:`new_environment`
-        imports every loaded module again, and :meth:`module` returns the current one.
+        runs in this simulated environment. Call it once per environment: ``new_environment()``
+        imports every loaded module again, and ``module()`` returns the current one.
 
         Args:
             target: a ``.py`` path or a dotted module name.
@@ -430,10 +430,10 @@ class Lifecycle:
         return module
 
     def module(self, target: str | os.PathLike[str]) -> ModuleType:
-        """The module :meth:`load` imported for ``target`` in the current environment.
+        """The module ``load()`` imported for ``target`` in the current environment.
 
         Args:
-            target: what was given to :meth:`load`.
+            target: what was given to ``load()``.
 
         Returns:
             The module of the current environment.
@@ -449,7 +449,7 @@ class Lifecycle:
         Args:
             handler: the instrumented handler.
             event: the event (default: an empty dict).
-            context: the context (default: a new :class:`LambdaContext`).
+            context: the context (default: a new ``LambdaContext``).
 
         Returns:
             What the handler returned.
@@ -473,7 +473,7 @@ class Lifecycle:
             name: a prefix for its name.
 
         Returns:
-            Its path; :meth:`new_environment` removes it.
+            Its path; ``new_environment()`` removes it.
         """
         assert self.tmp_dir is not None, "use Lifecycle as a context manager"
         fd, path = tempfile.mkstemp(prefix=name or "tmp-growth-", dir=self.tmp_dir)

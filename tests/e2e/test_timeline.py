@@ -2,53 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
-import pytest
+from browser import open_in_chromium
 from timeline_story import timed_story
 
 from lambda_lifecycle.cli import timeline, timeline_plot
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def open_in_chromium(path, profile):
-    """The page's DOM after its scripts ran, and Chromium's log (console messages included)."""
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout, result.stderr
-
-
-@pytest.fixture
-def chromium():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: install Debian's chromium (apt-get install -y chromium)")
-        pytest.skip("no chromium on PATH: apt-get install -y chromium (Debian) to run the browser test")
-    return CHROMIUM
 
 
 def drawn_lanes(dom):

@@ -220,3 +220,32 @@ def test_install_instructions_work_before_the_release():
             )
     for page, extra in (("local-runs.md", "local"), ("timeline.md", "timeline")):
         assert re.search(rf"pip install '\.\[[a-z,]*{extra}", (DOCS / page).read_text()), f"{page}: no {extra} extra"
+
+
+def test_the_readme_lists_every_page_of_the_site():
+    # mkdocs.yml's nav is the site's page list; the README's is the one GitHub and PyPI show.
+    nav = re.findall(r"^  - [^:]+: (\S+\.md)$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
+    assert "records.md" in nav
+    linked = set(re.findall(r"^\[[\w-]+\]: \S+/blob/main/docs/(\S+\.md)$", README.read_text(), re.MULTILINE))
+    assert sorted(set(nav) - {"index.md"} - linked) == []
+
+
+def test_sample_records_fit_the_text_column(fresh_samples):
+    gen, _ = fresh_samples
+    for path in (DOCS / "samples").glob("*.json"):
+        for line in path.read_text().splitlines():
+            # One JSON string longer than the column (a stack line) wraps at its spaces on the site.
+            assert len(line) <= gen.WIDTH + 1 or " " in line, f"{path.name}: {line}"
+
+
+# The API reference renders these modules' docstrings as Markdown: reST's literal-block "::" and
+# roles such as :func: would show as written.
+API_MODULES = ["__init__", "_bootstrap", "_state", "_decorators", "_shutdown", "testing", "contract", "powertools"]
+API_MODULES += ["otel/__init__", "otel/resource"]
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_the_api_reference_docstrings_are_markdown_not_rest(module):
+    source = (ROOT / "src" / "lambda_lifecycle" / f"{module}.py").read_text()
+    assert re.findall(r":(?:func|meth|class|attr|data|mod|exc):`", source) == []
+    assert re.findall(r"^.*\S::$|^\s*::$", source, re.MULTILINE) == []

@@ -1,5 +1,5 @@
 """Speak OpenTelemetry: the FaaS semantic conventions on each invocation's span and as OTel
-metrics (``pip install 'lambda-lifecycle[otel]'``)::
+metrics (``pip install 'lambda-lifecycle[otel]'``):
 
     import lambda_lifecycle
     from lambda_lifecycle import otel

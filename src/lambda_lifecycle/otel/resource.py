@@ -3,7 +3,7 @@ stream) and ``faas.max_memory`` in bytes (``opentelemetry-sdk-extension-aws``'s 
 writes megabytes).
 
 A resource is fixed when its provider is made: give the providers this detector's resource when
-you make them::
+you make them:
 
     from opentelemetry.sdk.resources import get_aggregated_resources
     from lambda_lifecycle.otel.resource import LambdaResourceDetector
