@@ -1,13 +1,15 @@
 """Speak OpenTelemetry: the FaaS semantic conventions on each invocation's span and as OTel
 metrics (``pip install 'lambda-lifecycle[otel]'``):
 
-    import lambda_lifecycle
-    from lambda_lifecycle import otel
+```python
+import lambda_lifecycle
+from lambda_lifecycle import otel
 
-    otel.integrate()
+otel.integrate()
 
-    @lambda_lifecycle.instrument
-    def lambda_handler(event, context): ...
+@lambda_lifecycle.instrument
+def lambda_handler(event, context): ...
+```
 
 or, with no code change, ``LAMBDA_LIFECYCLE_OTEL=true`` (read by ``bootstrap()`` and at the
 first decoration, so the zero-code entry point honours it too).

@@ -5,11 +5,13 @@ writes megabytes).
 A resource is fixed when its provider is made: give the providers this detector's resource when
 you make them:
 
-    from opentelemetry.sdk.resources import get_aggregated_resources
-    from lambda_lifecycle.otel.resource import LambdaResourceDetector
+```python
+from opentelemetry.sdk.resources import get_aggregated_resources
+from lambda_lifecycle.otel.resource import LambdaResourceDetector
 
-    resource = get_aggregated_resources([LambdaResourceDetector()])
-    TracerProvider(resource=resource); MeterProvider(resource=resource, metric_readers=[...])
+resource = get_aggregated_resources([LambdaResourceDetector()])
+TracerProvider(resource=resource); MeterProvider(resource=resource, metric_readers=[...])
+```
 
 or name it where the SDK makes the resource itself (``Resource.create()``, auto-instrumentation,
 the OpenTelemetry layer): ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS=lambda_lifecycle``, after
