@@ -298,3 +298,20 @@ def test_the_docs_list_every_attribute_and_metric():
     made = [instrument.name for instrument in vars(FaasMetrics(Telemetry().meter_provider)).values()]
     metrics = [name for name in documented if name.startswith("faas.") and name not in names.SPAN_ATTRIBUTES]
     assert metrics == made
+
+
+def test_the_resource_detector_is_named_for_the_sdk(monkeypatch):
+    from opentelemetry.sdk.resources import Resource
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/07/[3]0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("OTEL_EXPERIMENTAL_RESOURCE_DETECTORS", "lambda_lifecycle")
+    attributes = Resource.create().attributes
+    assert attributes[names.MAX_MEMORY] == 1769 * MB
+    assert attributes[names.INSTANCE] == "2026/12/07/[3]0123456789abcdef0123456789abcdef"
+    assert (attributes["faas.name"], attributes["cloud.provider"], attributes["cloud.platform"]) == (
+        "orders",
+        "aws",
+        "aws_lambda",
+    )
