@@ -27,18 +27,23 @@ WRAPPER_OUTSIDE = {"ORIG_HANDLER": "otel_functions.decorated"}
 WRAPPER_INSIDE = {"ORIG_HANDLER": "otel_functions.plain", "OTEL_E2E_SDK_OUTSIDE": "true"}
 
 
+def start(api, **env):
+    """The OpenTelemetry app under awslambdaric against ``api``; returns its process and environment."""
+    environment = lambda_environment(
+        api,
+        LAMBDA_LIFECYCLE_OTEL="true",
+        PYTHONPATH=f"{ROOT / 'tests'}:{ROOT / 'examples' / 'otel'}",
+        OTEL_SERVICE_NAME="orders",
+        **env,
+    )
+    return start_runtime(APP, "otel_app.lambda_handler", environment), environment
+
+
 def run(events, *, before_first=None, **env):
     """One runtime process: ``events`` one after the other (each with 30 s to run, or its
     ``timeout_s``), then what the telemetry holds."""
     with RuntimeAPI(FUNCTION) as api:
-        environment = lambda_environment(
-            api,
-            LAMBDA_LIFECYCLE_OTEL="true",
-            PYTHONPATH=f"{ROOT / 'tests'}:{ROOT / 'examples' / 'otel'}",
-            OTEL_SERVICE_NAME="orders",
-            **env,
-        )
-        process = start_runtime(APP, "otel_app.lambda_handler", environment)
+        process, environment = start(api, **env)
         try:
             if before_first:
                 before_first(api)
@@ -120,3 +125,25 @@ def test_no_cold_start_where_nobody_waited_for_the_init(init, stacking):
     assert "faas.coldstarts" not in metrics
     (init_duration,) = metrics["faas.init_duration"]["points"].values()
     assert init_duration["count"] == 1
+
+
+@pytest.mark.parametrize("stacking", [WRAPPER_OUTSIDE, WRAPPER_INSIDE], ids=["wrapper outside", "wrapper inside"])
+def test_a_process_that_replaced_a_crashed_one_starts_cold_again(stacking, tmp_path):
+    tmp = str(tmp_path)  # one execution environment: its /tmp outlives the crashed process
+    with RuntimeAPI(FUNCTION) as api:
+        process, _ = start(api, LAMBDA_LIFECYCLE_TMP_PATH=tmp, **stacking)
+        try:
+            api.invoke({"n": 1})
+            api.wait_done(1)
+            api.invoke({"n": 2, "exit": True})
+            process.wait(30)
+        finally:
+            kill_environment(process)
+            process.communicate(timeout=30)
+    _, _, found, telemetry = run([{"n": 3}, {"n": 4}], LAMBDA_LIFECYCLE_TMP_PATH=tmp, **stacking)
+    attributes = [span["attributes"] for span in lambda_spans(telemetry)]
+    assert [a["faas.coldstart"] for a in attributes] == [True, False]
+    assert attributes[0]["lambda_lifecycle.reinit"] is True
+    assert attributes[0]["lambda_lifecycle.process_restarts"] == 1
+    assert found[0]["reinit"] is True
+    assert telemetry["metrics"]["faas.coldstarts"]["points"] == {"other": 1}
