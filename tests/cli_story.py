@@ -3,6 +3,7 @@ they must give."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import lambda_lifecycle
@@ -80,6 +81,7 @@ def expected(found):
 
 
 def check(built, found):
+    built = built if isinstance(built, dict) else dataclasses.asdict(built)
     want = expected(found)
     for key in ("invocations", "cold_starts", "cold_start_rate", "proactive_inits", "reinits", "by_init_type"):
         assert built[key] == want[key], key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lambda_lifecycle.contract import SHUTDOWN, TIMEOUT_WARNING
+from lambda_lifecycle.contract import KIND_KEY, SHUTDOWN, TIMEOUT_WARNING
 
 # A known story of five processes in three execution environments, as the records the SDK writes
 # (built here field by field, so every time and count is known).
@@ -12,7 +12,7 @@ T0 = 1_795_400_000_000  # ms
 
 def invoke(container, env, end_s, *, n, duration_ms=40.0, cold=False, idle_ms=None, **extra):
     record = {
-        "event": "invoke",
+        KIND_KEY: "invoke",
         "function_name": "orders",
         "function_version": "$LATEST",
         "request_id": f"{container}-r{n}",
@@ -39,7 +39,7 @@ def invoke(container, env, end_s, *, n, duration_ms=40.0, cold=False, idle_ms=No
 
 def shutdown(container, env, *, age_s, invocations, idle_ms, **extra):
     return {
-        "event": "shutdown",
+        KIND_KEY: "shutdown",
         "function_name": "orders",
         "container_id": container,
         "environment_id": env,
@@ -65,7 +65,7 @@ def story():
         invoke("a1", "envA", 60, n=2, age_s=60, idle_ms=59_000),
         invoke("a1", "envA", 120, n=3, age_s=120, idle_ms=60_000),
         {
-            "event": "timeout_warning",
+            KIND_KEY: "timeout_warning",
             "function_name": "orders",
             "request_id": "a1-r4",
             "container_id": "a1",
@@ -110,6 +110,6 @@ def timed_story():
     line_times |= {("c1", SHUTDOWN): 1_000_000, ("c2", SHUTDOWN): 1_000_000}
     pairs = []
     for record in story():
-        at = line_times.get((record["container_id"], record["event"]))
+        at = line_times.get((record["container_id"], record[KIND_KEY]))
         pairs.append((None if at is None else T0 + at, record))
     return pairs

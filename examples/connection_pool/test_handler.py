@@ -1,4 +1,5 @@
 from lambda_lifecycle import testing
+from lambda_lifecycle.contract import KIND_KEY
 
 
 def test_connections_are_made_once_and_do_not_leak(load_handler, monkeypatch, tmp_path):
@@ -15,4 +16,4 @@ def test_connections_are_made_once_and_do_not_leak(load_handler, monkeypatch, tm
     assert len({r["FileDescriptors"] for r in invokes[1:]}) == 1
     # At shutdown the hook closed every connection.
     assert handler.pool.connects == 0
-    assert (shutdown["event"], shutdown["hooks_run"], shutdown["hooks_failed"]) == ("shutdown", 1, 0)
+    assert (shutdown[KIND_KEY], shutdown["hooks_run"], shutdown["hooks_failed"]) == ("shutdown", 1, 0)

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lambda_lifecycle.contract import KIND_KEY
+
 # The integration registers itself for the whole process: run the function in a process of its own.
 RUN = """
 import handler
@@ -31,7 +33,7 @@ def test_one_document_per_invocation_and_lifecycle_keys_on_log_lines():
     )
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     logs = [line for line in lines if line.get("message") == "order received"]
-    invocations = [line for line in lines if "_aws" in line and line.get("event") == "invoke"]
+    invocations = [line for line in lines if "_aws" in line and line.get(KIND_KEY) == "invoke"]
     assert [(log["invocation"], log["cold_start"]) for log in logs] == [(1, True), (2, False)]
     assert {log["service"] for log in logs} == {"orders"}
     # The lifecycle's fields and metrics in the Powertools document of each invocation.

@@ -103,6 +103,6 @@ def test_cfn_lint_finds_no_errors():
 
 def test_the_saved_query_reads_record_fields(template):
     query = template["Resources"]["EnvironmentsQuery"]["Properties"]["QueryString"]
-    for field in ("event", "ColdStart", "TmpUsed", "MaxMemoryUsed", "environment_id"):
+    for field in (contract.KIND_KEY, "ColdStart", "TmpUsed", "MaxMemoryUsed", "environment_id"):
         assert field in query
         assert field in contract.PROPERTIES or field in contract.MEASUREMENTS

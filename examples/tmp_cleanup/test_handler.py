@@ -1,6 +1,7 @@
 import json
 
 from lambda_lifecycle import testing
+from lambda_lifecycle.contract import KIND_KEY
 
 
 def test_temp_files_pile_up_while_warm_and_go_at_shutdown(load_handler, monkeypatch, tmp_path):
@@ -14,5 +15,5 @@ def test_temp_files_pile_up_while_warm_and_go_at_shutdown(load_handler, monkeypa
         testing.shutdown()  # what Lambda's SIGTERM does
     assert list(tmp_path.iterdir()) == []
     shutdown = records[-1]
-    assert (shutdown["event"], shutdown["hooks_run"], shutdown["hooks_failed"]) == ("shutdown", 1, 0)
+    assert (shutdown[KIND_KEY], shutdown["hooks_run"], shutdown["hooks_failed"]) == ("shutdown", 1, 0)
     assert shutdown["invocations"] == 3

@@ -14,6 +14,7 @@ import time
 from . import testing
 from ._decorators import instrument
 from ._shutdown import on_shutdown
+from .contract import INVOKE, KIND_KEY, TIMEOUT_WARNING
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,11 +87,12 @@ TIMELINE_FILE = "lambda-lifecycle-demo-timeline.html"
 def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
     """Draw the environment's timeline into the temp directory; the line that says where, or how
     to get the picture when the plotting extra is not installed."""
-    from .cli import install_hint, timeline, timeline_plot
+    from .cli import timeline, timeline_plot
+    from .cli.errors import MissingExtra, install_hint
 
     try:
         timeline_plot.require()
-    except timeline_plot.MissingExtra:
+    except MissingExtra:
         return f"timeline picture: {install_hint('timeline')} draws this environment's life"
     path = os.path.join(tempfile.gettempdir(), TIMELINE_FILE)
     drawn = timeline.build(records, title="lambda-lifecycle demo: one simulated execution environment")
@@ -121,7 +123,7 @@ def run(record_format: str = "emf") -> int:
                 # A timeout warning is written mid-invocation: the timeline places it from its
                 # invocation's start, so it gets no stamp of its own here.
                 stamps.extend(
-                    None if r["event"] == "timeout_warning" else int(clock() * 1000) for r in records[len(stamps) :]
+                    None if r[KIND_KEY] == TIMEOUT_WARNING else int(clock() * 1000) for r in records[len(stamps) :]
                 )
 
             for n, (frozen_s, write_mb, fail, takes_s) in enumerate(_SCRIPT, start=1):
@@ -144,9 +146,9 @@ def run(record_format: str = "emf") -> int:
 
     picture = _timeline(list(zip(stamps, records, strict=True)))
 
-    warnings = [r for r in records if r["event"] == "timeout_warning"]
+    warnings = [r for r in records if r[KIND_KEY] == TIMEOUT_WARNING]
     shutdown = records[-1]
-    records = [r for r in records if r["event"] == "invoke"]
+    records = [r for r in records if r[KIND_KEY] == INVOKE]
     first = records[0]
     print("\nWhat this container lived through:\n")
     for record in records:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import json.encoder
 
-from .contract import ABSENT, MEASUREMENTS, USAGE
+from .contract import ABSENT, INVOKE, KIND_KEY, MEASUREMENTS, SHUTDOWN, TIMEOUT_WARNING, USAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _template(settings: Settings, mask: int) -> str:
 
 
 def _static_fields(settings: Settings, call: CallInfo, identity: Identity) -> str:
-    rec = _common("invoke", call)
+    rec = _common(INVOKE, call)
     _identity(rec, identity)
     if identity.restored:
         rec["restored"] = True
@@ -236,13 +236,13 @@ def _identity(rec: dict[str, object], identity: Identity | Environment) -> None:
         rec["init_type"] = identity.init_type
 
 
-def _common(event: str, call: CallInfo) -> dict[str, object]:
-    return {"event": event, "function_name": call.function_name, "function_version": call.function_version}
+def _common(kind: str, call: CallInfo) -> dict[str, object]:
+    return {KIND_KEY: kind, "function_name": call.function_name, "function_version": call.function_version}
 
 
-def _common_with_service(settings: Settings, event: str, call: CallInfo) -> dict[str, object]:
+def _common_with_service(settings: Settings, kind: str, call: CallInfo) -> dict[str, object]:
     # The records that declare no metrics name the service next to the function.
-    rec = _common(event, call)
+    rec = _common(kind, call)
     if settings.service:
         rec["service"] = settings.service
     return rec
@@ -259,7 +259,7 @@ def timeout_record(
     stack: list[str] | None,
 ) -> dict[str, object]:
     """The warning written when an invocation is about to time out. ``stack`` is innermost first."""
-    rec = _common_with_service(settings, "timeout_warning", call)
+    rec = _common_with_service(settings, TIMEOUT_WARNING, call)
     rec["request_id"] = call.request_id
     _identity(rec, inv.identity)
     rec["invocation"] = inv.number
@@ -287,7 +287,7 @@ def shutdown_record(
 
     ``call`` names the function as the invocation that ended last saw it.
     """
-    rec = _common_with_service(settings, "shutdown", call)
+    rec = _common_with_service(settings, SHUTDOWN, call)
     _identity(rec, env)
     rec.update(
         reason=reason,

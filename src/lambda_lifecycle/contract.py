@@ -14,6 +14,7 @@ __all__ = [
     "EMF_MAX_DIMENSIONS",
     "INIT_TYPES",
     "INVOKE",
+    "KIND_KEY",
     "MAX_RECORD_BYTES",
     "MEASUREMENTS",
     "PROPERTIES",
@@ -28,11 +29,15 @@ __all__ = [
     "dimension_names",
 ]
 
+KIND_KEY = "lambda_lifecycle"
+"""The key of every record's kind (``"lambda_lifecycle":"invoke"``): a key no function's own log
+line carries, so readers tell records apart by it (0.2.x wrote the kind under ``event``)."""
+
 INVOKE = "invoke"
 TIMEOUT_WARNING = "timeout_warning"
 SHUTDOWN = "shutdown"
 RECORD_KINDS = (INVOKE, TIMEOUT_WARNING, SHUTDOWN)
-"""The value of every record's ``event`` field. Only ``invoke`` records declare metrics."""
+"""The values of every record's ``KIND_KEY`` field. Only ``invoke`` records declare metrics."""
 
 INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
 """The values of ``AWS_LAMBDA_INITIALIZATION_TYPE``, and so of the ``init_type`` field."""
@@ -60,7 +65,7 @@ USAGE = ("MemoryUsed", "MaxMemoryUsed", "FileDescriptors", "Threads", "MemoryUse
 alike; one whose reading failed is left out."""
 
 PROPERTIES = (
-    "event",
+    KIND_KEY,
     "function_name",
     "function_version",
     "request_id",
@@ -116,14 +121,14 @@ def complete(record: dict[str, object]) -> dict[str, object]:
         The same dict, completed in place.
     """
     if isinstance(record, dict):
-        event = record.get("event")
-        for name, value in (_ABSENT_BY_KIND.get(event, {}) if isinstance(event, str) else {}).items():
+        kind = record.get(KIND_KEY)
+        for name, value in (_ABSENT_BY_KIND.get(kind, {}) if isinstance(kind, str) else {}).items():
             record.setdefault(name, value)
     return record
 
 
 TIMEOUT_WARNING_FIELDS = (
-    "event",
+    KIND_KEY,
     "function_name",
     "function_version",
     "service",
@@ -142,7 +147,7 @@ TIMEOUT_WARNING_FIELDS = (
 """The fields of a ``timeout_warning`` record, besides the usage measurements it shares with invoke records."""
 
 SHUTDOWN_FIELDS = (
-    "event",
+    KIND_KEY,
     "function_name",
     "function_version",
     "service",
@@ -179,8 +184,9 @@ EMF_MAX_DIMENSIONS = 30
 MAX_RECORD_BYTES = 256 * 1024
 """CloudWatch Logs' limit for one log event: a record never exceeds it."""
 
-RESERVED_DIMENSION_NAMES = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"_aws", "level"}
-"""Names a user dimension may not take: they are record fields, EMF's own key, or the log level."""
+RESERVED_DIMENSION_NAMES = frozenset(PROPERTIES) | frozenset(MEASUREMENTS) | {"_aws", "level", "event"}
+"""Names a user dimension may not take: they are record fields, EMF's own key, the log level, or
+where 0.2.x wrote the kind (a reader of 0.2.x lines must not take a dimension for it)."""
 
 
 def dimension_names(service: str | None, user_dimensions: tuple[str, ...] = ()) -> tuple[str, ...]:

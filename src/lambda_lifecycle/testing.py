@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
-import json
 import os
 import sys
 import tempfile
@@ -25,7 +24,8 @@ import time
 
 from . import _emit, _shutdown, _state, _warnings
 from ._runtime import RUNTIME
-from .contract import complete
+from .contract import INVOKE, SHUTDOWN, TIMEOUT_WARNING
+from .records import of_kind, record_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,11 +104,13 @@ def parse(line: str) -> dict[str, object]:
         (``lambda_lifecycle.contract.ABSENT``: ``cold_start`` false, ``init_type`` on-demand...).
 
     Raises:
-        json.JSONDecodeError: the line is not a record.
+        ValueError: the line is not a record (a function's own JSON log line is not one, even
+            with ``"event": "invoke"``).
     """
-    if line.startswith("METRICS: "):
-        line = line[len("METRICS: ") :]
-    return complete(json.loads(line))
+    record = record_of(line)
+    if record is None:
+        raise ValueError(f"not a lambda-lifecycle record: {line.strip()[:80]!r}")
+    return record
 
 
 @contextlib.contextmanager
@@ -500,20 +502,20 @@ class Lifecycle:
         """
         shutdown(reason)
 
-    def _of(self, event: str) -> list[dict[str, object]]:
-        return [r for r in self.records if r.get("event") == event]
+    def _of(self, kind: str) -> list[dict[str, object]]:
+        return list(of_kind(self.records, kind))
 
     @property
     def invocations(self) -> list[dict[str, object]]:
         """The invoke records so far."""
-        return self._of("invoke")
+        return self._of(INVOKE)
 
     @property
     def timeout_warnings(self) -> list[dict[str, object]]:
         """The timeout_warning records so far."""
-        return self._of("timeout_warning")
+        return self._of(TIMEOUT_WARNING)
 
     @property
     def shutdowns(self) -> list[dict[str, object]]:
         """The shutdown records so far (one per environment that shut down)."""
-        return self._of("shutdown")
+        return self._of(SHUTDOWN)

@@ -10,6 +10,8 @@ import sys
 import pytest
 from emf import problems
 
+from lambda_lifecycle.contract import KIND_KEY
+
 
 def demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -21,9 +23,9 @@ def test_demo_tells_a_whole_lifecycle():
     result = demo()
     assert result.returncode == 0, result.stderr
     everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [r["event"] for r in everything] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
+    assert [r[KIND_KEY] for r in everything] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
     warning, shutdown = everything[5], everything[7]
-    records = [r for r in everything if r["event"] == "invoke"]
+    records = [r for r in everything if r[KIND_KEY] == "invoke"]
     assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5, 6]
     # On the wire, cold_start is there only when true; the ColdStart metric is on every line.
     assert [r.get("cold_start") for r in records] == [True] + [None] * 5

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 # The durable SDK and its local runner require Python 3.11; on 3.11+ a missing one is an error.
@@ -96,7 +97,7 @@ def test_under_the_runtime_client_the_records_follow_lambdas_payloads(order, tmp
         ("response", {"Status": "PENDING"}),
         ("response", {"Status": "SUCCEEDED", "Result": '{"total": 12}'}),
     ], stderr
-    found = [r for r in records(stdout) if r["event"] == "invoke"]
+    found = [r for r in records(stdout) if r[KIND_KEY] == "invoke"]
     arn = payloads[0]["DurableExecutionArn"]
     assert [(r["durable_execution_id"], r["replayed"], r.get("error")) for r in found] == [
         (arn, False, None),

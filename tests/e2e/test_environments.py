@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, kill_environment, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
@@ -101,7 +102,7 @@ def managed_instances():
 
 
 def invokes(found):
-    return [r for r in found if r["event"] == "invoke"]
+    return [r for r in found if r[KIND_KEY] == "invoke"]
 
 
 # scenario -> the (cold_start, proactive_init, reinit) of each invocation, in order

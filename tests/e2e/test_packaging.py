@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import lambda_lifecycle
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 ROOT = Path(__file__).parents[2]
@@ -129,6 +130,6 @@ def test_the_wheel_runs_the_demo_in_a_clean_virtualenv(release, tmp_path):
     assert version == VERSION
     assert Path(location).is_relative_to(env_dir)
     demo = run(python, "-m", "lambda_lifecycle", "demo", cwd=tmp_path, env=clean)
-    assert '"event":"invoke"' in demo
-    assert '"event":"shutdown"' in demo
+    assert f'"{KIND_KEY}":"invoke"' in demo
+    assert f'"{KIND_KEY}":"shutdown"' in demo
     assert "What this container lived through" in demo

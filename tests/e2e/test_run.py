@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lambda_lifecycle import contract
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import records
 
 ROOT = Path(__file__).parents[2]
@@ -37,7 +38,7 @@ def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.Complete
 
 
 def of(kind: str, stdout: str) -> list[dict]:
-    return [r for r in records(stdout) if r["event"] == kind]
+    return [r for r in records(stdout) if r[KIND_KEY] == kind]
 
 
 def marked(stderr: str, prefix: str) -> list[str]:
@@ -71,7 +72,7 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     lines = [e["message"] for e in events if e["message"].startswith("{")]
     assert [contract.complete(json.loads(line)) for line in lines] == records(result.stdout)
     # A warm line leaves out what is usual: cold_start false, init_type on-demand, no restarts.
-    wire = [json.loads(line) for line in lines if '"event":"invoke"' in line]
+    wire = [json.loads(line) for line in lines if f'"{KIND_KEY}":"invoke"' in line]
     assert [r.get("cold_start") for r in wire] == [True, None, None]
     assert not {"init_type", "process_restarts", "proactive_init", "reinit", "restored"} & {k for r in wire for k in r}
     # Each handler response, then the summary, on stderr.
@@ -179,7 +180,9 @@ def test_init_types(init_type):
     assert ("worker" in invokes[0]) == (init_type == "lambda-managed-instances")
     # On the wire the usual init type is left out, and cold_start is there only when true.
     wire = [
-        json.loads(line) for line in result.stdout.splitlines() if line.startswith("{") and '"event":"invoke"' in line
+        json.loads(line)
+        for line in result.stdout.splitlines()
+        if line.startswith("{") and f'"{KIND_KEY}":"invoke"' in line
     ]
     assert [("init_type" in r, r.get("cold_start")) for r in wire] == [
         (init_type != "on-demand", cold or None) for cold, _ in INIT_TYPES[init_type]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
@@ -39,7 +40,7 @@ def run(events, *, running=None, **env):
 
 
 def of(kind, stdout):
-    return [r for r in records(stdout) if r["event"] == kind]
+    return [r for r in records(stdout) if r[KIND_KEY] == kind]
 
 
 def test_python312_runtime_registers_an_extension_and_runs_hooks_on_sigterm():

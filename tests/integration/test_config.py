@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from lambda_lifecycle.contract import KIND_KEY
+
 
 def test_malformed_environment_never_breaks_import(tmp_path):
     env = {
@@ -30,7 +32,7 @@ def test_malformed_environment_never_breaks_import(tmp_path):
     assert result.returncode == 0, result.stderr
     record, returned, shutdown = result.stdout.splitlines()
     assert returned == "ok"
-    assert json.loads(record)["event"] == "invoke"
+    assert json.loads(record)[KIND_KEY] == "invoke"
     assert json.loads(shutdown)["shutdown_budget_ms"] == 400  # the malformed budget fell back
     for variable in ("TIMEOUT_WARNING_MS", "HANDLE_SIGTERM", "SHUTDOWN_BUDGET_MS"):
         assert f"LAMBDA_LIFECYCLE_{variable}" in result.stderr

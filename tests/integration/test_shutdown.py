@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
+
 
 @pytest.fixture
 def start(tmp_path):
@@ -130,7 +132,7 @@ def test_sigterm_then_does_what_the_earlier_disposition_would_have(previous, sur
     process.send_signal(signal.SIGTERM)
     stdout, _ = finish(process)
     assert stdout.count("hook ran") == 1
-    assert stdout.count('"event":"shutdown"') == 1  # and not again at the exit that follows
+    assert stdout.count(f'"{KIND_KEY}":"shutdown"') == 1  # and not again at the exit that follows
     assert ("still alive" in stdout) is survives
     if "exit(7)" in previous:
         assert process.returncode == 7
@@ -184,10 +186,10 @@ def test_a_normal_exit_in_lambda_runs_the_hooks_and_writes_the_record_once(start
     stdout, stderr = finish(process)
     assert process.returncode == 0, stderr
     # atexit runs last registered first: ours came with on_shutdown, after the user's function.
-    hook, shutdown, atexit_function = [line for line in stdout.splitlines() if '"event":"invoke"' not in line]
+    hook, shutdown, atexit_function = [line for line in stdout.splitlines() if f'"{KIND_KEY}":"invoke"' not in line]
     assert (hook, atexit_function) == ("hook ran", "atexit function ran")
     record = json.loads(shutdown)
-    assert (record["event"], record["reason"], record["invocations"]) == ("shutdown", "exit", 2)
+    assert (record[KIND_KEY], record["reason"], record["invocations"]) == ("shutdown", "exit", 2)
 
 
 def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record(start):
@@ -195,7 +197,7 @@ def test_a_plain_script_runs_the_hooks_at_exit_and_writes_no_shutdown_record(sta
     process, before = start(NORMAL_EXIT, in_lambda=False)
     stdout, stderr = finish(process)
     assert process.returncode == 0, stderr
-    assert [json.loads(line)["event"] for line in before.splitlines()] == ["invoke", "invoke"]
+    assert [json.loads(line)[KIND_KEY] for line in before.splitlines()] == ["invoke", "invoke"]
     assert stdout.splitlines() == ["hook ran", "atexit function ran"]
     assert stderr == ""
 
@@ -260,7 +262,7 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
     stdout = before + stdout
     assert stdout.count("hook ran in") == 1
     assert f"hook ran in {process.pid}" in stdout
-    shutdowns = [json.loads(line) for line in stdout.splitlines() if '"event":"shutdown"' in line]
+    shutdowns = [json.loads(line) for line in stdout.splitlines() if f'"{KIND_KEY}":"shutdown"' in line]
     assert len(shutdowns) == 1
     assert shutdowns[0]["invocations"] == 1
 

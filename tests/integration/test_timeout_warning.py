@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
+
 
 def test_no_watchdog_thread_when_the_warning_is_off():
     code = (
@@ -36,7 +38,7 @@ handler(0.05, Forever())
 handler(0.5, testing.LambdaContext(timeout_s=0.3))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    events = [line for line in result.stdout.splitlines() if '"event":"timeout_warning"' in line]
+    events = [line for line in result.stdout.splitlines() if f'"{KIND_KEY}":"timeout_warning"' in line]
     assert len(events) == 1, result.stdout
     assert "Exception" not in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -11,7 +12,12 @@ from botocore.exceptions import ClientError
 from cli_story import FUNCTION, LOG_GROUP, T0, check, scenario_records
 
 from lambda_lifecycle import contract
-from lambda_lifecycle.cli import aws, main, queries, report
+from lambda_lifecycle.cli import aws, logs, main, queries, report
+from lambda_lifecycle.cli.aggregate import aggregate
+from lambda_lifecycle.cli.insights import insights_time, parse_results
+from lambda_lifecycle.cli.render import render
+from lambda_lifecycle.contract import KIND_KEY
+from lambda_lifecycle.records import record_of
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +26,7 @@ def records():
 
 
 def test_aggregating_raw_records_gives_the_expected_report(records):
-    rows = report.aggregate(records)
+    rows = aggregate(records)
     built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
     check(built, records)
 
@@ -31,7 +37,7 @@ def as_insights_results(rows):
 
 
 def test_insights_results_parse_into_the_same_report(records):
-    rows = {name: report.parse_results(as_insights_results(r)) for name, r in report.aggregate(records).items()}
+    rows = {name: parse_results(as_insights_results(r)) for name, r in aggregate(records).items()}
     built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
     check(built, records)
 
@@ -49,28 +55,28 @@ def test_documented_results_shapes_parse():
         [{"field": "init_type", "value": "provisioned-concurrency"}, {"field": "invocations", "value": "800"}],
     ]
     rows = {
-        "summary": report.parse_results(results),
+        "summary": parse_results(results),
         "init_duration": [],
         "idle_time": [],
         "environments": [],
         "timeouts": [],
     }
     built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 1, rows=rows)
-    assert built["invocations"] == 2000
-    assert built["cold_start_rate"] == round(37 / 2000, 4)
-    assert built["by_init_type"]["on-demand"]["cold_start_rate"] == round(37 / 1200, 4)
-    assert built["by_init_type"]["provisioned-concurrency"]["cold_starts"] == 0
-    assert built["reinits"] == 2
+    assert built.invocations == 2000
+    assert built.cold_start_rate == round(37 / 2000, 4)
+    assert built.by_init_type["on-demand"].cold_start_rate == round(37 / 1200, 4)
+    assert built.by_init_type["provisioned-concurrency"].cold_starts == 0
+    assert built.reinits == 2
 
 
 def test_a_line_without_init_type_counts_as_on_demand():
     # The contract leaves out the usual init type; the others are written.
     wire = [
-        {"event": "invoke", "ColdStart": 1, "cold_start": True, "environment_id": "e"},
-        {"event": "invoke", "ColdStart": 0, "environment_id": "e"},
-        {"event": "invoke", "ColdStart": 0, "init_type": "provisioned-concurrency", "environment_id": "p"},
+        {KIND_KEY: "invoke", "ColdStart": 1, "cold_start": True, "environment_id": "e"},
+        {KIND_KEY: "invoke", "ColdStart": 0, "environment_id": "e"},
+        {KIND_KEY: "invoke", "ColdStart": 0, "init_type": "provisioned-concurrency", "environment_id": "p"},
     ]
-    rows = report.aggregate([(T0 + n, record) for n, record in enumerate(wire)])
+    rows = aggregate([(T0 + n, record) for n, record in enumerate(wire)])
     assert {row["init_type"]: (row["invocations"], row["cold_starts"]) for row in rows["summary"]} == {
         "on-demand": ("2", "1"),
         "provisioned-concurrency": ("1", "0"),
@@ -78,17 +84,17 @@ def test_a_line_without_init_type_counts_as_on_demand():
 
 
 def test_reinits_are_counted():
-    record = {"event": "invoke", "init_type": "on-demand", "ColdStart": 1, "reinit": True, "environment_id": "e"}
-    rows = report.aggregate([(T0, record)])
+    record = {KIND_KEY: "invoke", "init_type": "on-demand", "ColdStart": 1, "reinit": True, "environment_id": "e"}
+    rows = aggregate([(T0, record)])
     assert rows["summary"][0]["reinits"] == "1"
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_every_format_renders(records, fmt):
     built = report.build(
-        function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 3_600_000, rows=report.aggregate(records)
+        function=FUNCTION, log_group=LOG_GROUP, start_ms=T0, end_ms=T0 + 3_600_000, rows=aggregate(records)
     )
-    text = report.render(built, fmt)
+    text = render(built, fmt)
     if fmt == "json":
         assert json.loads(text)["invocations"] == 4
     elif fmt == "csv":
@@ -135,7 +141,7 @@ class FakeLogs:
 
 def test_queries_are_polled_until_complete_with_progress():
     fake, steps, sleeps = FakeLogs(lambda s, e: [{"init_type": "on-demand", "invocations": "3"}]), [], []
-    rows = aws.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, steps.append, sleeps.append)
+    rows = logs.run_query(aws.Client(fake, sleep=sleeps.append), LOG_GROUP, "summary", T0, T0 + 60_000, steps.append)
     assert rows == [{"init_type": "on-demand", "invocations": "3"}]
     assert steps == ["query summary: running for 0 s", "query summary: running for 0 s"]
     assert sleeps == [0.5, 0.75]  # backing off
@@ -144,18 +150,19 @@ def test_queries_are_polled_until_complete_with_progress():
 
 def test_throttling_is_retried():
     fake, sleeps = FakeLogs(throttle=2), []
-    aws.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None, sleeps.append)
+    logs.run_query(aws.Client(fake, sleep=sleeps.append), LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None)
     assert sleeps[:2] == [1.0, 2.0]
     assert len(fake.started) == 1
 
 
 def test_a_failed_query_is_a_clear_error():
     with pytest.raises(aws.CliError, match="summary query ended failed"):
-        aws.run_query(FakeLogs(fail=True), LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None, lambda _: None)
+        fake = aws.Client(FakeLogs(fail=True), sleep=lambda _: None)
+        logs.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None)
 
 
 def test_a_window_whose_groups_reach_the_limit_is_split_and_merged(monkeypatch):
-    monkeypatch.setattr(aws, "RESULT_LIMIT", 2)
+    monkeypatch.setattr(logs, "RESULT_LIMIT", 2)
     # (environment, minute, invocations, peak /tmp MB): "b" lives across the middle of the hour.
     events = [("a", 10, 1, 10), ("b", 20, 2, 20), ("b", 40, 3, 50), ("c", 50, 1, 5)]
 
@@ -174,28 +181,37 @@ def test_a_window_whose_groups_reach_the_limit_is_split_and_merged(monkeypatch):
                 "environment_id": env,
                 "invocations": str(r["invocations"]),
                 "peak_tmp_mb": str(r["tmp"]),
-                "first_seen": report.insights_time(min(r["ts"])),
-                "last_seen": report.insights_time(max(r["ts"])),
+                "first_seen": insights_time(min(r["ts"])),
+                "last_seen": insights_time(max(r["ts"])),
                 "last_event": "invoke",
             }
             for env, r in found.items()
         ]
 
     fake, steps = FakeLogs(rows), []
-    merged = aws.run_split(fake, LOG_GROUP, "environments", T0, T0 + 3_600_000, steps.append, lambda _: None)
+    merged = logs.run_split(
+        aws.Client(fake, sleep=lambda _: None),
+        LOG_GROUP,
+        "environments",
+        T0,
+        T0 + 3_600_000,
+        steps.append,
+        report.merge_environments,
+    )
     by_env = {row["environment_id"]: row for row in merged}
     assert {env: row["invocations"] for env, row in by_env.items()} == {"a": "1", "b": "5", "c": "1"}
     assert by_env["b"]["peak_tmp_mb"] == "50"
-    assert by_env["b"]["first_seen"] == report.insights_time(T0 + 20 * 60_000)
-    assert by_env["b"]["last_seen"] == report.insights_time(T0 + 40 * 60_000)
+    assert by_env["b"]["first_seen"] == insights_time(T0 + 20 * 60_000)
+    assert by_env["b"]["last_seen"] == insights_time(T0 + 40 * 60_000)
     assert len(fake.started) == 7  # the hour, its halves, their halves
     assert any("splitting the window" in step for step in steps)
 
 
 def test_queries_apply_needs_a_function(capsys):
-    assert main(["queries", "--apply"]) == 1
+    assert main(["queries", "--apply"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "lambda-lifecycle: queries --apply needs --function: the saved queries are named after it"
+        "lambda-lifecycle queries: error: queries --apply needs --function: the saved queries are named after it"
+        " (see --help)"
     ]
 
 
@@ -222,16 +238,20 @@ def test_printing_needs_no_aws(capsys, monkeypatch):
 # End to end: moto's server as a real process, the CLI as a subprocess against it.
 
 
-@pytest.mark.parametrize("line", ['{"data":{"event":"invoke"},"event":["invoke"]}', '{"event":"invoke","event":{}}'])
-def test_a_record_like_line_whose_event_is_not_a_kind_is_malformed(line):
-    from lambda_lifecycle.cli import aws
-
-    with pytest.raises(ValueError, match="not a lambda-lifecycle record"):
-        aws.record_of(line)
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"data":{"lambda_lifecycle":"invoke"},"lambda_lifecycle":["invoke"]}',
+        '{"lambda_lifecycle":"invoke","lambda_lifecycle":{}}',
+    ],
+)
+def test_a_record_like_line_whose_kind_is_not_a_kind_is_malformed(line):
+    with pytest.raises(ValueError, match="not a readable lambda-lifecycle record"):
+        record_of(line)
 
 
 def test_split_windows_are_whole_seconds_that_never_overlap(monkeypatch):
-    monkeypatch.setattr(aws, "RESULT_LIMIT", 2)
+    monkeypatch.setattr(logs, "RESULT_LIMIT", 2)
     start_ms, end_ms = T0 + 250, T0 + 3_600_250
     middle_s = (start_ms // 1000 + end_ms // 1000) // 2
     # Three environments, one of them seen only in the second the halves used to share.
@@ -243,15 +263,23 @@ def test_split_windows_are_whole_seconds_that_never_overlap(monkeypatch):
             {
                 "environment_id": env,
                 "invocations": "1",
-                "first_seen": report.insights_time(ts),
-                "last_seen": report.insights_time(ts),
+                "first_seen": insights_time(ts),
+                "last_seen": insights_time(ts),
                 "last_event": "invoke",
             }
             for env, ts in found
         ]
 
     fake = FakeLogs(rows)
-    merged = aws.run_split(fake, LOG_GROUP, "environments", start_ms, end_ms, lambda _: None, lambda _: None)
+    merged = logs.run_split(
+        aws.Client(fake, sleep=lambda _: None),
+        LOG_GROUP,
+        "environments",
+        start_ms,
+        end_ms,
+        lambda _: None,
+        report.merge_environments,
+    )
     assert {row["environment_id"]: row["invocations"] for row in merged} == {"a": "1", "b": "1", "c": "1"}
     windows = [(q["startTime"], q["endTime"]) for q in fake.started]
     assert windows[0] == (start_ms // 1000, end_ms // 1000)
@@ -273,9 +301,9 @@ def test_rows_without_the_stats_fields_are_unknown_not_an_error(capsys, monkeypa
         "environments": [{"environment_id": "e1", "invocations": "2"}, {"environment_id": "e2"}],
         "timeouts": [{"request_id": "r"}],
     }
-    monkeypatch.setattr(aws, "client", lambda service, region, endpoint: None)
-    monkeypatch.setattr(aws, "check_log_group", lambda logs, log_group: None)
-    monkeypatch.setattr(aws, "insights_rows", lambda *args: rows)
+    monkeypatch.setattr(aws, "client", lambda *args: None)
+    monkeypatch.setattr(logs, "check_log_group", lambda client, log_group: None)
+    monkeypatch.setattr(logs, "insights_rows", lambda *args: rows)
     assert main(["report", "--function", FUNCTION, "--format", "json"]) == 0
     built = json.loads(capsys.readouterr().out)
     assert [e["lifetime_s"] for e in built["top_environments_by_tmp"]] == [None, None]
@@ -324,21 +352,33 @@ def test_powertools_records_with_list_values_count(records):
 
     listed = [(ts, as_lists(r)) for ts, r in records]
     app_line = {"level": "INFO", "message": "order placed", "environment_id": "app-only"}  # a Powertools Logger line
-    rows = report.aggregate([*listed, (T0 + 5, app_line)])
-    assert rows == report.aggregate(records)
+    rows = aggregate([*listed, (T0 + 5, app_line)])
+    assert rows == aggregate(records)
     built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
     check(built, records)
 
 
 def test_queries_read_both_value_shapes_and_only_sdk_records():
     for name, query in queries.QUERIES.items():
-        assert query.startswith(('filter event = "', 'filter event in ["invoke", "timeout_warning", "shutdown"]')), name
+        # Only the SDK's records: the discriminator, or a 0.2.x record told apart by its fields.
+        assert query.startswith(queries.records_of(*KINDS_READ[name])), name
         for field in contract.MEASUREMENTS:
             # A measurement is only ever read through coalesce(field, `field.0`).
             bare = query.replace(f"coalesce({field}, `{field}.0`)", "")
             assert not re.search(rf"\b{field}\b", bare), (name, field)
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["summary"]
     assert "coalesce(ColdStart, `ColdStart.0`)" in queries.QUERIES["environments"]
+
+
+KINDS_READ = {
+    "summary": ["invoke"],
+    "init_duration": ["invoke"],
+    "idle_time": ["invoke"],
+    "environments": [],
+    "keep_warm": ["shutdown"],
+    "durable": ["invoke"],
+    "timeouts": ["timeout_warning"],
+}
 
 
 @pytest.mark.parametrize("name", [*queries.QUERIES, "processes"])
@@ -369,7 +409,7 @@ def test_an_infrequent_access_log_group_is_warned_about(capsys, log_class, warne
                 group["logGroupClass"] = log_class
             return {"logGroups": [group]}
 
-    aws.check_log_group(Logs(), LOG_GROUP)
+    logs.check_log_group(aws.Client(Logs()), LOG_GROUP)
     err = capsys.readouterr().err
     assert ("Infrequent Access" in err and "no metrics" in err) == warned
 
@@ -383,14 +423,14 @@ def keep_warm_records():
     previous one: 10 s (warm), 2 min (warm), 10 min (cold), 30 min (warm), 2 h (cold)."""
     pairs = []
     for n in range(1, 5):
-        shutdown = {"event": "shutdown", "container_id": f"p{n}", "environment_id": f"e{n}", "ContainerAge": 100 * n}
+        shutdown = {KIND_KEY: "shutdown", "container_id": f"p{n}", "environment_id": f"e{n}", "ContainerAge": 100 * n}
         pairs.append((T0 + n, {**shutdown, "invocations": n, "IdleBeforeShutdown": 10_000 * n}))
     start = T0 + 10_000_000
     for gap_s, cold in ((0, True), (10, False), (120, False), (600, True), (1800, False), (7200, True)):
         start += gap_s * 1000 + 100  # each invocation runs 100 ms
-        invoke = {"event": "invoke", "init_type": "on-demand", "environment_id": "e9", "Duration": 100.0}
+        invoke = {KIND_KEY: "invoke", "init_type": "on-demand", "environment_id": "e9", "Duration": 100.0}
         pairs.append((start, {**invoke, "ColdStart": int(cold), "request_id": f"r{len(pairs)}"}))
-    durable = {"event": "invoke", "init_type": "on-demand", "environment_id": "e9", "ColdStart": 0}
+    durable = {KIND_KEY: "invoke", "init_type": "on-demand", "environment_id": "e9", "ColdStart": 0}
     for execution, replayed in (("x1", False), ("x1", True), ("x1", True), ("x2", False)):
         pairs.append((start + 100_000, {**durable, "durable_execution_id": execution, "replayed": replayed}))
     return pairs
@@ -401,7 +441,7 @@ def keep_warm_report(rows):
 
 
 def test_keep_warm_percentiles_reuse_curve_and_durable_executions():
-    built = keep_warm_report(report.aggregate(keep_warm_records()))
+    built = dataclasses.asdict(keep_warm_report(aggregate(keep_warm_records())))
     keep = built["keep_warm"]
     assert keep["processes_shut_down"] == 4
     assert keep["lifetime_s"] == {"count": 4, "p50": 200.0, "p90": 400.0, "p99": 400.0, "max": 400.0}
@@ -429,27 +469,26 @@ def test_keep_warm_percentiles_reuse_curve_and_durable_executions():
 
 def test_keep_warm_from_logs_insights_rows():
     # Logs Insights returns the keep_warm and durable rows as strings; it has no reuse query.
-    rows = {
-        name: report.parse_results(as_insights_results(r)) for name, r in report.aggregate(keep_warm_records()).items()
-    }
+    rows = {name: parse_results(as_insights_results(r)) for name, r in aggregate(keep_warm_records()).items()}
     del rows["reuse"]
     built = keep_warm_report(rows)
-    assert built["keep_warm"]["lifetime_s"]["p50"] == 200.0
-    assert built["keep_warm"]["idle_before_shutdown_ms"]["max"] == 40000.0
-    assert built["keep_warm"]["cold_start_rate_by_gap"] is None
-    assert built["durable_executions"]["executions"] == 2
-    assert "only --engine fetch computes it" in report.render(built, "table")
+    assert built.keep_warm.lifetime_s.p50 == 200.0
+    assert built.keep_warm.idle_before_shutdown_ms.max == 40000.0
+    assert built.keep_warm.cold_start_rate_by_gap is None
+    assert built.durable_executions is not None
+    assert built.durable_executions.executions == 2
+    assert "only --engine fetch computes it" in render(built, "table")
 
 
 def test_without_durable_records_no_durable_line(records):
-    built = keep_warm_report(report.aggregate(records))
-    assert built["durable_executions"] is None
-    assert "durable" not in report.render(built, "table")
+    built = keep_warm_report(aggregate(records))
+    assert built.durable_executions is None
+    assert "durable" not in render(built, "table")
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_keep_warm_in_every_format(fmt):
-    text = report.render(keep_warm_report(report.aggregate(keep_warm_records())), fmt)
+    text = render(keep_warm_report(aggregate(keep_warm_records())), fmt)
     if fmt == "json":
         keep = json.loads(text)["keep_warm"]
         assert keep["idle_before_shutdown_ms"]["p90"] == 40000.0

@@ -15,6 +15,7 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import _record, testing
+from lambda_lifecycle.contract import KIND_KEY
 
 CONTEXT = testing.LambdaContext(function_name="orders", memory_limit_in_mb=256)
 
@@ -433,7 +434,7 @@ def test_instrumented_calls_from_the_handlers_own_threads_are_not_invocations(re
 
     assert handler({}, CONTEXT) == [0, 2, 4, 6, 8]
     [record] = records
-    assert record["event"] == "invoke"
+    assert record[KIND_KEY] == "invoke"
     assert record["invocation"] == 1
     assert inner(3, CONTEXT) == 6  # and once the handler has ended, a call is an invocation again
     assert [r["invocation"] for r in records] == [1, 2]
@@ -464,7 +465,7 @@ def test_a_momentarily_full_non_blocking_stdout_still_gets_the_whole_record(monk
         warnings.simplefilter("error", lambda_lifecycle.LifecycleWarning)
         assert handler({}, CONTEXT) == "ok"
     [line] = out.getvalue().splitlines()
-    assert json.loads(line)["event"] == "invoke"
+    assert json.loads(line)[KIND_KEY] == "invoke"
 
 
 def test_a_non_blocking_stdout_that_stays_full_warns_once(monkeypatch):

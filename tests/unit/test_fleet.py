@@ -12,6 +12,7 @@ import pytest
 from lambda_lifecycle.cli import published
 from lambda_lifecycle.cli.fleet import batches, choice, cloudwatch, table
 from lambda_lifecycle.cli.published import Series
+from lambda_lifecycle.contract import KIND_KEY
 
 T0 = 1_795_400_000_000
 
@@ -80,7 +81,7 @@ def test_batches_hold_at_most_fifty_log_groups_each_and_every_group_once():
 
 
 def invoke(cold=False, init_type=None, init_ms=None, env="e1", memory=10.0, tmp=1.0, powertools=False):
-    record = {"event": "invoke", "environment_id": env, "MemoryUsedPercent": memory, "TmpUsedPercent": tmp}
+    record = {KIND_KEY: "invoke", "environment_id": env, "MemoryUsedPercent": memory, "TmpUsedPercent": tmp}
     record["ColdStart"] = [1 if cold else 0] if powertools else (1 if cold else 0)
     if init_type:
         record["init_type"] = init_type
@@ -95,8 +96,14 @@ def test_a_row_from_records_counts_by_init_type_and_keeps_percentiles_per_functi
         invoke(env="e1", memory=55.5),
         invoke(cold=True, init_ms=900, env="e2", tmp=42.0, powertools=True),
         invoke(init_type="provisioned-concurrency", env="e3"),
-        {"event": "timeout_warning", "environment_id": "e2", "MemoryUsedPercent": 70.0},
-        {"event": "shutdown", "environment_id": "e1", "ContainerAge": 600, "invocations": 2, "IdleBeforeShutdown": 300},
+        {KIND_KEY: "timeout_warning", "environment_id": "e2", "MemoryUsedPercent": 70.0},
+        {
+            KIND_KEY: "shutdown",
+            "environment_id": "e1",
+            "ContainerAge": 600,
+            "invocations": 2,
+            "IdleBeforeShutdown": 300,
+        },
         {"event": "order_placed", "environment_id": "app"},  # the function's own line is not ours
     ]
     row = table.from_records("orders", "/aws/lambda/orders", records)

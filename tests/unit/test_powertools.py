@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics.provider import cold_start as metrics_cold_st
 import lambda_lifecycle
 from lambda_lifecycle import powertools as integration
 from lambda_lifecycle import testing
+from lambda_lifecycle.contract import KIND_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +91,7 @@ def test_one_emf_document_per_invocation_with_log_metrics_outermost(capsys, cont
     assert {"OrdersPlaced", "ColdStart", "InitDuration", "MemoryUsedPercent"} <= names
     assert (first["ColdStart"], documents[1]["ColdStart"]) == ([1.0], [0.0])  # Powertools keeps lists
     # What is not a declared metric travels as metadata, in the same document.
-    assert first["event"] == "invoke"
+    assert first[KIND_KEY] == "invoke"
     assert first["container_id"] == lambda_lifecycle.environment().container_id
     assert first["invocation"] == 1
     assert "Duration" in first
@@ -111,7 +112,7 @@ def test_without_log_metrics_above_the_records_are_still_flushed(log_metrics, ca
     handler({}, context)
     handler({}, context)
     documents = lines(capsys)
-    ours = [d for d in documents if d.get("event") == "invoke"]
+    ours = [d for d in documents if d.get(KIND_KEY) == "invoke"]
     assert [d["invocation"] for d in ours] == [1, 2]  # none left over for a later document
     assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Shop" for d in ours)
 
@@ -134,8 +135,8 @@ def test_the_powertools_cold_start_metric_agrees_with_ours(scenario, cold, capsy
     handler({}, context)
     handler({}, context)
     documents = lines(capsys)
-    powertools_cold = [d for d in documents if "ColdStart" in d and "event" not in d]
-    ours = [d["ColdStart"] for d in documents if d.get("event") == "invoke"]
+    powertools_cold = [d for d in documents if "ColdStart" in d and KIND_KEY not in d]
+    ours = [d["ColdStart"] for d in documents if d.get(KIND_KEY) == "invoke"]
     assert ours == [[float(c)] for c in cold]
     assert len(powertools_cold) == sum(cold)  # Powertools writes ColdStart only when it is one
 
@@ -181,7 +182,7 @@ def test_an_integration_can_be_taken_back(take_back, capsys, context):
     documents = lines(capsys)
     [log] = [d for d in documents if "message" in d]
     assert "container_id" not in log
-    [record] = [d for d in documents if d.get("event") == "invoke"]
+    [record] = [d for d in documents if d.get(KIND_KEY) == "invoke"]
     assert record["ColdStart"] == 1  # our own line, not a Powertools document with list values
 
 

@@ -10,9 +10,10 @@ from emf import problems
 
 import lambda_lifecycle
 from lambda_lifecycle import contract, testing
+from lambda_lifecycle.contract import KIND_KEY
 
 CONTRACT_PROPERTIES = {
-    "event": str,
+    KIND_KEY: str,
     "function_name": str,
     "function_version": str,
     "request_id": str,
@@ -89,7 +90,7 @@ def test_flags_and_errors_appear_only_when_they_say_something(capsys):
 
 # The invoke record's fields in the order a line holds them (a line holds those it has).
 FIELD_ORDER = [
-    *("event", "function_name", "function_version", "container_id", "environment_id", "process_restarts"),
+    *(KIND_KEY, "function_name", "function_version", "container_id", "environment_id", "process_restarts"),
     *("worker", "init_type", "restored", "service", "stage", "request_id", "invocation", "cold_start"),
     *("proactive_init", "reinit", "previous_container_id", "previous_invocations", "previous_killed"),
     *("error", "tenant_id", "durable_execution_id", "replayed", "xray_trace_id", "ColdStart", "InitDuration"),
@@ -140,7 +141,7 @@ def test_contract_properties_and_units(capsys, clock):
         for name in EVERY_INVOCATION:
             assert isinstance(doc[name], (int, float)), name
             assert not isinstance(doc[name], bool), name
-        assert doc["event"] == "invoke"
+        assert doc[KIND_KEY] == "invoke"
         assert "xray_trace_id" not in doc
         assert "service" not in doc
     assert "InitDuration" in first
@@ -202,7 +203,7 @@ def test_prefixed_format_is_the_seed_style_line_without_metrics(capsys):
     assert line.startswith("METRICS: {")
     doc = json.loads(line[len("METRICS: ") :])
     assert "_aws" not in doc
-    assert doc["event"] == "invoke"
+    assert doc[KIND_KEY] == "invoke"
     assert "ColdStart" in doc
 
 

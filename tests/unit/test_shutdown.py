@@ -11,10 +11,11 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import testing
+from lambda_lifecycle.contract import KIND_KEY
 
 
 def shutdown_record(records):
-    [record] = [r for r in records if r["event"] == "shutdown"]
+    [record] = [r for r in records if r[KIND_KEY] == "shutdown"]
     return record
 
 
@@ -138,7 +139,7 @@ def test_the_record_says_what_the_environment_served(records, clock, context):
         clock.advance(60)
     testing.shutdown()
     invoke, record = records[0], records[-1]
-    assert record["event"] == "shutdown"
+    assert record[KIND_KEY] == "shutdown"
     assert record["reason"] == "SIGTERM"
     assert record["container_id"] == invoke["container_id"]
     assert (record["invocations"], record["in_flight"]) == (3, 0)
@@ -178,7 +179,7 @@ def test_an_environment_that_served_nothing_or_is_busy_has_no_idle_before_shutdo
     testing.reset()
     handler = lambda_lifecycle.instrument(lambda event, context: testing.shutdown())
     handler({}, context)  # SIGTERM during an invocation
-    busy = [r for r in records if r["event"] == "shutdown"][-1]
+    busy = [r for r in records if r[KIND_KEY] == "shutdown"][-1]
     assert busy["in_flight"] == 1
     assert "IdleBeforeShutdown" not in busy
 
@@ -202,7 +203,7 @@ def test_the_record_has_the_settings_name_and_version_of_the_handler_that_served
     assert invoke.startswith("METRICS: ")
     assert shutdown.startswith("METRICS: ")
     record = json.loads(shutdown.removeprefix("METRICS: "))
-    assert record["event"] == "shutdown"
+    assert record[KIND_KEY] == "shutdown"
     assert (record["service"], record["function_name"], record["function_version"]) == ("cart", "checkout", "7")
 
 

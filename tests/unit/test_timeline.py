@@ -12,7 +12,8 @@ import pytest
 from timeline_story import T0, invoke, shutdown, story, timed_story
 
 from lambda_lifecycle.cli import main, timeline, timeline_plot
-from lambda_lifecycle.contract import TIMEOUT_WARNING
+from lambda_lifecycle.contract import KIND_KEY, TIMEOUT_WARNING
+from lambda_lifecycle.records import read_text
 
 
 def lanes_by_container(drawn):
@@ -59,7 +60,7 @@ def test_records_without_a_time_are_placed_from_their_process():
     # IdleBeforeShutdown, a warning its invocation's start by elapsed_ms.
     records = [r for r in story() if r["container_id"] in ("b1", "c2")]
     invoke = {k: v for k, v in records[1].items() if k != "_aws"}
-    records.insert(2, {**invoke, "event": TIMEOUT_WARNING, "elapsed_ms": 30, "remaining_ms": 10})
+    records.insert(2, {**invoke, KIND_KEY: TIMEOUT_WARNING, "elapsed_ms": 30, "remaining_ms": 10})
     lanes = lanes_by_container(timeline.build([(None, r) for r in records]))
     b1 = lanes["b1"]
     assert [(m.kind, m.start_ms - T0) for m in b1.marks] == [
@@ -95,8 +96,9 @@ def test_a_file_of_lines_as_written_reads_the_usual_values_they_leave_out():
     usual = {"process_restarts", "init_type", "cold_start", "proactive_init", "reinit", "restored", "error"}
     warm = {k: v for k, v in invoke("a1", "envA", 60, n=2, age_s=60, idle_ms=59_000).items() if k not in usual}
     end = {k: v for k, v in shutdown("a1", "envA", age_s=100, invocations=1, idle_ms=40_000).items() if k not in usual}
-    records, malformed = timeline.read_text(f"{json.dumps(warm)}\n{json.dumps(end)}\n")
-    assert malformed == 0
+    reading = read_text(f"{json.dumps(warm)}\n{json.dumps(end)}\n")
+    records = reading.records
+    assert reading.malformed == 0
     assert [(r["init_type"], r["process_restarts"]) for _, r in records] == [("on-demand", 0)] * 2
     assert records[0][1]["cold_start"] is False
     (lane,) = timeline.build(records).lanes
@@ -119,9 +121,10 @@ def test_every_file_shape_is_read():
         '{"event": "invoke", "container_id": "a1", broken',
         "END RequestId: 8d1f1c3e",
     ]
-    records, malformed = timeline.read_text("\n".join(lines))
-    assert malformed == 1
-    assert [r["event"] for _, r in records] == ["invoke", "invoke", "timeout_warning"]
+    reading = read_text("\n".join(lines))
+    records = reading.records
+    assert reading.malformed == 1
+    assert [r[KIND_KEY] for _, r in records] == ["invoke", "invoke", "timeout_warning"]
     assert records[2][0] == T0 + 183_000
     lane = timeline.build(records).lanes[0]
     assert [(m.kind, m.start_ms - T0) for m in lane.marks] == [
@@ -131,12 +134,13 @@ def test_every_file_shape_is_read():
     ]
     # A CloudWatch export: one JSON document of events, each message a line, each with its time.
     export = {"events": [{"timestamp": T0 + 900_000 + n, "message": json.dumps(r)} for n, r in enumerate(story())]}
-    records, malformed = timeline.read_text(json.dumps(export, indent=2))
-    assert (len(records), malformed) == (len(story()), 0)
+    reading = read_text(json.dumps(export, indent=2))
+    records = reading.records
+    assert (len(records), reading.malformed) == (len(story()), 0)
     assert records[6][0] == T0 + 900_006
     # ... or export objects one per line, and Lambda's JSON log format (the record as message).
     text = "\n".join(json.dumps({"timestamp": "2026-11-22T08:00:00Z", "message": r}) for r in story()[:2])
-    assert [r["request_id"] for _, r in timeline.read_text(text)[0]] == ["a1-r1", "a1-r2"]
+    assert [r["request_id"] for _, r in read_text(text).records] == ["a1-r1", "a1-r2"]
 
 
 def process_rows(pairs):
@@ -150,8 +154,8 @@ def process_rows(pairs):
         row["first_ms"] = min(row.get("first_ms", at), at)
         if "ContainerAge" in r:
             row["born"].append(at - r["ContainerAge"] * 1000)
-        row["invocations"] = row.get("invocations", 0) + (r["event"] == "invoke")
-        row["shutdowns"] = row.get("shutdowns", 0) + (r["event"] == "shutdown")
+        row["invocations"] = row.get("invocations", 0) + (r[KIND_KEY] == "invoke")
+        row["shutdowns"] = row.get("shutdowns", 0) + (r[KIND_KEY] == "shutdown")
         row["reinits"] = row.get("reinits", 0) + bool(r.get("reinit"))
         row["environment"], row["restarts"] = r["environment_id"], r["process_restarts"]
         if "worker" in r:
@@ -213,7 +217,7 @@ def test_cli_draws_a_file_of_records(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "missing.log"], "No such file or directory"),
+        (["--input", "missing.log"], "cannot read missing.log: no such file or directory"),
         (["--input", "empty.log"], "no lambda-lifecycle records with a time in empty.log"),
     ],
 )
@@ -233,10 +237,10 @@ def test_cli_without_the_extra_says_how_to_get_it(monkeypatch, capsys):
 
 
 def test_cli_needs_one_source(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["timeline", "--function", "orders", "--input", "x.log"])
-    assert exit_.value.code == 2
-    assert "--function (read CloudWatch) or --input FILE" in capsys.readouterr().err
+    assert main(["timeline", "--function", "orders", "--input", "x.log"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("lambda-lifecycle timeline: error: ")
+    assert "--function (read CloudWatch) or --input FILE" in line
 
 
 class FakeLogs:
@@ -258,18 +262,10 @@ class FakeLogs:
         rows = process_rows(self.pairs)
         return {"status": "Complete", "results": [[{"field": k, "value": v} for k, v in row.items()] for row in rows]}
 
-    def get_paginator(self, name):
-        fake = self
-
-        class Pages:
-            def paginate(self, logGroupName, startTime, endTime):
-                fake.fetched.append((startTime, endTime))
-                events = [
-                    {"timestamp": at, "message": json.dumps(r)} for at, r in fake.pairs if startTime <= at < endTime
-                ]
-                return [{"events": events}]
-
-        return Pages()
+    def filter_log_events(self, logGroupName, startTime, endTime):
+        self.fetched.append((startTime, endTime))
+        events = [{"timestamp": at, "message": json.dumps(r)} for at, r in self.pairs if startTime <= at < endTime]
+        return {"events": events}
 
 
 @pytest.fixture
@@ -277,7 +273,7 @@ def cloudwatch(monkeypatch):
     from lambda_lifecycle.cli import aws
 
     fake = FakeLogs(timed_story())
-    monkeypatch.setattr(aws, "client", lambda *args: fake)
+    monkeypatch.setattr(aws, "client", lambda *args: aws.Client(fake))
     return fake
 
 
@@ -307,3 +303,13 @@ def test_from_cloudwatch_above_max_marks_lanes_only_with_a_note(cloudwatch, tmp_
     assert "drew the 4 newest of 5 processes" in err
     assert "above --max-marks 3: lanes only" in err
     assert "above --max-marks 3: lanes only" in page
+
+
+def test_from_cloudwatch_with_the_fetch_engine_reads_the_records_alone(cloudwatch, tmp_path):
+    # No Logs Insights query: every record of the window, fetched, as `report --engine fetch` does.
+    window_ms = (1_795_392_000_000, 1_795_478_400_000)  # 2026-11-23T00:00Z to 2026-11-24T00:00Z
+    page = from_cloudwatch(tmp_path, "--engine", "fetch")
+    assert cloudwatch.queries == []
+    assert cloudwatch.fetched == [window_ms]
+    assert 'data-lanes="5"' in page
+    assert "killed" in page

@@ -10,6 +10,7 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import testing
+from lambda_lifecycle.contract import KIND_KEY
 
 
 def watchdogs():
@@ -17,7 +18,7 @@ def watchdogs():
 
 
 def warnings_in(records):
-    return [r for r in records if r["event"] == "timeout_warning"]
+    return [r for r in records if r[KIND_KEY] == "timeout_warning"]
 
 
 def test_a_slow_invocation_is_warned_about_with_its_stack(records):
@@ -28,7 +29,7 @@ def test_a_slow_invocation_is_warned_about_with_its_stack(records):
     context = testing.LambdaContext(timeout_s=0.5)
     handler({}, context)
     [warning] = warnings_in(records)
-    assert records[-1]["event"] == "invoke"  # the warning came first, while it ran
+    assert records[-1][KIND_KEY] == "invoke"  # the warning came first, while it ran
     assert warning["request_id"] == context.aws_request_id
     assert warning["invocation"] == 1
     assert warning["container_id"] == records[-1]["container_id"]
@@ -159,7 +160,7 @@ def test_a_warning_taken_just_as_the_handler_returns_is_not_written(records, mon
     assert handler({}, testing.LambdaContext(timeout_s=0.2)) == "ok"
     returned.set()
     assert done.wait(5)
-    assert [r["event"] for r in records] == ["invoke"]
+    assert [r[KIND_KEY] for r in records] == ["invoke"]
 
 
 def test_arming_a_later_deadline_does_not_wake_the_waiting_watchdog():

@@ -8,6 +8,7 @@ files (zip keeps times to 2 s, which would invalidate timestamp-checked ones).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -17,27 +18,28 @@ import zipfile
 from pathlib import Path
 
 from .. import __version__
+from .errors import CliError, UsageError, cannot_write
 
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 # The SDK's runtime dependency, as pyproject.toml pins it.
 REQUIREMENTS = ["wrapt>=1.14,<2"]
 
 
-class BuildError(Exception):
+class BuildError(CliError):
     """The layer could not be built; the message says why."""
 
 
 def _python_version(python: str) -> str:
     parts = python.split(".")
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or (int(parts[0]), int(parts[1])) < (3, 10):
-        raise BuildError(f"--python must look like 3.12 (3.10 or later), got {python!r}")
+        raise UsageError(f"--python must look like 3.12 (3.10 or later), got {python!r}")
     return python
 
 
 def build(*, arch: str = "x86_64", python: str = "3.12", output: str | None = None) -> tuple[Path, int]:
     """Build the layer zip; returns its path and size in bytes. Raises :class:`BuildError`."""
     if arch not in PLATFORMS:
-        raise BuildError(f"--arch must be one of {', '.join(PLATFORMS)}, got {arch!r}")
+        raise UsageError(f"--arch must be one of {', '.join(PLATFORMS)}, got {arch!r}")
     version = _python_version(python)
     out = Path(output or f"lambda-lifecycle-layer-{__version__}-py{version}-{arch}.zip").resolve()
     _check_writable(out)
@@ -59,20 +61,20 @@ def build(*, arch: str = "x86_64", python: str = "3.12", output: str | None = No
                     if path.is_file():
                         zf.write(path, path.relative_to(Path(work)).as_posix())
         except OSError as exc:
-            raise BuildError(f"cannot write {out}: {exc.strerror or exc}") from None
+            raise cannot_write(out, exc) from None
     return out, out.stat().st_size
 
 
 def _check_writable(out: Path) -> None:
     """Fail before the slow part when the zip could not be written."""
     if out.is_dir():
-        raise BuildError(f"cannot write {out}: it is a directory")
+        raise cannot_write(out, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BuildError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise cannot_write(out, exc) from None
     if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise BuildError(f"cannot write {out}: permission denied")
+        raise cannot_write(out, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
 
 
 def _compile(target: Path, version: str) -> None:

@@ -11,13 +11,42 @@ from __future__ import annotations
 
 import json
 
-from ..contract import ABSENT
+from ..contract import ABSENT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..records import LEGACY_KIND_KEY
 
 RESULT_LIMIT = 10_000  # rows one query returns at most; a grouped query that hits it is split
 TIMEOUTS_SHOWN = 50
 
-OURS = 'filter event in ["invoke", "timeout_warning", "shutdown"]'
-"""Only the SDK's own record kinds: the function's log lines can carry ``environment_id`` too."""
+_LEGACY = (
+    f"not ispresent({KIND_KEY}) and ispresent(container_id) and ispresent(environment_id)"
+    f' and ({LEGACY_KIND_KEY} != "{INVOKE}" or ispresent(`_aws.Timestamp`))'
+)
+"""0.2.x records, told apart from a function's own lines as ``records`` does (Logs Insights sees
+whether a field is there, not its type)."""
+
+
+def _kinds(*kinds: str) -> str:
+    listed = ", ".join(json.dumps(kind) for kind in kinds)
+    return f"({KIND_KEY} in [{listed}] or ({LEGACY_KIND_KEY} in [{listed}] and {_LEGACY}))"
+
+
+def records_of(*kinds: str) -> str:
+    """A filter for the SDK's records of these kinds (all by default), and nothing else: a
+    function's own lines may carry ``event`` or ``environment_id`` too."""
+    return f"filter {_kinds(*(kinds or RECORD_KINDS))}"
+
+
+KIND = f"coalesce({KIND_KEY}, {LEGACY_KIND_KEY})"
+"""A record's kind, on records of either version (after a ``records_of`` filter)."""
+
+OURS = records_of()
+"""Only the SDK's own records."""
+
+
+def invoke_filter_pattern() -> str:
+    """A CloudWatch Logs filter pattern for invoke records of either version (the reader then
+    applies the whole rule)."""
+    return f'{{ $.{KIND_KEY} = "{INVOKE}" || $.{LEGACY_KIND_KEY} = "{INVOKE}" }}'
 
 
 def value(field: str) -> str:
@@ -39,20 +68,20 @@ def _percentiles(field: str) -> str:
 
 QUERIES: dict[str, str] = {
     "summary": (
-        'filter event = "invoke"\n'
+        f"{records_of(INVOKE)}\n"
         f"| fields {usual('init_type')} as init, proactive_init, reinit, {value('ColdStart')} as cold_start\n"
         "| stats count(*) as invocations, sum(cold_start) as cold_starts, sum(proactive_init) as proactive_inits,"
         " sum(reinit) as reinits by init as init_type"
     ),
     "init_duration": (
-        'filter event = "invoke"\n'
+        f"{records_of(INVOKE)}\n"
         f"| fields {value('InitDuration')} as init_duration\n"
         "| filter ispresent(init_duration)\n"
         "| stats count(*) as n, pct(init_duration, 50) as p50, pct(init_duration, 90) as p90,"
         " pct(init_duration, 99) as p99, max(init_duration) as max"
     ),
     "idle_time": (
-        'filter event = "invoke"\n'
+        f"{records_of(INVOKE)}\n"
         f"| fields {value('IdleTime')} as idle_time\n"
         "| filter ispresent(idle_time)\n"
         "| stats count(*) as n, pct(idle_time, 50) as p50, pct(idle_time, 90) as p90,"
@@ -60,25 +89,25 @@ QUERIES: dict[str, str] = {
     ),
     "environments": (
         f"{OURS} and ispresent(environment_id)\n"
-        f"| fields @timestamp, event, environment_id, {value('ColdStart')} as cold_start,"
+        f"| fields @timestamp, {KIND} as kind, environment_id, {value('ColdStart')} as cold_start,"
         f" {value('TmpUsed')} as tmp_used, {value('MaxMemoryUsed')} as max_memory_used\n"
         "| stats count(cold_start) as invocations, max(tmp_used) as peak_tmp_mb,"
         " max(max_memory_used) as peak_memory_mb, min(@timestamp) as first_seen, max(@timestamp) as last_seen,"
-        " latest(event) as last_event"
+        " latest(kind) as last_event"
         " by environment_id"
     ),
     "keep_warm": (
-        'filter event = "shutdown"\n'
+        f"{records_of(SHUTDOWN)}\n"
         f"| fields {value('ContainerAge')} as lifetime, invocations as served, IdleBeforeShutdown as idle\n"
         f"| stats count(*) as n, {_percentiles('lifetime')}, {_percentiles('served')}, {_percentiles('idle')}"
     ),
     "durable": (
-        'filter event = "invoke" and ispresent(durable_execution_id)\n'
+        f"{records_of(INVOKE)} and ispresent(durable_execution_id)\n"
         "| stats count(*) as invocations, count_distinct(durable_execution_id) as executions,"
         " sum(replayed) as replayed"
     ),
     "timeouts": (
-        'filter event = "timeout_warning"\n'
+        f"{records_of(TIMEOUT_WARNING)}\n"
         "| fields @timestamp, request_id, environment_id, elapsed_ms, remaining_ms,"
         " `stack.0`, `stack.1`, `stack.2`\n"
         f"| sort @timestamp desc\n| limit {TIMEOUTS_SHOWN}"

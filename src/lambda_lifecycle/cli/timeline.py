@@ -1,5 +1,5 @@
-"""The timeline's pure part: record files read, and records (or Logs Insights rows) made into
-lanes, one per process, with a mark per invocation. Drawing is ``timeline_plot``'s job.
+"""The timeline's pure part: records (or Logs Insights rows) made into lanes, one per process, with
+a mark per invocation. Reading records is ``lambda_lifecycle.records``' job, drawing ``timeline_plot``'s.
 
 A process is born at a record's time minus its ``ContainerAge``; invoke records are written when
 the invocation ends, so an invocation runs from its record's time minus ``Duration`` to that time,
@@ -12,20 +12,16 @@ plus ``IdleBeforeShutdown`` (or the birth plus ``ContainerAge``).
 from __future__ import annotations
 
 import itertools
-import json
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from ..contract import INVOKE, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING, complete
-from .report import number, numbers, value
+from ..contract import INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..records import Record, numbers, time_ms, value
+from .errors import CliError
+from .insights import number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
-
-    Record = dict[str, object]
-    Timed = tuple["int | None", Record]
+    from collections.abc import Iterable
 
 MAX_LANES = 200
 MAX_MARKS = 20_000
@@ -61,12 +57,8 @@ _HOVER_INVOKE = (
 _HOVER_TIMEOUT = ("request_id", "invocation", "elapsed_ms", "remaining_ms", "MemoryUsed", "stack")
 _HOVER_SHUTDOWN = ("reason", "invocations", "ContainerAge", "IdleBeforeShutdown", "MaxMemoryUsed", "hooks_failed")
 
-RECORD_LINE = re.compile(r'"event"\s*:\s*"(?:' + "|".join(RECORD_KINDS) + ')"')
-"""Matches a line that holds one of the SDK's records (and not the function's own JSON logs)."""
-_LINE_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
-
-class TimelineError(Exception):
+class TimelineError(CliError):
     """A timeline that cannot be drawn; its message is the one line to show."""
 
 
@@ -114,82 +106,6 @@ class Timeline:
         return max((lane.end_ms for lane in self.lanes), default=0)
 
 
-# Reading records -------------------------------------------------------------------------------
-
-
-def _ms(value: object) -> int | None:
-    """A time as epoch milliseconds: a number of them, or an ISO 8601 text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str) and _LINE_TIME.fullmatch(value.strip()):
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "T"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp() * 1000)
-    return None
-
-
-def _from_object(obj: object, line_ms: int | None) -> Iterator[Timed]:
-    """The records a parsed JSON value holds: a record itself, or an export object (a log event
-    with ``message`` and ``timestamp``; Lambda's JSON log format), or a list or ``events`` of them."""
-    if isinstance(obj, list):
-        for item in obj:
-            yield from _from_object(item, line_ms)
-        return
-    if not isinstance(obj, dict):
-        return
-    if obj.get("event") in RECORD_KINDS:
-        yield line_ms, complete(obj)  # read as the contract says: what a line leaves out is usual
-        return
-    if isinstance(obj.get("events"), list):
-        yield from _from_object(obj["events"], line_ms)
-        return
-    message = obj.get("message")
-    stamp = _ms(obj.get("timestamp")) or line_ms
-    if isinstance(message, dict):
-        yield from _from_object(message, stamp)
-    elif isinstance(message, str):
-        yield from _from_line(message, stamp)
-
-
-def _from_line(line: str, line_ms: int | None = None) -> Iterator[Timed]:
-    """The records in one line of text: JSON, perhaps after ``METRICS: `` or a log line's prefix
-    (a time, a request id, a level). Raises ValueError for a line of ours that does not parse."""
-    brace = line.find("{")
-    if brace < 0:
-        return
-    prefix = line[:brace]
-    found = _LINE_TIME.search(prefix)
-    if found is not None:
-        line_ms = _ms(found.group()) or line_ms
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(line, brace)
-    except ValueError:
-        if RECORD_LINE.search(line):
-            raise
-        return
-    yield from _from_object(obj, line_ms)
-
-
-def read_text(text: str) -> tuple[list[Timed], int]:
-    """Every record in a file's text, with its time when the file says it (``None`` otherwise),
-    and how many lines looked like records but could not be read."""
-    stripped = text.strip()
-    if stripped.startswith(("[", "{")) and "\n" in stripped:
-        try:  # one JSON document: an export (``{"events": [...]}``) or a list of records
-            return list(_from_object(json.loads(stripped), None)), 0
-        except ValueError:
-            pass  # JSON lines, then
-    records: list[Timed] = []
-    malformed = 0
-    for line in text.splitlines():
-        try:
-            records.extend(_from_line(line))
-        except ValueError:
-            malformed += 1
-    return records, malformed
-
-
 # Records into lanes ----------------------------------------------------------------------------
 
 
@@ -231,7 +147,7 @@ def _record_ms(stamp: int | None, record: Record) -> int | None:
     """A record's own time: an EMF record's ``_aws.Timestamp``, else the log line's."""
     block = record.get("_aws")
     if isinstance(block, dict):
-        found = _ms(block.get("Timestamp"))
+        found = time_ms(block.get("Timestamp"))
         if found is not None:
             return found
     return stamp
@@ -256,11 +172,11 @@ class _Process:
 
     def add(self, ms: int | None, record: Record) -> None:
         self.any = self.any or record
-        if record.get("event") == INVOKE:
+        if record.get(KIND_KEY) == INVOKE:
             self.invokes.append((ms, record))
-        elif record.get("event") == TIMEOUT_WARNING:
+        elif record.get(KIND_KEY) == TIMEOUT_WARNING:
             self.warnings.append((ms, record))
-        elif record.get("event") == SHUTDOWN:
+        elif record.get(KIND_KEY) == SHUTDOWN:
             self.shutdown = (ms, record)
 
     def birth(self) -> int | None:
@@ -377,13 +293,13 @@ def _capped(lanes: list[Lane], max_lanes: int, notes: list[str]) -> list[Lane]:
     return sorted(lanes, key=lambda lane: lane.birth_ms)[-max_lanes:]
 
 
-def build(records: Iterable[Timed], *, title: str = "", max_lanes: int = MAX_LANES) -> Timeline:
+def build(records: Iterable[tuple[int | None, Record]], *, title: str = "", max_lanes: int = MAX_LANES) -> Timeline:
     """The timeline of (time ms or ``None``, record) pairs: a lane per process."""
     processes: dict[str, _Process] = {}
     replaced: dict[str, set[str]] = {}
     for stamp, record in records:
         container = record.get("container_id")
-        if not isinstance(container, str) or record.get("event") not in RECORD_KINDS:
+        if not isinstance(container, str) or record.get(KIND_KEY) not in RECORD_KINDS:
             continue
         processes.setdefault(container, _Process(container)).add(_record_ms(stamp, record), record)
         previous = record.get("previous_container_id")
@@ -445,7 +361,7 @@ def newest(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
 
 def from_rows(
     rows: list[dict[str, str]],
-    records: Iterable[Timed] | None,
+    records: Iterable[tuple[int | None, Record]] | None,
     *,
     title: str,
     max_lanes: int = MAX_LANES,

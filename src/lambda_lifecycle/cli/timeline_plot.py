@@ -9,14 +9,19 @@ import functools
 import html
 import json
 
-from . import install_hint
-from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline, TimelineError
+from .errors import MissingExtra
+from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-NEEDS_EXTRA = f"drawing the timeline needs Vega-Altair: {install_hint('timeline')}"
+
+def _missing() -> MissingExtra:
+    return MissingExtra("drawing the timeline needs Vega-Altair", "timeline")
+
+
+NEEDS_EXTRA = str(_missing())
 
 WIDTH = 1000
 LANE_PX = 22
@@ -32,17 +37,13 @@ _STYLE = {  # kind: (colour, symbol)
 }
 
 
-class MissingExtra(TimelineError):
-    """The plotting library is not installed; the message is the one line to show."""
-
-
 def require() -> None:
     """Raise :class:`MissingExtra` unless the ``[timeline]`` extra is installed."""
     try:
         import altair  # noqa: F401
         import vl_convert  # noqa: F401
     except ImportError:
-        raise MissingExtra(NEEDS_EXTRA) from None
+        raise _missing() from None
 
 
 def size(timeline: Timeline) -> tuple[int, int]:
@@ -78,7 +79,7 @@ def chart(timeline: Timeline) -> Any:
     try:
         import altair as alt
     except ImportError:
-        raise MissingExtra(NEEDS_EXTRA) from None
+        raise _missing() from None
 
     width, height = size(timeline)
     order = [lane.label for lane in timeline.lanes]
@@ -154,7 +155,7 @@ def _vl_convert() -> Any:
     try:
         import vl_convert
     except ImportError:
-        raise MissingExtra(NEEDS_EXTRA) from None
+        raise _missing() from None
     return vl_convert
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..cli.aws import record_of
+from ..records import record_of
 from . import RunError
 from .lambda_log import LambdaLog, now_ms
 from .memory import MemoryWatch

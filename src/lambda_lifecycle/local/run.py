@@ -9,175 +9,21 @@ go to stderr as ``[...]`` lines, so stdout can be piped on as it is.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from ..cli import _number_in, _positive_int, install_hint
-from ..cli.report import numbers
-from ..contract import INIT_TYPES, INVOKE, SHUTDOWN
+from ..contract import INVOKE, SHUTDOWN
+from ..records import numbers, of_kind
 from . import RunError
 from .environment import Environment, Output, say
 from .events import load_events
 from .lambda_log import LambdaLog
 from .runtime_api import Function, Invocation, RuntimeAPI, kill_environment, lambda_environment
-
-HELP = "run a handler here under the real runtime client and see its records, before deploying"
-DESCRIPTION = (
-    "Runs HANDLER under awslambdaric in one simulated Lambda execution environment (its own /tmp, Lambda's"
-    " variables), invokes it with the events, then shuts the environment down as Lambda does. stdout is the"
-    " runtime's output, records included, unchanged; each invocation's outcome and a summary go to stderr."
-)
-NEEDS_RUNTIME_CLIENT = f"this command needs the runtime client: {install_hint('local')}"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "handler",
-        type=_handler,
-        help="the handler as Lambda's _HANDLER names it: dir/module.function runs module.py from dir"
-        " (e.g. examples/global_init/handler.lambda_handler); with --cwd, relative to that directory",
-    )
-    parser.add_argument(
-        "--cwd", metavar="DIR", help="the function's code root (LAMBDA_TASK_ROOT); the handler is read from there"
-    )
-    parser.add_argument(
-        "--event",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="a JSON event file, or - for stdin; JSON lines give one event per line; repeatable (default: {})",
-    )
-    parser.add_argument(
-        "--invocations",
-        type=_positive_int,
-        metavar="N",
-        help="how many invocations, cycling through the events (default: one each)",
-    )
-    parser.add_argument(
-        "--gap",
-        type=_gaps,
-        default=(0.0,),
-        metavar="SECONDS",
-        help="seconds from one invocation's end to the next's start; a comma list gives each gap in turn,"
-        " the last one repeating (default 0)",
-    )
-    parser.add_argument(
-        "--init-type",
-        choices=INIT_TYPES,
-        default="on-demand",
-        help="AWS_LAMBDA_INITIALIZATION_TYPE: %(choices)s (default on-demand)",
-        metavar="TYPE",
-    )
-    parser.add_argument(
-        "--runtime",
-        type=_runtime,
-        metavar="ID",
-        default=f"python{sys.version_info[0]}.{sys.version_info[1]}",
-        help="the Lambda runtime id, e.g. python3.12 (default: this interpreter's): it sets AWS_EXECUTION_ENV, which"
-        " decides whether shutdown hooks can run (python3.12 and later); the code runs on this interpreter",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=_number_in(0, 900),
-        default=3.0,
-        metavar="SECONDS",
-        help="seconds per invocation (default 3, as Lambda's)",
-    )
-    parser.add_argument("--memory", type=_memory, default=128, metavar="MB", help="MB, 128 to 10240 (default 128)")
-    parser.add_argument(
-        "--ephemeral-storage",
-        type=_storage,
-        default=512,
-        metavar="MB",
-        help="the size of /tmp, 512 to 10240 MB (default 512); TmpUsed is what its files take",
-    )
-    parser.add_argument("--function-name", metavar="NAME", help="default: the code root's directory name")
-    parser.add_argument("--function-version", default="$LATEST", metavar="VERSION", help="default $LATEST")
-    parser.add_argument("--region", metavar="REGION", help="AWS_REGION (default: AWS_REGION here, else us-east-1)")
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        type=_variable,
-        metavar="NAME=VALUE",
-        help="an environment variable of the function; repeatable",
-    )
-    parser.add_argument(
-        "--shutdown",
-        choices=("sigterm", "sigkill"),
-        default="sigterm",
-        help="how the environment ends: sigterm as Lambda does (SIGTERM and 500 ms when an extension registered,"
-        " else SIGKILL), or sigkill at once (default sigterm)",
-    )
-    parser.add_argument(
-        "--log-format",
-        choices=("text", "json"),
-        default="text",
-        help="the function's log format (LoggingConfig.LogFormat): Lambda's own lines as START/END/REPORT text,"
-        " or as platform.* JSON records (default text)",
-    )
-    parser.add_argument(
-        "--output",
-        metavar="FILE",
-        help="also save the log stream there: every line (records, the function's output, Lambda's own lines)"
-        " as a log event with the time it arrived, one JSON object per line, as CloudWatch returns them;"
-        " report --input and timeline --input read it",
-    )
-
-
-def _gaps(text: str) -> tuple[float, ...]:
-    try:
-        gaps = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        gaps = (-1.0,)
-    if not all(0 <= gap <= 3600 for gap in gaps):  # NaN fails too
-        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, or a comma list of them, got {text!r}")
-    return gaps
-
-
-def _runtime(text: str) -> str:
-    if not re.fullmatch(r"python3\.\d+", text):
-        raise argparse.ArgumentTypeError(f"expected a Python runtime id like python3.12, got {text!r}")
-    return text
-
-
-def _megabytes_in(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: whole MB in Lambda's range [low, high]."""
-
-    def parse(text: str) -> int:
-        if not re.fullmatch(r"\s*\d+\s*", text) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"expected whole MB, at least {low} and at most {high}, got {text!r}")
-        return int(text)
-
-    return parse
-
-
-_memory = _megabytes_in(128, 10240)
-_storage = _megabytes_in(512, 10240)
-
-
-def _variable(text: str) -> tuple[str, str]:
-    name, equals, value = text.partition("=")
-    if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name, value
-
-
-def _handler(text: str) -> str:
-    """A handler named as ``_HANDLER`` names one; any other name is a usage error."""
-    module, dot, function = text.rpartition(".")
-    if not dot or not module.strip("./") or not function.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected a handler like dir/module.function, got {text!r}")
-    if function == "py":
-        raise argparse.ArgumentTypeError(f"name the function too, as in {module}.lambda_handler (got {text!r})")
-    return text
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -185,7 +31,7 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
-    """The code root and the ``_HANDLER`` relative to it (``handler`` is well formed: see ``_handler``)."""
+    """The code root and the ``_HANDLER`` relative to it (``handler`` is well formed: the command checks it)."""
     module, _, function = handler.rpartition(".")
     if cwd is None:
         path = Path(module)
@@ -199,7 +45,7 @@ def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
 
 def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[str]:
     found = output.records
-    invokes = [r for r in found if r.get("event") == INVOKE]
+    invokes = list(of_kind(found, INVOKE))
     outcomes = [i.outcome for i in invocations]
     init = numbers(invokes, "InitDuration")  # Powertools writes it as a list: numbers() reads both
     lines = [
@@ -211,7 +57,7 @@ def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[
         f" {_count(sum(1 for r in invokes if r.get('cold_start')), 'cold start')}"
         + (f"; init {', '.join(f'{ms:g}' for ms in init)} ms" if init else "")
     ]
-    shutdowns = [r for r in found if r.get("event") == SHUTDOWN]
+    shutdowns = list(of_kind(found, SHUTDOWN))
     if shutdowns:
         last = shutdowns[-1]
         record = (
@@ -246,19 +92,15 @@ def _environment_variables(args: argparse.Namespace, tmp: str) -> dict[str, str]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the handler as ``args`` say; raises RunError when it cannot."""
-    if importlib.util.find_spec("awslambdaric") is None:
-        raise RunError(NEEDS_RUNTIME_CLIENT)
+    """Run the handler as ``args`` (``lambda-lifecycle run``'s flags) say; raises RunError when it
+    cannot, OSError when ``--output`` cannot be written."""
     root, handler = locate(args.handler, args.cwd)
     events = load_events(args.event, sys.stdin)
     count = args.invocations or len(events)
     name = args.function_name or re.sub(r"[^A-Za-z0-9_-]", "-", root.resolve().name)[:64] or "local"
     region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     function = Function(name, args.function_version, args.memory, region, handler)
-    try:
-        save = open(args.output, "w") if args.output else None  # noqa: SIM115 (closed below)
-    except OSError as exc:
-        raise RunError(f"cannot write {args.output}: {exc.strerror}") from None
+    save = open(args.output, "w") if args.output else None  # noqa: SIM115 (closed below)
     tmp = tempfile.mkdtemp(prefix="lambda-tmp-")
     try:
         with RuntimeAPI(function) as api:
@@ -285,14 +127,3 @@ def run(args: argparse.Namespace) -> int:
     for line in _summary(done, output, ended):
         say(line)
     return 0
-
-
-def main(args: argparse.Namespace) -> int:
-    """The ``run`` command: 0 when the handler ran (its errors are data), 1 with one line when not."""
-    try:
-        return run(args)
-    except RunError as exc:
-        print(f"lambda-lifecycle: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130

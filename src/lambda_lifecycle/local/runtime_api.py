@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ..cli.aws import record_of
+from ..records import record_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..report import parse_results
+from ..insights import parse_results
 from .queries import log_group_of
 
 TYPE_CHECKING = False

@@ -13,8 +13,10 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 
-from ...contract import ABSENT, RECORD_KINDS
-from ..report import iso, number, numbers, percentile, value
+from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
+from ...records import numbers, value
+from ..insights import number
+from ..report import iso, percentile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,7 +96,7 @@ def _rate(part: float, whole: float) -> float:
 
 
 def _kind(record: Record) -> object:
-    return record.get("event")
+    return record.get(KIND_KEY)
 
 
 def from_records(function: str, log_group: str, records: Iterable[Record]) -> FunctionRow:

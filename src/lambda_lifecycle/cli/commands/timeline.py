@@ -1,0 +1,168 @@
+"""``lambda-lifecycle timeline``: every execution environment's life drawn, from CloudWatch
+(``--function``) or a file of records (``--input``)."""
+
+from __future__ import annotations
+
+import sys
+
+from ...records import read_text
+from .. import args as flags
+from .. import aws, logs, timeline, timeline_plot
+from ..errors import CliError, UsageError, cannot_read, cannot_write
+from ..insights import count, number
+from ..progress import StderrProgress
+from ..report import iso
+from ..timeline import MAX_LANES, MAX_MARKS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+    from ..timeline import Timeline
+
+DETAILS = (
+    ": a lane per process from birth to shutdown or kill, invocations as marks. Reads CloudWatch (--function;"
+    " needs the [cli] extra) or a file of records (--input). Drawing needs the [timeline] extra."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    flags.add_aws(parser, function_required=False)
+    parser.add_argument(
+        "--input",
+        metavar="FILE",
+        help="read records from a file instead of CloudWatch ('-' for stdin): a saved log, a CloudWatch export,"
+        " Logs Insights results, the SDK's output",
+    )
+    flags.add_window(parser)
+    flags.add_engine(parser, "one row per process")
+    parser.add_argument(
+        "--output", default="lambda-lifecycle-timeline.html", help="the HTML file to write (default %(default)s)"
+    )
+    parser.add_argument("--png", metavar="FILE", help="write the picture as a PNG too, for reports")
+    parser.add_argument(
+        "--max-lanes",
+        type=flags.positive_int,
+        default=MAX_LANES,
+        help=f"draw at most this many processes, the newest (default {MAX_LANES})",
+    )
+    parser.add_argument(
+        "--max-marks",
+        type=flags.positive_int,
+        default=MAX_MARKS,
+        help="from CloudWatch with the insights engine, fetch each invocation's record only when the drawn"
+        f" processes have at most this many (default {MAX_MARKS}); above it, lanes show their counts only",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+
+    if (args.input is None) == (args.function is None):
+        raise UsageError("timeline needs --function (read CloudWatch) or --input FILE, one of them")
+    timeline_plot.require()  # before minutes of querying, not after
+    drawn = _from_file(args) if args.input is not None else _from_cloudwatch(args)
+    return _draw(args, drawn)
+
+
+def _read(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError as exc:
+        raise cannot_read(source, exc) from None
+
+
+def _left_out(source: str, malformed: int, unrecognised: int) -> None:
+    if malformed:
+        print(f"lambda-lifecycle: skipped {malformed} malformed record line(s) in {source}", file=sys.stderr)
+    if unrecognised:
+        print(
+            f"lambda-lifecycle: left out {unrecognised} 0.2.x invoke line(s) without an _aws block in {source}:"
+            " they cannot be told apart from the function's own logs",
+            file=sys.stderr,
+        )
+
+
+def _from_file(args: argparse.Namespace) -> Timeline:
+
+    reading = read_text(_read(args.input))
+    _left_out(args.input, reading.malformed, reading.unrecognised)
+    drawn = timeline.build(reading.records, title=f"lambda-lifecycle timeline: {args.input}", max_lanes=args.max_lanes)
+    if not drawn.lanes:
+        raise CliError(f"no lambda-lifecycle records with a time in {args.input}")
+    return drawn
+
+
+def _from_cloudwatch(args: argparse.Namespace) -> Timeline:
+
+    start_ms, end_ms = flags.window(args)
+    log_group = flags.log_group(args)
+    progress = StderrProgress(sys.stderr)
+    client = aws.client("logs", args.region, args.endpoint_url, progress)
+    logs.check_log_group(client, log_group)
+    title = f"{args.function} ({log_group}), {iso(start_ms)} to {iso(end_ms)}"
+    if args.engine == "fetch":
+        reading = logs.fetch_records(client, log_group, start_ms, end_ms, progress)
+        progress.done()
+        _left_out(log_group, reading.malformed, reading.unrecognised)
+        drawn = timeline.build(reading.records, title=title, max_lanes=args.max_lanes)
+    else:
+        drawn = _from_insights(args, client, log_group, (start_ms, end_ms), title, progress)
+    if not drawn.lanes:
+        raise CliError(f"no lambda-lifecycle records in {log_group} from {iso(start_ms)} to {iso(end_ms)}")
+    return drawn
+
+
+def _from_insights(
+    args: argparse.Namespace,
+    client: aws.Client,
+    log_group: str,
+    window: tuple[int, int],
+    title: str,
+    progress: StderrProgress,
+) -> Timeline:
+    """One row per process from Logs Insights; the marks too when the drawn processes hold at
+    most ``--max-marks`` records."""
+
+    start_ms, end_ms = window
+    rows = logs.run_split(client, log_group, "processes", start_ms, end_ms, progress, timeline.merge_processes)
+    chosen = timeline.newest(rows, args.max_lanes)
+    records = None
+    notes = []
+    total = sum(count(row, "records") for row in chosen)
+    if chosen and total <= args.max_marks:
+        first = max(start_ms, min(int(number(row, "first_ms") or start_ms) for row in chosen))
+        last = min(end_ms, max(int(number(row, "last_ms") or end_ms) for row in chosen))
+        wanted = {row.get("container_id") for row in chosen}
+        reading = logs.fetch_records(client, log_group, first, last + 1, progress)
+        _left_out(log_group, reading.malformed, reading.unrecognised)
+        records = [timed for timed in reading.records if timed.record.get("container_id") in wanted]
+    elif chosen:
+        notes.append(
+            f"{total} records in the drawn processes, above --max-marks {args.max_marks}: lanes only, their"
+            " invocation counts on hover"
+        )
+    progress.done()
+    return timeline.from_rows(rows, records, title=title, max_lanes=args.max_lanes, notes=notes)
+
+
+def _draw(args: argparse.Namespace, drawn: Timeline) -> int:
+
+    for note in drawn.notes:
+        print(f"lambda-lifecycle: {note}", file=sys.stderr)
+    _write(args.output, timeline_plot.to_html(drawn).encode("utf-8"))
+    print(f"wrote {args.output}: {len(drawn.lanes)} process{'' if len(drawn.lanes) == 1 else 'es'}")
+    if args.png:
+        _write(args.png, timeline_plot.to_png(drawn))
+        print(f"wrote {args.png}")
+    return 0
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None

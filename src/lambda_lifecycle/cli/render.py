@@ -1,0 +1,150 @@
+"""A :class:`~lambda_lifecycle.cli.report.Report` shown as a table (for people), JSON, or CSV
+(``field,value`` rows, nested fields named with dots). Pure."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+
+from .report import Distribution, Durable, KeepWarm, Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+FORMATS = ("table", "json", "csv")
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report in one of :data:`FORMATS`."""
+    if fmt == "json":
+        return json.dumps(dataclasses.asdict(report), indent=2)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["field", "value"])
+        writer.writerows(_flat(dataclasses.asdict(report)))
+        return buffer.getvalue().rstrip("\n")
+    return table(report)
+
+
+def _flat(fields: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for key, found in fields.items():
+        name = f"{prefix}{key}"
+        if isinstance(found, dict):
+            out += _flat(found, name + ".")
+        elif isinstance(found, list):
+            for i, item in enumerate(found):
+                out += _flat(item, f"{name}.{i}.") if isinstance(item, dict) else [(f"{name}.{i}", item)]
+        else:
+            out.append((name, found))
+    return out
+
+
+def _fmt(found: object) -> str:
+    if found is None:
+        return "-"
+    if isinstance(found, float):
+        return f"{found:g}"
+    return str(found)
+
+
+def _distributions(named: list[tuple[str, Distribution]], width: int = 26) -> list[str]:
+    lines = [f"{'':<{width}}{'count':>8}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}"]
+    for label, d in named:
+        lines.append(f"{label:<{width}}{d.count:>8}" + "".join(f"{_fmt(v):>10}" for v in (d.p50, d.p90, d.p99, d.max)))
+    return lines
+
+
+def _keep_warm_lines(k: KeepWarm) -> list[str]:
+    lines = [f"keep-warm: {k.processes_shut_down} process(es) shut down in the window"]
+    lines += _distributions(
+        [
+            ("lifetime s", k.lifetime_s),
+            ("invocations served", k.invocations),
+            ("idle before shutdown ms", k.idle_before_shutdown_ms),
+        ]
+    )
+    lines.append("")
+    if k.cold_start_rate_by_gap is None:
+        lines.append("cold-start rate by gap since the previous invocation: only --engine fetch computes it")
+        return lines
+    lines.append("cold-start rate by gap since the function's previous invocation (any environment)")
+    lines.append(f"{'gap':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}")
+    for b in k.cold_start_rate_by_gap:
+        lines.append(f"{b.gap:<26}{b.invocations:>12}{b.cold_starts:>12}{_fmt(b.cold_start_rate):>8}")
+    return lines
+
+
+def _durable_lines(d: Durable | None) -> list[str]:
+    if d is None:
+        return []
+    return [
+        "",
+        f"durable executions {d.executions}: {d.invocations} invocations,"
+        f" {d.replayed_invocations} of them replays of earlier steps",
+    ]
+
+
+def _left_out_lines(r: Report) -> list[str]:
+    lines = []
+    if r.malformed_lines:
+        lines.append(f"skipped {r.malformed_lines} malformed record line(s)")
+    if r.unrecognised_lines:
+        lines.append(
+            f"left out {r.unrecognised_lines} 0.2.x invoke line(s) without an _aws block: they cannot be told apart"
+            " from the function's own logs (see the records page)"
+        )
+    if r.left_out_rows:
+        by_query = ", ".join(f"{name} {n}" for name, n in r.left_out_rows.items())
+        lines.append(
+            f"left out {sum(r.left_out_rows.values())} result row(s) without the fields of their query: {by_query}"
+        )
+    return ["", *lines] if lines else []
+
+
+def table(r: Report) -> str:
+    envs = r.environments
+    per, life, ended = envs.invocations_per_environment, envs.lifetime_s, envs.ended
+    lines = [
+        f"{r.function} ({r.log_group}), {r.start} to {r.end}",
+        "",
+        f"invocations {r.invocations}, cold starts {r.cold_starts} ({_fmt(r.cold_start_rate)}),"
+        f" proactive inits {r.proactive_inits}, re-inits {r.reinits}",
+        "",
+        f"{'init type':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}{'proactive':>10}{'re-inits':>9}",
+    ]
+    for init_type, t in r.by_init_type.items():
+        lines.append(
+            f"{init_type:<26}{t.invocations:>12}{t.cold_starts:>12}{_fmt(t.cold_start_rate):>8}"
+            f"{t.proactive_inits:>10}{t.reinits:>9}"
+        )
+    lines.append("")
+    lines += _distributions([("InitDuration ms", r.init_duration_ms), ("IdleTime ms", r.idle_time_ms)])
+    lines += [
+        "",
+        f"environments {envs.seen}: invocations each p50 {_fmt(per.p50)} max {_fmt(per.max)};"
+        f" lifetime s p50 {_fmt(life.p50)} p90 {_fmt(life.p90)} max {_fmt(life.max)}",
+        f"ended: shutdown {ended.shutdown}, killed {ended.killed}, unknown {ended.unknown}",
+        "",
+        *_keep_warm_lines(r.keep_warm),
+        *_durable_lines(r.durable_executions),
+        "",
+        f"{'top environments by /tmp':<26}{'tmp MB':>8}{'memory MB':>11}{'invocations':>13}{'lifetime s':>12}  ended",
+    ]
+    for e in r.top_environments_by_tmp:
+        lines.append(
+            f"{e.environment_id:<26}{_fmt(e.peak_tmp_mb):>8}{_fmt(e.peak_memory_mb):>11}"
+            f"{e.invocations:>13}{_fmt(e.lifetime_s):>12}  {e.ended}"
+        )
+    lines += ["", f"timeout warnings {len(r.timeout_warnings)}"]
+    for w in r.timeout_warnings:
+        lines.append(
+            f"  {_fmt(w.time)} {_fmt(w.request_id)} {_fmt(w.remaining_ms)} ms left in {_fmt(w.environment_id)}"
+        )
+        lines += [f"      {frame}" for frame in w.stack]
+    lines += _left_out_lines(r)
+    return "\n".join(lines)
