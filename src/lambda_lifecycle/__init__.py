@@ -22,9 +22,8 @@ from ._bootstrap import bootstrap
 from ._decorators import instrument
 from ._shutdown import on_shutdown
 from ._state import Environment, environment
+from ._version import __version__
 from ._warnings import LifecycleWarning
-
-__version__ = "0.2.0"
 
 __all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "environment", "instrument", "on_shutdown"]
 

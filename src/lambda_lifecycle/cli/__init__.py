@@ -18,7 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .. import __version__
+from .._version import __version__
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_READER_GONE,

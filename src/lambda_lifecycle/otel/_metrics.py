@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from opentelemetry import metrics
 
-from .. import __version__
+from .._version import __version__
 from ._attributes import MIB, TRIGGER
 from ._trigger import TRIGGERS
 
