@@ -156,8 +156,8 @@ def test_throttling_is_retried():
 
 
 def test_a_failed_query_is_a_clear_error():
+    fake = aws.Client(FakeLogs(fail=True), sleep=lambda _: None)
     with pytest.raises(aws.CliError, match="summary query ended failed"):
-        fake = aws.Client(FakeLogs(fail=True), sleep=lambda _: None)
         logs.run_query(fake, LOG_GROUP, "summary", T0, T0 + 60_000, lambda _: None)
 
 

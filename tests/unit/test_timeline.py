@@ -118,7 +118,7 @@ def test_every_file_shape_is_read():
         # A Lambda log line: time, request id, level, then the record; the warning takes its time.
         f"{at_183_s}\t{request}\tINFO\t{json.dumps(warning)}",
         json.dumps({"level": "INFO", "message": "an application log line", "event": "checkout"}),
-        '{"event": "invoke", "container_id": "a1", broken',
+        '{"lambda_lifecycle": "invoke", "container_id": "a1", broken',
         "END RequestId: 8d1f1c3e",
     ]
     reading = read_text("\n".join(lines))
