@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import (
     Function,
     RuntimeAPI,
@@ -58,7 +59,7 @@ def run(events, *, before_first=None, **env):
     assert "Traceback" not in stderr, stderr
     assert "LifecycleWarning" not in stderr, stderr
     assert telemetry.outcome == "response", telemetry.body
-    return api, environment, [r for r in records(stdout) if r["event"] == "invoke"], telemetry.body
+    return api, environment, [r for r in records(stdout) if r[KIND_KEY] == "invoke"], telemetry.body
 
 
 def lambda_spans(telemetry):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import records
 
 ROOT = Path(__file__).parents[2]
@@ -33,7 +34,7 @@ def summary(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def of(kind: str, result: subprocess.CompletedProcess[str]) -> list[dict]:
-    return [r for r in records(result.stdout) if r["event"] == kind]
+    return [r for r in records(result.stdout) if r[KIND_KEY] == kind]
 
 
 def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 
 from lambda_lifecycle import testing
 from lambda_lifecycle._runtime import RUNTIME
+from lambda_lifecycle.contract import KIND_KEY
 
 APP = """
 import asyncio, time
@@ -93,7 +94,7 @@ def test_a_timeout_warning_shows_where_the_handler_awaits(app, records, called):
             await app.handler({"await_s": 0.6}, context)
 
         asyncio.run(main())
-    [warning] = [r for r in records if r["event"] == "timeout_warning"]
+    [warning] = [r for r in records if r[KIND_KEY] == "timeout_warning"]
     # Innermost first: asyncio's sleep, then the handler's own await, not the event loop's select.
     stack = warning["stack"]
     assert stack[0].endswith("in sleep: return await future")
@@ -103,5 +104,5 @@ def test_a_timeout_warning_shows_where_the_handler_awaits(app, records, called):
 
 def test_a_handler_blocking_its_loop_shows_the_blocking_line(app, records):
     app.handler({"block_s": 0.6}, testing.LambdaContext(timeout_s=0.5))
-    [warning] = [r for r in records if r["event"] == "timeout_warning"]
+    [warning] = [r for r in records if r[KIND_KEY] == "timeout_warning"]
     assert warning["stack"][0] == "async_app.py:12 in handler"
