@@ -516,11 +516,14 @@ def test_keep_warm_in_every_format(fmt):
 def test_report_queries_include_keep_warm_and_durable():
     # The default engine asks Logs Insights every report query; answered with the rows each
     # would give for these records, it reports keep-warm and durable as the fetch engine does.
-    computed = report.aggregate(keep_warm_records())
+    computed = aggregate(keep_warm_records())
     fake = FakeLogs(rows_by_query={query: computed[name] for name, query in queries.QUERIES.items()})
-    rows = aws.insights_rows(fake, LOG_GROUP, T0, T0 + 86_400_000, lambda _: None, lambda _: None)
+    merges = {"environments": report.merge_environments}
+    client = aws.Client(fake, sleep=lambda _: None)
+    rows = logs.insights_rows(client, LOG_GROUP, T0, T0 + 86_400_000, lambda _: None, merges)
     assert [q["queryString"] for q in fake.started] == list(queries.QUERIES.values())
-    from_insights, fetched = keep_warm_report(rows), keep_warm_report(computed)
+    from_insights = dataclasses.asdict(keep_warm_report(rows))
+    fetched = dataclasses.asdict(keep_warm_report(computed))
     assert from_insights["keep_warm"] == {**fetched["keep_warm"], "cold_start_rate_by_gap": None}
     assert from_insights["durable_executions"] == fetched["durable_executions"]
     assert fetched["durable_executions"] == {"invocations": 4, "executions": 2, "replayed_invocations": 2}
