@@ -160,8 +160,8 @@ def instrument(
     overrides = _config.check(**{name: value for name, value in locals().items() if name != "func"})
 
     def decorate(target: F) -> F:
-        if _instrumented(target) or _config.value("disabled", overrides):
-            return target
+        if _instrumented(target) or _config.value("disabled", overrides) or not _state.started().serving:
+            return target  # a child process records nothing: its calls are its parent's invocation's work
         resolve = _SettingsFor(overrides)
         _state.mark_handler_ready(resolve)
         _shutdown.install()

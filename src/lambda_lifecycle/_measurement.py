@@ -138,9 +138,11 @@ def start(
         if settings.disabled:
             return None
         call = reader.read(context)
-        invocation = _state.begin(settings.proactive_init_threshold_ms)
+        invocation = _state.begin(settings.proactive_init_threshold_ms, call.request_id)
     except Exception as exc:  # noqa: BLE001
         warn_once("sdk.begin", f"cannot record this invocation ({exc!r})")
+        return None
+    if invocation is None:  # not an invocation: a child process's call, or one during init
         return None
     measured = _new_measurement(Measurement)
     measured.token = _active.set(True)

@@ -101,8 +101,8 @@ def invoke_body(
 def _rare_fields(
     inv: Invocation, call: CallInfo, error: str | None, durable_execution_id: str | None, replayed: bool | None
 ) -> str:
-    # How a process's first invocation began, and the process before it in the environment; an
-    # error; a tenant; a durable execution.
+    # How a process's first invocation began (and the calls before it, which were none), and the
+    # process before it in the environment; an error; a tenant; a durable execution.
     text = ""
     if inv.cold_start:
         text += ',"cold_start":true'
@@ -113,6 +113,8 @@ def _rare_fields(
     if inv.previous is not None:
         for key, value in inv.previous.items():
             text += ',"previous_' + key + '":' + _encode(value)
+    if inv.init_calls:
+        text += f',"init_calls":{inv.init_calls}'
     if error is not None:
         text += ',"error":' + _encode_str(error)
     if call.tenant_id:

@@ -120,6 +120,9 @@ class Runtime:
     event_loop: AbstractEventLoop | None
     """Where async handlers called by the runtime client run (``_async``), once one was."""
     restore_hook_registered: bool
+    forked_child: bool
+    """Forked from a process whose lifecycle had begun: a child of the environment's process,
+    which records nothing (``_state.serves_invocations``). Set by ``after_fork()`` alone."""
 
     # -- swapped by lambda_lifecycle.testing for the length of a block, never reset --------------
     clock: Callable[[], float]
@@ -137,6 +140,7 @@ class Runtime:
         self.collect = None
         self.simulated = None
         self.restore_hook_registered = False
+        self.forked_child = False
         self._new_process()
         self._new_environment()
 
@@ -186,6 +190,7 @@ class Runtime:
 
     def after_fork(self) -> None:
         """In a forked child: nothing of the parent's lifecycle, hooks or descriptors is its own."""
+        self.forked_child = self.forked_child or self.process is not None
         for part in self._parts:
             with contextlib.suppress(Exception):
                 part.after_fork()

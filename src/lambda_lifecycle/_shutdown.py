@@ -112,6 +112,8 @@ def install() -> None:
     """
     state = RUNTIME.shutdown
     try:
+        if not _state.started().serving:
+            return  # a child process: the environment's process alone handles its shutdown
         if not state.atexit_registered:
             atexit.register(_at_exit)
             state.atexit_registered = True

@@ -7,6 +7,7 @@ through these functions, under ``RUNTIME.lock``.
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from . import _config, _marker, _probes
@@ -18,6 +19,7 @@ from .contract import INIT_TYPES
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import FrameType
 
     from ._context import CallInfo
 
@@ -42,9 +44,10 @@ class Identity:
 class Invocation:
     """What the lifecycle says about one invocation, fixed when it begins.
 
-    ``previous`` (the process before this one in the environment), ``init_duration_ms`` and
-    ``restore_ms`` (restore to this invocation) are set on the first invocation of a process
-    only, when known; ``idle_ms`` on the others.
+    ``previous`` (the process before this one in the environment), ``init_duration_ms``,
+    ``restore_ms`` (restore to this invocation) and ``init_calls`` (instrumented calls before
+    it, which were not invocations) are set on the first invocation of a process only, when
+    known; ``idle_ms`` on the others.
     """
 
     __slots__ = (
@@ -56,6 +59,7 @@ class Invocation:
         "idle_ms",
         "restore_ms",
         "previous",
+        "init_calls",
     )
 
     def __init__(self, identity: Identity, number: int, idle_ms: float | None = None) -> None:
@@ -66,6 +70,7 @@ class Invocation:
         self.idle_ms = idle_ms
         self.restore_ms: float | None = None
         self.previous: dict[str, object] | None = None
+        self.init_calls = 0
 
     @property
     def init_type(self) -> str:
@@ -172,6 +177,9 @@ class Process:
         "marker_dir",
         "identity",
         "in_environment",
+        "runtime_api",
+        "serving",
+        "init_calls",
     )
 
     def __init__(self, process_start: float | None = None, handler_ready: float | None = None) -> None:
@@ -179,13 +187,19 @@ class Process:
         if init_type not in INIT_TYPES:
             warn_once("state.init_type", f"unknown AWS_LAMBDA_INITIALIZATION_TYPE {init_type!r}: no cold start claimed")
         self.container_id = _new_id()
+        simulated = process_start is not None
+        # Invocations come from a Runtime API, each with a request id (Lambda, lambda-lifecycle run).
+        self.runtime_api = not simulated and bool(os.environ.get("AWS_LAMBDA_RUNTIME_API"))
         # Inside Lambda (or a simulated environment) the process belongs to an execution
         # environment, whose end the shutdown record tells; a plain script has none.
-        self.in_environment = process_start is not None or bool(os.environ.get("AWS_LAMBDA_RUNTIME_API"))
+        self.in_environment = simulated or self.runtime_api
+        # A child process of the one that serves the invocations records nothing (see serves_invocations).
+        self.serving = simulated or serves_invocations()
+        self.init_calls = 0  # instrumented calls before the first invocation, which are none
         self.init_type = init_type
         self.restores_observed = init_type == "snap-start" and _watch_restores()
         self.restored_at: float | None = None
-        self.identify(_marker_dir() if process_start is None else None)
+        self.identify(_marker_dir() if not simulated and self.serving else None)
         self.process_start = process_start or _probes.process_start_time() or _IMPORTED_AT
         self.handler_ready = handler_ready
         self.invocations = 0
@@ -219,6 +233,39 @@ class Process:
         if self.handler_ready is None:
             return None
         return max(0.0, (self.handler_ready - self.process_start) * 1000)
+
+
+def serves_invocations() -> bool:
+    """Whether this process serves the environment's invocations, and is not a child process of
+    the one that does (``multiprocessing`` with any start method, ``os.fork``).
+
+    Only the environment's process takes a place in the ``/tmp`` marker, writes records and a
+    shutdown record, installs the shutdown handling and runs the hooks. A child forked after its
+    parent's lifecycle began knows it from the fork (``RUNTIME.forked_child``). A ``spawn`` or
+    ``forkserver`` child imports the handler's module anew while multiprocessing starts it:
+    found on the stack, innermost first, before any frame of the runtime client, which loads
+    the handler in the process that serves (Managed Instances' workers, which the runtime client
+    starts with multiprocessing itself, included). Nothing of multiprocessing imported: not a
+    child of it.
+    """
+    if RUNTIME.forked_child:
+        return False
+    mp = sys.modules.get("multiprocessing.process")
+    if mp is None:
+        return True
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__") or ""
+        if module.startswith("awslambdaric"):
+            return True
+        if module.startswith(_CHILD_STARTERS):
+            return False
+        frame = frame.f_back
+    # Called outside any import (a thread's call, a lazy decoration): a child has a parent.
+    return mp.parent_process() is None
+
+
+_CHILD_STARTERS = ("multiprocessing.", "concurrent.futures.process")
 
 
 def _new_id() -> str:
@@ -301,20 +348,36 @@ def mark_handler_ready(settings: Callable[[], _config.Settings] | None = None) -
             process.first_handler = settings
 
 
-def begin(proactive_init_threshold_ms: float) -> Invocation:
-    """Count an invocation and classify it, before the handler runs (so one that raises counts)."""
+def begin(proactive_init_threshold_ms: float, request_id: str | None) -> Invocation | None:
+    """Count an invocation and classify it, before the handler runs (so one that raises counts).
+
+    ``None``: the call is not an invocation. In a child process of the environment's (it records
+    nothing), or, where invocations come from a Runtime API, a call with no request id before
+    the first invocation (a thread started at init, warm-up code): counted in ``init_calls``,
+    which the first invocation's record carries, and neither the cold start nor ``IdleTime``.
+    """
     process = RUNTIME.process or started()
     now = RUNTIME.clock()
     with RUNTIME.lock:
-        number = process.invocations = process.invocations + 1
-        _marker.count(number)  # before the handler runs: a process killed in it leaves the count
-        process.last_start = now
-        process.in_flight += 1
+        number = process.invocations + 1
         if number > 1:  # only a process's first invocation can be a cold start
+            process.invocations = number
+            _marker.count(number)  # before the handler runs: a process killed in it leaves the count
+            process.last_start = now
+            process.in_flight += 1
             if process.cold_start or process.proactive_init:
                 process.cold_start = process.proactive_init = False
             last_end = process.last_end
             return Invocation(process.identity, number, None if last_end is None else max(0.0, (now - last_end) * 1000))
+        if not process.serving:
+            return None
+        if request_id is None and process.runtime_api:
+            process.init_calls += 1
+            return None
+        process.invocations = 1
+        _marker.count(1)
+        process.last_start = now
+        process.in_flight += 1
         if process.handler_ready is None:
             process.handler_ready = now
         inv = Invocation(process.identity, number)
@@ -328,6 +391,7 @@ def begin(proactive_init_threshold_ms: float) -> Invocation:
         )
         inv.init_duration_ms = process.init_duration_ms()
         inv.previous = process.previous
+        inv.init_calls = process.init_calls
         if process.restored_at is not None:
             inv.restore_ms = max(0.0, (now - process.restored_at) * 1000)
     return inv

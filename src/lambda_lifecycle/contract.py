@@ -82,6 +82,7 @@ PROPERTIES = (
     "previous_container_id",
     "previous_invocations",
     "previous_killed",
+    "init_calls",
     "error",
     "xray_trace_id",
     "tenant_id",
@@ -90,6 +91,10 @@ PROPERTIES = (
     "service",
 )
 """The properties of an invoke record (never dimensions, except ``function_name`` and ``service``).
+
+``init_calls`` is present only on a process's first invocation, when instrumented calls came
+before it inside a Runtime API's environment with no request id (warm-up code, a thread started
+at init): they were not invocations and have no record of their own.
 
 ``durable_execution_id`` and ``replayed`` are present only on invocations of a Lambda durable
 function: the durable execution's ARN, and whether the invocation replays steps that an earlier

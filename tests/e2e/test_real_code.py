@@ -59,3 +59,44 @@ def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(
     assert warning["invocation"] == 3
     assert warning["stack"][-1].startswith("async_app.py:11 in handler: await asyncio.sleep(")
     assert [(r["invocation"], r.get("process_restarts", 0)) for r in of("invoke", result)] == [(1, 0), (2, 0), (1, 1)]
+
+
+def test_children_of_every_start_method_are_not_the_environments_processes_and_a_crash_after_them_is_right(tmp_path):
+    events = [f'{{"n": {n}, "children": "{method}"}}' for n, method in enumerate(["spawn", "forkserver", "fork"], 1)]
+    result = run(
+        "children.handler", [*events, '{"n": 4, "exit": true}', '{"n": 5}'], tmp_path, "--runtime", "python3.12"
+    )
+    assert summary(result)[0].startswith(
+        "[summary] 5 invocations: 4 responses, 0 errors, 0 timeouts, 1 crash; 4 invoke records, 2 cold starts;"
+    )
+    responses = [line for line in result.stderr.splitlines() if "] response: " in line]
+    assert all('"children": [10, 20]' in line for line in responses[:3])  # the children called the handler
+    first, second, third, restarted = of("invoke", result)
+    parent = first["container_id"]
+    assert [r["container_id"] for r in (first, second, third)] == [parent] * 3
+    assert [r["invocation"] for r in (first, second, third)] == [1, 2, 3]
+    # The crash is recorded as without children: the parent's count, killed, one restart.
+    assert (restarted["invocation"], restarted["process_restarts"], restarted["reinit"]) == (1, 1, True)
+    assert restarted["previous_container_id"] == parent
+    assert (restarted["previous_invocations"], restarted["previous_killed"]) == (4, True)
+    assert restarted["environment_id"] == first["environment_id"]
+    [shutdown] = of("shutdown", result)  # the children wrote none
+    assert (shutdown["container_id"], shutdown["reason"], shutdown["invocations"]) == (
+        restarted["container_id"],
+        "SIGTERM",
+        1,
+    )
+    assert "lambda-lifecycle:" not in result.stderr  # no warning either
+
+
+def test_calls_before_the_first_invocation_take_no_cold_start_and_feed_no_idle_time(tmp_path):
+    result = run("init_thread.handler", ['{"n": 1}', '{"n": 2}'], tmp_path, "--gap", "0.3")
+    assert summary(result)[0].startswith(
+        "[summary] 2 invocations: 2 responses, 0 errors, 0 timeouts, 0 crashes; 2 invoke records, 1 cold start;"
+    )
+    first, second = of("invoke", result)
+    assert (first["invocation"], first["cold_start"], first["init_calls"]) == (1, True, 4)
+    assert "InitDuration" in first
+    assert "init_calls" not in second
+    assert (second["invocation"], second["cold_start"]) == (2, False)
+    assert second["IdleTime"] >= 300  # from the first invocation's end, not from a warm-up call's

@@ -64,6 +64,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
 HOOKS = """
     import signal, sys, time
     import lambda_lifecycle
+    from lambda_lifecycle.testing import LambdaContext
 
     lambda_lifecycle.bootstrap(handle_sigterm=True, shutdown_budget_ms=400)
 
@@ -86,7 +87,8 @@ HOOKS = """
 
 
 def test_sigterm_runs_the_hooks_within_the_budget_and_ends_the_process(record_property, start):
-    process, _ = start(HOOKS + "\n    handler({}, None)\n    print('ready', flush=True)\n    time.sleep(60)\n")
+    script = HOOKS + "\n    handler({}, LambdaContext())\n    print('ready', flush=True)\n    time.sleep(60)\n"
+    process, _ = start(script)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     stdout, stderr = finish(process)
@@ -171,11 +173,12 @@ def test_sigterm_is_left_alone_where_no_handler_can_run_unless_asked(environment
 NORMAL_EXIT = """
     import atexit
     import lambda_lifecycle
+    from lambda_lifecycle.testing import LambdaContext
     atexit.register(print, "atexit function ran", flush=True)
     lambda_lifecycle.on_shutdown(print, "hook ran", flush=True)
     handler = lambda_lifecycle.instrument(lambda e, c: None)
-    handler({}, None)
-    handler({}, None)
+    handler({}, LambdaContext())
+    handler({}, LambdaContext())
     print("ready", flush=True)
 """
 
@@ -234,7 +237,7 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
         "multiprocessing": """
     import multiprocessing
     def work():
-        handler({}, None)  # the child may call the handler: its own lifecycle, not the parent's
+        handler({}, LambdaContext())  # the child may call the handler: it records nothing
         os.kill(os.getpid(), signal.SIGTERM)  # the parent's SIGTERM handler is inherited
     p = multiprocessing.get_context("fork").Process(target=work)
     p.start()
@@ -245,10 +248,11 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
         """
     import atexit, os, signal, time
     import lambda_lifecycle
+    from lambda_lifecycle.testing import LambdaContext
     lambda_lifecycle.bootstrap(handle_sigterm=True)
     lambda_lifecycle.on_shutdown(print, "hook ran in", os.getpid(), flush=True)
     handler = lambda_lifecycle.instrument(lambda e, c: None)
-    handler({}, None)
+    handler({}, LambdaContext())
     """
         + child
         + """
@@ -265,6 +269,8 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
     shutdowns = [json.loads(line) for line in stdout.splitlines() if f'"{KIND_KEY}":"shutdown"' in line]
     assert len(shutdowns) == 1
     assert shutdowns[0]["invocations"] == 1
+    invokes = [json.loads(line) for line in stdout.splitlines() if '"event":"invoke"' in line]
+    assert [r["container_id"] for r in invokes] == [shutdowns[0]["container_id"]]  # the child's call is none
 
 
 def test_sigterm_is_handled_on_runtimes_that_deliver_it(start):

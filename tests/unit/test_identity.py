@@ -293,3 +293,61 @@ def test_a_full_tmp_loses_only_the_count_not_the_environment(in_lambda, monkeypa
     assert second.environment_id == first.environment_id
     assert second.process_restarts == 1
     assert RUNTIME.marker.slot is None
+
+
+def test_calls_before_the_first_invocation_are_counted_on_it_not_recorded(in_lambda, records, clock, context):
+    in_lambda()
+    handler = lambda_lifecycle.instrument(lambda event, context: "ran")
+    # Warm-up code and a thread started at import: no request id, no invocation yet.
+    assert [handler({"warm_up": True}, None) for _ in range(3)] == ["ran"] * 3
+    assert records == []
+    clock.advance(2)
+    handler({}, context)
+    clock.advance(5)
+    handler({}, context)
+    first, second = records
+    assert (first["invocation"], first["cold_start"], first["init_calls"]) == (1, True, 3)
+    assert "IdleTime" not in first
+    assert (second["invocation"], second["IdleTime"]) == (2, pytest.approx(5000, abs=50))
+    assert "init_calls" not in second
+    assert lambda_lifecycle.environment().invocations == 2
+
+
+def test_outside_a_runtime_api_a_call_without_a_request_id_is_an_invocation(records):
+    lambda_lifecycle.instrument(lambda event, context: None)({}, None)  # a script's or a test's call
+    assert [(r["invocation"], r["cold_start"]) for r in records] == [(1, True)]
+
+
+def _started_under(modules, start):
+    # Runs ``start`` as code of ``modules`` would, outermost first (so the stack shows them).
+    if not modules:
+        return start()
+    namespace = {"__name__": modules[0], "inner": lambda: _started_under(modules[1:], start)}
+    exec("def call():\n    return inner()\n", namespace)
+    return namespace["call"]()
+
+
+@pytest.mark.parametrize(
+    ("starters", "serves"),
+    [
+        (["multiprocessing.spawn"], False),  # a spawn or forkserver child importing the handler
+        (["multiprocessing.pool"], False),  # a pool's worker unpickling a task of the handler's module
+        (["concurrent.futures.process"], False),
+        # The runtime client loading the handler, in a worker it started with multiprocessing itself
+        # (Managed Instances): the environment's process.
+        (["multiprocessing.process", "awslambdaric.bootstrap"], True),
+    ],
+)
+def test_a_child_process_is_not_the_environments_and_records_nothing(in_lambda, tmp_path, records, starters, serves):
+    import multiprocessing  # noqa: F401 - what a child of it has imported
+
+    RUNTIME.reset()
+
+    def handler(event, context):
+        return "ran"
+
+    instrumented = _started_under(starters, lambda: lambda_lifecycle.instrument(handler))
+    assert (instrumented is not handler) is serves  # a child gets its function back, undecorated
+    assert (tmp_path / ".lambda-lifecycle").exists() is serves  # no place taken in the marker
+    assert instrumented({}, testing.LambdaContext()) == "ran"
+    assert len(records) == serves

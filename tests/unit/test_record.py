@@ -63,7 +63,7 @@ def test_duration_and_percentages_are_rounded_and_written_as_json_writes_them(du
     from lambda_lifecycle import _config, _context, _probes, _record, _state
 
     testing.reset()
-    invocation = _state.begin(10_000)
+    invocation = _state.begin(10_000, "request")
     body, _ = _record.invoke_body(_config.resolve({}), invocation, _context.read(None), None, duration_ms, 0.0)
     usage = _probes.Usage(duration_ms, 1.0, 1, 1, duration_ms, 512.0)
     text, _ = _record.usage_fields(usage, 512)
@@ -92,7 +92,7 @@ def test_flags_and_errors_appear_only_when_they_say_something(capsys):
 FIELD_ORDER = [
     *(KIND_KEY, "function_name", "function_version", "container_id", "environment_id", "process_restarts"),
     *("worker", "init_type", "restored", "service", "stage", "request_id", "invocation", "cold_start"),
-    *("proactive_init", "reinit", "previous_container_id", "previous_invocations", "previous_killed"),
+    *("proactive_init", "reinit", "previous_container_id", "previous_invocations", "previous_killed", "init_calls"),
     *("error", "tenant_id", "durable_execution_id", "replayed", "xray_trace_id", "ColdStart", "InitDuration"),
     *("RestoreToInvoke", "Duration", "IdleTime", "ContainerAge", *contract.USAGE),
 ]
@@ -294,7 +294,7 @@ def test_a_line_declares_exactly_the_usage_it_carries_in_the_contracts_order():
 
     testing.reset()
     settings = _config.resolve(_config.check(metrics="all"))
-    body, mask = _record.invoke_body(settings, _state.begin(10_000), _context.read(None), None, 1.0, 0.0)
+    body, mask = _record.invoke_body(settings, _state.begin(10_000, "request"), _context.read(None), None, 1.0, 0.0)
     for readings, limit in _readings():
         usage, present = _record.usage_fields(_probes.Usage(*readings), limit)
         doc = json.loads(_record.invoke_line(settings, body, usage, mask | present, 1_796_000_000_000))

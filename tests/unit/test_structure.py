@@ -76,6 +76,7 @@ OWNERS = {
     "collect": {"_runtime.py", "_measurement.py"},  # a sink: it gets the records integrations published
     "watchdog": {"_watchdog.py"},
     "event_loop": {"_async.py"},
+    "forked_child": {"_runtime.py"},  # after_fork() alone: whether the parent's lifecycle had begun
     "warned": {"_warnings.py"},
     "begin_listeners": INTEGRATIONS,
     "record_sinks": INTEGRATIONS,
