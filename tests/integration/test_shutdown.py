@@ -269,7 +269,7 @@ def test_a_child_process_runs_none_of_the_parents_hooks(how, start):
     shutdowns = [json.loads(line) for line in stdout.splitlines() if f'"{KIND_KEY}":"shutdown"' in line]
     assert len(shutdowns) == 1
     assert shutdowns[0]["invocations"] == 1
-    invokes = [json.loads(line) for line in stdout.splitlines() if '"event":"invoke"' in line]
+    invokes = [json.loads(line) for line in stdout.splitlines() if f'"{KIND_KEY}":"invoke"' in line]
     assert [r["container_id"] for r in invokes] == [shutdowns[0]["container_id"]]  # the child's call is none
 
 
