@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import boto3
+import moto_aws
 import pytest
 from cli_story import FUNCTION, LOG_GROUP, T0, check, scenario_records
-from moto import mock_aws
 
 import lambda_lifecycle
 from lambda_lifecycle import contract, testing
@@ -28,11 +27,7 @@ def records():
 
 @pytest.fixture
 def moto_env(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield
+    yield from moto_aws.mocked(monkeypatch)
 
 
 def test_queries_apply_twice_keeps_one_definition_each(monkeypatch, capsys):
@@ -74,7 +69,17 @@ def test_queries_apply_twice_keeps_one_definition_each(monkeypatch, capsys):
     assert all(groups == [LOG_GROUP] for name, (_, groups) in saved.items() if "/orders/" in name)
 
 
+def publish(dimensions, names=contract.DEFAULT_METRICS, region="us-east-1", namespace="LambdaLifecycle"):
+    """Metrics as the SDK's records make CloudWatch publish them: ``--apply`` checks explicit flags against them."""
+    dims = [{"Name": name, "Value": value} for name, value in dimensions]
+    boto3.client("cloudwatch", region_name=region).put_metric_data(
+        Namespace=namespace, MetricData=[{"MetricName": name, "Dimensions": dims, "Value": 1.0} for name in names]
+    )
+
+
 def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
+    for region in ("us-east-1", "eu-west-1"):
+        publish([("function_name", FUNCTION), ("service", "shop")], region=region)
     assert (
         main(["dashboard", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--service", "shop", "--apply"])
         == 0
@@ -117,6 +122,7 @@ def test_dashboard_apply_twice_is_one_dashboard(moto_env, capsys):
 
 
 def test_alarms_apply_twice_is_three_alarms(moto_env):
+    publish([("function_name", FUNCTION)])
     args = ["alarms", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--tmp-percent", "70", "--apply"]
     assert main(args) == 0
     assert main(args) == 0
@@ -128,6 +134,7 @@ def test_alarms_apply_twice_is_three_alarms(moto_env):
 
 
 def test_the_cold_start_rate_alarm_needs_a_minimum_sample(moto_env):
+    publish([("function_name", FUNCTION), ("service", "shop")])
     args = ["alarms", "--function", FUNCTION, "--namespace", "LambdaLifecycle", "--service", "shop"]
     args += ["--min-invocations", "50", "--apply"]
     assert main(args) == 0
@@ -279,42 +286,7 @@ def test_without_a_record_nothing_is_guessed(moto_env, capsys):
 
 @pytest.fixture(scope="module")
 def moto_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.1)
-    yield url
-    server.kill()
-    server.wait()
-
-
-def cli(url, *args, credentials=True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    if credentials:
-        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    return subprocess.run(
-        [sys.executable, "-m", "lambda_lifecycle.cli", *args, "--endpoint-url", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    yield from moto_aws.server()
 
 
 @pytest.fixture(scope="module")
@@ -336,7 +308,7 @@ def log_group(moto_server, records):
 
 
 def test_report_end_to_end_against_a_moto_server(moto_server, log_group, records):
-    result = cli(
+    result = moto_aws.cli(
         moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch", "--format", "json"
     )
     assert result.returncode == 0, result.stderr
@@ -348,7 +320,7 @@ def test_report_end_to_end_against_a_moto_server(moto_server, log_group, records
 
 
 def test_report_table_end_to_end(moto_server, log_group):
-    result = cli(moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch")
+    result = moto_aws.cli(moto_server, "report", "--function", FUNCTION, "--since", "2h", "--engine", "fetch")
     assert result.returncode == 0, result.stderr
     assert "skipped 1 malformed record line(s)" in result.stdout
 
@@ -366,7 +338,7 @@ def test_report_table_end_to_end(moto_server, log_group):
     ],
 )
 def test_bad_input_is_one_clear_line(moto_server, log_group, args, credentials, message):
-    result = cli(moto_server, "report", "--engine", "fetch", *args, credentials=credentials)
+    result = moto_aws.cli(moto_server, "report", "--engine", "fetch", *args, credentials=credentials)
     assert result.returncode == 1
     [error] = [line for line in result.stderr.splitlines() if not line.startswith("fetched ")]  # progress aside
     assert error.startswith("lambda-lifecycle: ")
@@ -383,7 +355,7 @@ def test_bad_input_is_one_clear_line(moto_server, log_group, args, credentials, 
     ],
 )
 def test_a_window_that_cannot_be_is_a_one_line_usage_error(moto_server, args, message):
-    result = cli(moto_server, "report", "--function", FUNCTION, *args)
+    result = moto_aws.cli(moto_server, "report", "--function", FUNCTION, *args)
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("lambda-lifecycle report")

@@ -6,18 +6,19 @@ subprocess against it."""
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
-import socket
-import subprocess
-import sys
 import time
 
 import boto3
+import moto_aws
 import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle import testing
 from lambda_lifecycle.cli import published
+from lambda_lifecycle.cli.aws import Client
 from lambda_lifecycle.cli.fleet import choice
 
 COUNT = 120
@@ -81,27 +82,7 @@ def records_of(i, templates):
 
 @pytest.fixture(scope="module")
 def server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.kill()
-    process.wait()
+    yield from moto_aws.server()
 
 
 def boto(server, service):
@@ -156,7 +137,7 @@ def test_every_log_group_is_listed_across_pages(server, fleet):
     logs = boto(server, "logs")
     calls = []
     logs.meta.events.register("before-call.logs.DescribeLogGroups", lambda **kw: calls.append(1))
-    names = choice.log_group_names(logs, choice.Choice(everything=True).listing_prefix())
+    names = choice.log_group_names(Client(logs), choice.Choice(everything=True).listing_prefix())
     assert len(names) == COUNT
     assert len(calls) >= 3  # 50 log groups a page
     chosen = choice.resolve(choice.Choice(prefix="shop-"), names)
@@ -167,8 +148,165 @@ def test_every_series_is_listed_across_pages(server, fleet):
     cw = boto(server, "cloudwatch")
     calls = []
     cw.meta.events.register("before-call.cloudwatch.ListMetrics", lambda **kw: calls.append(1))
-    found = published.list_series(cw, "LambdaLifecycle")
+    found = published.list_series(Client(cw), "LambdaLifecycle")
     functions = {dict(s.dimensions)["function_name"] for s in found if s.name != "OrdersPlaced"}
     assert functions == {name_of(i) for i in range(COUNT) if instrumented(i)}
     assert len(found) > 500
     assert len(calls) == 2  # 500 metrics a page
+
+
+def report(server, *args):
+    result = moto_aws.cli(server, "report", "--engine", "fetch", "--since", "2h", "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_report_all_gives_one_exact_row_per_instrumented_function_and_exact_totals(server, fleet):
+    built = report(server, "--all", "--sort", "function")
+    rows = {row["function"]: row for row in built["functions"]}
+    wanted = {name_of(i): expected_row(i) for i in range(COUNT) if instrumented(i)}
+    assert sorted(rows) == sorted(wanted)
+    for name, expected in wanted.items():
+        assert {key: rows[name][key] for key in expected} == expected, name
+        assert rows[name]["log_group"] == f"/aws/lambda/{name}"
+    total = built["totals"]
+    assert total["functions"] == len(wanted)
+    assert total["invocations"] == sum(e["invocations"] for e in wanted.values())
+    assert total["cold_starts"] == sum(e["cold_starts"] for e in wanted.values())
+    assert total["environments"] == sum(e["environments"] for e in wanted.values())
+    assert total["processes_shut_down"] == sum(e["processes_shut_down"] for e in wanted.values())
+    assert total["by_init_type"] == {
+        "on-demand": {
+            "invocations": total["invocations"],
+            "cold_starts": total["cold_starts"],
+            "cold_start_rate": total["cold_start_rate"],
+        }
+    }
+    # Functions without records are listed, not silently skipped.
+    assert built["without_records"] == sorted(name_of(i) for i in range(COUNT) if not instrumented(i))
+    assert built["partial"] is False
+
+
+def test_a_prefix_selects_its_functions(server, fleet):
+    built = report(server, "--prefix", "ops-", "--sort", "function")
+    assert [r["function"] for r in built["functions"]] == [name_of(i) for i in range(60, COUNT) if instrumented(i)]
+    assert built["without_records"] == [name_of(i) for i in range(60, COUNT) if not instrumented(i)]
+
+
+def test_named_functions_sorted_and_cut_in_csv(server, fleet):
+    names = [name_of(i) for i in (1, 2, 5, 7)]  # 7 has no records
+    chosen = [arg for name in names for arg in ("--function", name)]
+    result = moto_aws.cli(
+        server,
+        "report",
+        "--engine",
+        "fetch",
+        "--since",
+        "2h",
+        "--format",
+        "csv",
+        "--sort",
+        "invocations",
+        "--top",
+        "2",
+        *chosen,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    by_invocations = sorted((expected_row(i)["invocations"], name_of(i)) for i in (1, 2, 5))
+    assert [r["function"] for r in rows] == [by_invocations[2][1], by_invocations[1][1], "TOTAL"]
+    assert rows[-1]["invocations"] == str(sum(n for n, _ in by_invocations))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prefix", "nothing-"], "no log group for functions whose name starts with 'nothing-'"),
+        (["--function", name_of(7), "--function", name_of(15)], "no lambda-lifecycle records in the 2 log group(s)"),
+    ],
+)
+def test_bad_input_is_one_line(server, fleet, args, message):
+    result = moto_aws.cli(server, "report", "--engine", "fetch", "--since", "2h", *args)
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if not line.startswith("fetching: ")]  # progress aside
+    assert line.startswith("lambda-lifecycle: ")
+    assert message in line
+
+
+def named(metric):
+    dims = tuple(sorted((d["Name"], d["Value"]) for d in metric["Dimensions"]))
+    return (metric["Namespace"], metric["MetricName"], dims)
+
+
+def existing(cw):
+    return {named(m) for page in cw.get_paginator("list_metrics").paginate() for m in page["Metrics"]}
+
+
+def test_dashboard_all_apply_charts_only_metrics_that_exist(server, fleet):
+    result = moto_aws.cli(server, "dashboard", "--all", "--apply")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["put dashboard lambda-lifecycle-fleet-us-east-1"]
+    cw = boto(server, "cloudwatch")
+    body = json.loads(cw.get_dashboard(DashboardName="lambda-lifecycle-fleet-us-east-1")["DashboardBody"])
+    sets_with: dict[str, set] = {}
+    for namespace, metric, dims in existing(cw):
+        if namespace == "LambdaLifecycle":
+            sets_with.setdefault(metric, set()).add(tuple(name for name, _ in dims))
+    charts = [w for w in body["widgets"] if w["type"] == "metric"]
+    queries = [m[0]["expression"] for w in charts for m in w["properties"]["metrics"]]
+    assert len(charts) == 4
+    for query in queries:  # SELECT FN(Metric) FROM SCHEMA("LambdaLifecycle", dims...) ...
+        metric = query.split("(")[1].split(")")[0]
+        schema = query.split("SCHEMA(")[1].split(")")[0].split(", ")
+        assert tuple(schema[1:]) in sets_with[metric], query
+    # Every dimension set the SDK's /tmp metric exists under has its query: functions_name alone,
+    # with service, with the stage dimension (the ops functions publish no /tmp).
+    tmp = [q for q in queries if "(TmpUsedPercent)" in q]
+    assert len(tmp) == len(sets_with["TmpUsedPercent"]) == 3
+    logs = [w["properties"]["query"] for w in body["widgets"] if w["type"] == "log"]
+    assert all(q.count("SOURCE '") <= 50 for q in logs)
+    groups = [f"/aws/lambda/{name_of(i)}" for i in range(COUNT)]
+    assert {g for q in logs for g in groups if f"SOURCE '{g}'" in q} == set(groups)
+
+
+def test_alarms_all_apply_alarm_only_on_metrics_that_exist_and_applying_again_adds_none(server, fleet):
+    dry = moto_aws.cli(server, "alarms", "--all", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    cw = boto(server, "cloudwatch")
+    assert cw.describe_alarms()["MetricAlarms"] == []
+    result = moto_aws.cli(server, "alarms", "--all", "--apply", "--action", "arn:aws:sns:us-east-1:123456789012:ops")
+    assert result.returncode == 0, result.stderr
+    again = moto_aws.cli(
+        server, "alarms", "--prefix", "shop-fn-00", "--apply", "--action", "arn:aws:sns:us-east-1:1:ops"
+    )
+    assert again.returncode == 0, again.stderr
+    assert len(again.stdout.splitlines()) > 10  # put again: updated in place, not added
+    alarms = [a for page in cw.get_paginator("describe_alarms").paginate() for a in page["MetricAlarms"]]
+    put = [line.removeprefix("put alarm ") for line in result.stdout.splitlines()]
+    assert sorted(a["AlarmName"] for a in alarms) == sorted(put)
+    assert [line.split(":")[0].removeprefix("would put alarm ") for line in dry.stdout.splitlines()] == put
+    exists = existing(cw)
+    for alarm in alarms:
+        watched = [alarm] if "MetricName" in alarm else []
+        watched += [q["MetricStat"]["Metric"] for q in alarm.get("Metrics", []) if "MetricStat" in q]
+        assert all(named(m) in exists for m in watched), alarm["AlarmName"]
+    names = {a["AlarmName"] for a in alarms}
+    assert f"lambda-lifecycle-{name_of(0)}-tmp-used" in names
+    assert f"lambda-lifecycle-{name_of(3)}-tmp-used" not in names  # metrics=("ColdStart", "InitDuration")
+    assert f"lambda-lifecycle-{name_of(3)}-cold-start-rate" in names
+    assert not any(name_of(7) in name for name in names)  # no records, no metrics
+    assert "lambda-lifecycle-fleet-tmp-used" in names
+
+
+def test_timeline_across_functions_groups_lanes_by_function_and_says_what_it_capped(server, fleet, tmp_path):
+    output = tmp_path / "fleet.html"
+    result = moto_aws.cli(
+        server, "timeline", "--prefix", "shop-fn-00", "--engine", "fetch", "--since", "2h",
+        "--output", str(output), "--max-lanes", "6",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    drawn = sum(plan(i)["environments"] for i in range(10) if instrumented(i))
+    assert f"drew the 6 newest of {drawn} processes across 9 functions" in result.stderr
+    assert "1 function(s) without records in the window: shop-fn-007" in result.stderr
+    assert result.stdout.strip() == f"wrote {output}: 6 processes"
+    assert "shop-fn-00" in output.read_text()

@@ -151,7 +151,9 @@ def fleet(n=5):
         row.init_p99_ms = None if i == 2 else 100.0 * i
         row.peak_tmp_percent = float(i * 10)
         rows.append(row)
-    return table.FleetReport(T0, T0 + 3_600_000, "every function", "fetch", rows, ["quiet"], [], "init_p99_ms", 3)
+    return table.FleetReport(
+        T0, T0 + 3_600_000, "every function", "fetch", rows, without_records=["quiet"], sort="init_p99_ms", top=3
+    )
 
 
 def test_sorting_puts_the_highest_first_and_a_function_without_the_value_last():
@@ -181,7 +183,7 @@ def test_csv_has_a_row_per_shown_function_then_the_totals():
 
 def test_the_table_says_what_it_left_out():
     report = fleet()
-    report.missing = [table.Missing("f9", "ThrottlingException: still busy after 8 attempts")]
+    report.missing = [table.Missing("f9", "ThrottlingException: Rate exceeded")]
     text = table.render(report, "table")
     assert "1 function(s) without lambda-lifecycle records in the window: quiet" in text
     assert "PARTIAL: 1 function(s) could not be read and are not in the totals: f9 (ThrottlingException" in text
@@ -341,3 +343,12 @@ def test_a_capped_timeline_keeps_the_newest_and_says_which_functions_it_left_out
         "drew the 3 newest of 5 processes across 3 functions; none of a: choose fewer functions, narrow the"
         " window or raise --max-lanes"
     )
+
+
+def test_printing_the_fleet_queries_needs_no_aws(capsys):
+    from lambda_lifecycle.cli import main
+
+    assert main(["queries", "--all"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("# fleet/") == 3
+    assert printed.count("by @log") == 3

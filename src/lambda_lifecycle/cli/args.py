@@ -56,7 +56,12 @@ def positive_int(text: str) -> int:
 
 
 def add_aws(parser: argparse.ArgumentParser, function_required: bool = True) -> None:
-    parser.add_argument("--function", required=function_required, help="the Lambda function's name")
+    chosen = parser.add_mutually_exclusive_group(required=function_required)
+    chosen.add_argument(
+        "--function", action="append", metavar="NAME", help="a Lambda function's name; repeat it for several"
+    )
+    chosen.add_argument("--prefix", help="every function whose name starts with this")
+    chosen.add_argument("--all", dest="all_functions", action="store_true", help="every function in the region")
     parser.add_argument("--log-group", help="its log group, if not /aws/lambda/<function>")
     parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
     parser.add_argument("--endpoint-url", help="a CloudWatch endpoint to use instead of AWS's (tests, LocalStack)")
@@ -100,7 +105,7 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--namespace",
         help="the namespace the function publishes to (default: read from its latest invoke record);"
-        " given, the flags are trusted and nothing is read",
+        " given, --apply first checks it (and --service) against the metrics that exist (ListMetrics)",
     )
     parser.add_argument(
         "--service", help="the function's service dimension (default: read from its latest invoke record)"

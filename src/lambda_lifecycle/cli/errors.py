@@ -8,6 +8,9 @@ EXIT_FAILED = 1
 """The command could not do its job: AWS said no, nothing was found, a file could not be written."""
 EXIT_USAGE = 2
 """The command line asks for something that cannot be: a bad flag value, a window before 1970."""
+EXIT_PARTIAL = 3
+"""A report over several functions that leaves some out (their queries failed): it is printed,
+says which ones and why, and its totals count only the others."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C: 128 + SIGINT, as a shell reports it."""
 EXIT_READER_GONE = 141

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from .aws import Client
+
     Dimensions = tuple[tuple[str, str], ...]
 
 
@@ -33,19 +35,23 @@ class Series:
     dimensions: Dimensions
 
 
-def list_series(cloudwatch: Any, namespace: str, dimensions: Iterable[tuple[str, str]] = ()) -> set[Series]:
+def list_series(cloudwatch: Client, namespace: str, dimensions: Iterable[tuple[str, str]] = ()) -> set[Series]:
     """Every series in ``namespace`` whose dimensions include ``dimensions`` (all of them, when
-    empty): one paginated ``ListMetrics``."""
+    empty): one ``ListMetrics`` listing, 500 metrics a page."""
     params: dict[str, Any] = {"Namespace": namespace}
     wanted = [{"Name": name, "Value": found} for name, found in dimensions]
     if wanted:
         params["Dimensions"] = wanted
     found: set[Series] = set()
-    for page in cloudwatch.get_paginator("list_metrics").paginate(**params):
+    while True:
+        page = cloudwatch.call("list_metrics", **params)
         for metric in page.get("Metrics", []):
             dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
             found.add(Series(metric["Namespace"], metric["MetricName"], dims))
-    return found
+        token = page.get("NextToken")
+        if not token or token == params.get("NextToken"):
+            return found
+        params["NextToken"] = token
 
 
 def shown(dimensions: Iterable[tuple[str, str]]) -> str:

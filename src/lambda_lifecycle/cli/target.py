@@ -1,13 +1,13 @@
 """What the dashboard and the alarms name: the namespace, dimension set and metrics a function
-publishes, from the flags when ``--namespace`` is given (trusted, nothing read), else from its
-latest invoke record in CloudWatch Logs."""
+publishes, from the flags when ``--namespace`` is given (checked against the metrics that exist
+before anything is put; printed as given), else from its latest invoke record in CloudWatch Logs."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from . import aws, logs
+from . import aws, logs, published
 from .cloudwatch import default_dimensions
 from .errors import CliError, UsageError
 from .progress import StderrProgress
@@ -39,7 +39,10 @@ def resolve(args: argparse.Namespace, log_group: str) -> Target:
     """The namespace, dimension set and declared metrics the dashboard and alarms name."""
 
     if args.namespace is not None:
-        return logs.Target(args.namespace, default_dimensions(args.function, args.service), None)
+        dimensions = default_dimensions(args.function, args.service)
+        if not (args.apply or getattr(args, "dry_run", False)):
+            return logs.Target(args.namespace, dimensions, None)  # printed as given: nothing is read
+        return _published(args, dimensions)
     client = aws.client("logs", args.region, args.endpoint_url, StderrProgress(sys.stderr))
     logs.check_log_group(client, log_group)
     found = logs.discover(client, log_group)
@@ -56,3 +59,17 @@ def resolve(args: argparse.Namespace, log_group: str) -> Target:
             f" namespace {found.namespace}, {shown} (its latest invoke record in {log_group})"
         )
     return found
+
+
+def _published(args: argparse.Namespace, dimensions: list[tuple[str, str]]) -> Target:
+    """The flags checked against what exists (``ListMetrics`` for the function, and for the
+    service): only metrics published under exactly that dimension set are named."""
+    cw = aws.client("cloudwatch", args.region, args.endpoint_url, StderrProgress(sys.stderr))
+    series = published.list_series(cw, args.namespace, [("function_name", args.function)])
+    if args.service is not None:
+        series |= published.list_series(cw, args.namespace, [("service", args.service)])
+    try:
+        metrics = published.existing_metrics(series, args.namespace, dimensions)
+    except published.NotPublished as exc:
+        raise CliError(str(exc)) from None
+    return logs.Target(args.namespace, dimensions, metrics)

@@ -7,11 +7,13 @@ import sys
 
 from .. import args as flags
 from .. import aws, cloudwatch, target
+from ..fleet.flags import fleet_choice
 from ..progress import StderrProgress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 DETAILS = (
     ": /tmp use, memory use and the cold-start rate, on the metrics the function publishes. Needs the [cli]"
@@ -38,11 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="count the cold-start rate only in 15-minute periods with this many invocations (default 20)",
     )
     parser.add_argument("--action", action="append", default=[], help="an alarm action ARN (SNS topic); repeatable")
-    parser.add_argument("--apply", action="store_true", help="put the alarms (again: they are updated in place)")
+    doing = parser.add_mutually_exclusive_group()
+    doing.add_argument("--apply", action="store_true", help="put the alarms (again: they are updated in place)")
+    doing.add_argument("--dry-run", action="store_true", help="list the alarms --apply would put, change nothing")
 
 
 def run(args: argparse.Namespace) -> int:
+    several = fleet_choice(args)
+    if several is not None:
+        from ..fleet.commands import alarm_specs
 
+        specs, cw = alarm_specs(args, several)
+        return _put(args, specs, cw)
     found = target.resolve(args, flags.log_group(args))
     if found.metrics is not None:
         missing = [m for m in ("TmpUsedPercent", "MemoryUsedPercent", "ColdStart") if m not in found.metrics]
@@ -63,14 +72,31 @@ def run(args: argparse.Namespace) -> int:
         min_invocations=args.min_invocations,
         actions=args.action,
     )
+    return _put(args, specs, None)
+
+
+def _put(args: argparse.Namespace, specs: list[dict[str, Any]], cw: aws.Client | None) -> int:
+    """Print the alarms (JSON), list them (``--dry-run``), or put them (``--apply``)."""
+    if args.dry_run:
+        for spec in specs:
+            print(f"would put alarm {spec['AlarmName']}: {_watches(spec)} > {spec['Threshold']:g}")
+        return 0
     if not args.apply:
         print(json.dumps(specs, indent=2))
         return 0
 
     if not args.action:
         print(NOTIFIES_NOBODY, file=sys.stderr)
-    cw = aws.client("cloudwatch", args.region, args.endpoint_url, StderrProgress(sys.stderr))
+    cw = cw or aws.client("cloudwatch", args.region, args.endpoint_url, StderrProgress(sys.stderr))
     for spec in specs:
         cw.call("put_metric_alarm", **spec)
         print(f"put alarm {spec['AlarmName']}")
     return 0
+
+
+def _watches(spec: dict[str, Any]) -> str:
+    """What an alarm watches, for people: its metric, or the expression it returns."""
+    if "MetricName" in spec:
+        return f"{spec['MetricName']} ({spec['Statistic']})"
+    returned = next(m for m in spec["Metrics"] if m.get("ReturnData"))
+    return str(returned.get("Label") or returned["Expression"])

@@ -7,6 +7,8 @@ import sys
 from .. import args as flags
 from .. import aws, cloudwatch, target
 from ..errors import CliError
+from ..fleet.defaults import TOP
+from ..fleet.flags import fleet_choice
 from ..progress import StderrProgress
 
 TYPE_CHECKING = False
@@ -23,11 +25,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_aws(parser)
     flags.add_target(parser)
     parser.add_argument(
-        "--apply", action="store_true", help="put the dashboard, named lambda-lifecycle-<function>-<region>"
+        "--apply",
+        action="store_true",
+        help="put the dashboard, named lambda-lifecycle-<function>-<region> (several functions:"
+        " lambda-lifecycle-fleet[-<prefix>]-<region>)",
+    )
+    parser.add_argument(
+        "--top",
+        type=flags.positive_int,
+        default=TOP,
+        help=f"with several functions: how many functions each chart shows, the worst first (default {TOP})",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    several = fleet_choice(args)
+    if several is not None:
+        from ..fleet import commands
+
+        return commands.dashboard(args, several)
 
     log_group = flags.log_group(args)
     found = target.resolve(args, log_group)

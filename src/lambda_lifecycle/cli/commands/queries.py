@@ -8,6 +8,7 @@ import sys
 from .. import args as flags
 from .. import aws
 from ..errors import UsageError
+from ..fleet.flags import fleet_choice
 from ..progress import StderrProgress
 from ..queries import QUERIES
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ..aws import Client
+    from ..fleet.choice import Choice
 
 DETAILS = ". Saving needs the [cli] extra (boto3)."
 QUERY_PREFIX = "lambda-lifecycle/"
@@ -32,6 +34,9 @@ def query_prefix(function: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    several = fleet_choice(args)
+    if several is not None:
+        return _several(args, several)
 
     if not args.apply:
         for name, query in QUERIES.items():
@@ -64,3 +69,21 @@ def apply(logs: Client, function: str, log_groups: list[str]) -> list[str]:
         logs.call("put_query_definition", **kwargs)
         done.append(f"{'updated' if full in existing else 'created'} query definition {full}")
     return done
+
+
+def _several(args: argparse.Namespace, several: Choice) -> int:
+    """Print the fleet queries (``by @log``, over up to 50 log groups at once), or save each
+    chosen function's report queries as its own definitions."""
+    if not args.apply:
+        from ..fleet.queries import FLEET_QUERIES
+
+        for name, query in FLEET_QUERIES.items():
+            print(f"# fleet/{name} (over up to 50 log groups at once)\n{query}\n")
+        return 0
+    from ..fleet.commands import choose
+
+    logs, chosen = choose(args, several, StderrProgress(sys.stderr))
+    for function in chosen.functions:
+        for line in apply(logs, function.name, [function.log_group]):
+            print(line)
+    return 0

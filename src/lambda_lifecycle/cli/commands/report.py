@@ -8,6 +8,7 @@ from .. import args as flags
 from .. import aws, logs, report
 from ..aggregate import aggregate
 from ..errors import CliError
+from ..fleet.flags import add_fleet_report, fleet_choice
 from ..progress import StderrProgress
 from ..render import render
 
@@ -27,9 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_window(parser)
     parser.add_argument("--format", choices=["table", "json", "csv"], default="table", help="(default table)")
     flags.add_engine(parser, "aggregate")
+    add_fleet_report(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    several = fleet_choice(args)
+    if several is not None:
+        from ..fleet import commands
+
+        return commands.report(args, several)
 
     start_ms, end_ms = flags.window(args)
     log_group = flags.log_group(args)

@@ -9,6 +9,7 @@ from ...records import read_text
 from .. import args as flags
 from .. import aws, logs, timeline, timeline_plot
 from ..errors import CliError, UsageError, cannot_read, cannot_write
+from ..fleet.flags import fleet_choice
 from ..insights import count, number
 from ..progress import StderrProgress
 from ..report import iso
@@ -18,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
+    from ..fleet.choice import Choice
     from ..timeline import Timeline
 
 DETAILS = (
@@ -57,10 +59,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    if (args.input is None) == (args.function is None):
+    several = fleet_choice(args)
+    if (args.input is None) == (args.function is None and several is None):
         raise UsageError("timeline needs --function (read CloudWatch) or --input FILE, one of them")
     timeline_plot.require()  # before minutes of querying, not after
-    drawn = _from_file(args) if args.input is not None else _from_cloudwatch(args)
+    if several is not None:
+        drawn = _across(args, several)
+    elif args.input is not None:
+        drawn = _from_file(args)
+    else:
+        drawn = _from_cloudwatch(args)
     return _draw(args, drawn)
 
 
@@ -97,12 +105,51 @@ def _from_file(args: argparse.Namespace) -> Timeline:
 
 def _from_cloudwatch(args: argparse.Namespace) -> Timeline:
 
-    start_ms, end_ms = flags.window(args)
     log_group = flags.log_group(args)
     progress = StderrProgress(sys.stderr)
     client = aws.client("logs", args.region, args.endpoint_url, progress)
     logs.check_log_group(client, log_group)
-    title = f"{args.function} ({log_group}), {iso(start_ms)} to {iso(end_ms)}"
+    start_ms, end_ms = flags.window(args)
+    drawn = _of_function(args, client, args.function, log_group, (start_ms, end_ms), progress)
+    if not drawn.lanes:
+        raise CliError(f"no lambda-lifecycle records in {log_group} from {iso(start_ms)} to {iso(end_ms)}")
+    return drawn
+
+
+def _across(args: argparse.Namespace, several: Choice) -> Timeline:
+    """Every chosen function's processes, lanes grouped by function."""
+    from ..fleet import commands
+    from ..fleet import timeline as fleet_timeline
+
+    start_ms, end_ms = flags.window(args)
+    progress = StderrProgress(sys.stderr)
+    client, chosen = commands.choose(args, several, progress)
+    drawn = {
+        f.name: _of_function(args, client, f.name, f.log_group, (start_ms, end_ms), progress) for f in chosen.functions
+    }
+    title = f"{several.describe()}, {iso(start_ms)} to {iso(end_ms)}"
+    combined = fleet_timeline.combine(
+        {name: found for name, found in drawn.items() if found.lanes}, title=title, max_lanes=args.max_lanes
+    )
+    without = sorted(name for name, found in drawn.items() if not found.lanes)
+    if without:
+        combined.notes.append(f"{len(without)} function(s) without records in the window: {', '.join(without)}")
+    if not combined.lanes:
+        raise CliError(f"no lambda-lifecycle records for {several.describe()} from {iso(start_ms)} to {iso(end_ms)}")
+    return combined
+
+
+def _of_function(
+    args: argparse.Namespace,
+    client: aws.Client,
+    function: str,
+    log_group: str,
+    window: tuple[int, int],
+    progress: StderrProgress,
+) -> Timeline:
+    """One function's timeline over the window (no lanes when it has no records there)."""
+    start_ms, end_ms = window
+    title = f"{function} ({log_group}), {iso(start_ms)} to {iso(end_ms)}"
     if args.engine == "fetch":
         reading = logs.fetch_records(client, log_group, start_ms, end_ms, progress)
         progress.done()
@@ -110,8 +157,6 @@ def _from_cloudwatch(args: argparse.Namespace) -> Timeline:
         drawn = timeline.build(reading.records, title=title, max_lanes=args.max_lanes)
     else:
         drawn = _from_insights(args, client, log_group, (start_ms, end_ms), title, progress)
-    if not drawn.lanes:
-        raise CliError(f"no lambda-lifecycle records in {log_group} from {iso(start_ms)} to {iso(end_ms)}")
     return drawn
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from ..aws import Client
 
 LAMBDA_LOG_GROUPS = "/aws/lambda/"
 
@@ -89,9 +89,9 @@ def resolve(choice: Choice, log_group_names: list[str]) -> Chosen:
     return Chosen(functions, missing)
 
 
-def log_group_names(logs: Any, prefix: str) -> list[str]:
+def log_group_names(logs: Client, prefix: str) -> list[str]:
     """Every log group whose name starts with ``prefix``: one paginated ``DescribeLogGroups``."""
     names: list[str] = []
-    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+    for page in logs.pages("describe_log_groups", logGroupNamePrefix=prefix):
         names += [group["logGroupName"] for group in page.get("logGroups", [])]
     return names

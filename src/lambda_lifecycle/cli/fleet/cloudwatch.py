@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ...contract import MEASUREMENTS
 from ..cloudwatch import alarm_specs
 from .batches import MAX_LOG_GROUPS, batches
+from .defaults import TOP
 from .queries import FLEET_QUERIES
 
 TYPE_CHECKING = False
@@ -31,8 +32,6 @@ MAX_WIDGETS = 500
 MAX_BODY_BYTES = 100_000
 """This tool's budget for a dashboard body, far below what CloudWatch accepts: past it, Logs
 Insights tables are left out (and the output says which log groups)."""
-
-TOP = 10
 
 CHARTS = (
     ("ColdStart", "AVG", "Worst cold-start rate (cold starts / invocations)"),

@@ -14,10 +14,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ...records import Reading
+    from ..progress import Progress
     from .choice import Function
-
-    Record = dict[str, object]
-    Fetch = Callable[[str], tuple[list[tuple[int, Record]], int]]
 
 
 @dataclass
@@ -26,6 +25,7 @@ class Collected:
     without_records: list[str] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     malformed: int = 0
+    unrecognised: int = 0
 
     def add(self, row: FunctionRow) -> None:
         if row.has_records:
@@ -34,15 +34,21 @@ class Collected:
             self.without_records.append(row.function)
 
 
-def by_fetch(functions: Sequence[Function], fetch: Fetch, progress: Callable[[str], None]) -> Collected:
-    """Each function's records, read from its log group (``fetch`` returns the records in the
-    window and how many record-like lines could not be read)."""
+def by_fetch(functions: Sequence[Function], fetch: Callable[[str, Progress], Reading], progress: Progress) -> Collected:
+    """Each function's records, read from its log group (``fetch`` reads one log group's window,
+    saying how far it got: one progress step for the whole fleet)."""
     collected = Collected()
     for number, function in enumerate(functions, 1):
-        progress(f"fetching: {number}/{len(functions)} log groups")
-        records, malformed = fetch(function.log_group)
-        collected.malformed += malformed
-        collected.add(from_records(function.name, function.log_group, (r for _, r in records)))
+        step = f"fetching: {number}/{len(functions)} log groups"
+        progress(step)
+
+        def said(message: str, step: str = step) -> None:
+            progress(f"{step} ({message})")
+
+        reading = fetch(function.log_group, said)
+        collected.malformed += reading.malformed
+        collected.unrecognised += reading.unrecognised
+        collected.add(from_records(function.name, function.log_group, (timed.record for timed in reading.records)))
     return collected
 
 

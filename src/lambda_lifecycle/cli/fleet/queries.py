@@ -8,14 +8,12 @@ merged across functions, so fleet totals carry counts, sums and peaks only.
 
 from __future__ import annotations
 
-from ..queries import OURS, usual, value
-
-INVOKES = 'filter event = "invoke"'
-SHUTDOWNS = 'filter event = "shutdown"'
+from ...contract import INVOKE, SHUTDOWN
+from ..queries import OURS, records_of, usual, value
 
 FLEET_QUERIES: dict[str, str] = {
     "invocations": (
-        f"{INVOKES}\n"
+        f"{records_of(INVOKE)}\n"
         f"| fields {usual('init_type')} as init, {value('ColdStart')} as cold_start\n"
         "| stats count(*) as invocations, sum(cold_start) as cold_starts by @log, init as init_type"
     ),
@@ -28,7 +26,7 @@ FLEET_QUERIES: dict[str, str] = {
         " count_distinct(environment_id) as environments, count(remaining_ms) as timeout_warnings by @log"
     ),
     "keep_warm": (
-        f"{SHUTDOWNS}\n"
+        f"{records_of(SHUTDOWN)}\n"
         f"| fields {value('ContainerAge')} as lifetime, invocations as served, IdleBeforeShutdown as idle\n"
         "| stats count(*) as shutdowns, pct(lifetime, 50) as lifetime_p50, pct(served, 50) as served_p50,"
         " pct(idle, 50) as idle_p50 by @log"

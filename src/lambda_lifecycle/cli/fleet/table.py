@@ -17,6 +17,7 @@ from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
 from ...records import numbers, value
 from ..insights import number
 from ..report import iso, percentile
+from .defaults import COLUMNS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,29 +67,6 @@ class FunctionRow:
     @property
     def has_records(self) -> bool:
         return bool(self.invocations or self.environments or self.processes_shut_down)
-
-
-_COLUMNS = (
-    "function",
-    "log_group",
-    "invocations",
-    "cold_starts",
-    "cold_start_rate",
-    "init_p50_ms",
-    "init_p99_ms",
-    "peak_memory_percent",
-    "peak_tmp_percent",
-    "environments",
-    "timeout_warnings",
-    "processes_shut_down",
-    "lifetime_p50_s",
-    "served_p50",
-    "idle_before_shutdown_p50_ms",
-)
-"""The report's columns, in the order CSV writes them."""
-
-SORT_COLUMNS = tuple(column for column in _COLUMNS if column != "log_group")
-"""What ``--sort`` takes: numbers sort highest first (a function without the value last), names A to Z."""
 
 
 def _rate(part: float, whole: float) -> float:
@@ -162,6 +140,7 @@ class FleetReport:
     engine: str
     rows: list[FunctionRow]
     without_records: list[str] = field(default_factory=list)
+    without_log_group: list[str] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     sort: str = "cold_start_rate"
     top: int | None = None
@@ -233,6 +212,7 @@ def as_dict(report: FleetReport) -> dict[str, object]:
         "functions": [_row_dict(row) for row in shown],
         "totals": totals(report.rows),
         "without_records": report.without_records,
+        "without_log_group": report.without_log_group,
         "missing": [asdict(m) for m in report.missing],
         "partial": report.partial,
     }
@@ -252,13 +232,13 @@ def _csv(built: dict[str, object]) -> str:
     rows: list[dict[str, object]] = built["functions"]  # type: ignore[assignment]
     total: dict[str, object] = built["totals"]  # type: ignore[assignment]
     init_types = sorted({t for r in [*rows, total] for t in r["by_init_type"]})  # type: ignore[attr-defined]
-    header = [*_COLUMNS, *(f"{what}.{t}" for t in init_types for what in ("invocations", "cold_starts"))]
+    header = [*COLUMNS, *(f"{what}.{t}" for t in init_types for what in ("invocations", "cold_starts"))]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in [*rows, {**total, "function": "TOTAL", "log_group": ""}]:
         by_type: dict[str, dict[str, object]] = row["by_init_type"]  # type: ignore[assignment]
-        cells = [row.get(c) for c in _COLUMNS]
+        cells = [row.get(c) for c in COLUMNS]
         cells += [by_type.get(t, {}).get(what, 0) for t in init_types for what in ("invocations", "cold_starts")]
         writer.writerow(["" if c is None else c for c in cells])
     return buffer.getvalue().rstrip("\n")
@@ -309,6 +289,9 @@ def _table(built: dict[str, object]) -> str:
     without: list[str] = built["without_records"]  # type: ignore[assignment]
     if without:
         lines.append(f"{len(without)} function(s) without lambda-lifecycle records in the window: {', '.join(without)}")
+    no_group: list[str] = built["without_log_group"]  # type: ignore[assignment]
+    if no_group:
+        lines.append(f"{len(no_group)} named function(s) without a log group: {', '.join(no_group)}")
     missing: list[dict[str, str]] = built["missing"]  # type: ignore[assignment]
     if missing:
         lines.append(
