@@ -5,6 +5,7 @@ fails leaves its functions named as missing."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import boto3
@@ -194,3 +195,64 @@ def test_a_query_that_ends_badly_fails_its_batch(status):
     results, _, _ = run(Ending(DATA))
     assert len(results.failures) == 3
     assert {f.reason for f in results.failures} == {f"the invocations query ended {status.lower()}"}
+
+
+class ListingLogs(FakeLogs):
+    """FakeLogs that also lists the log groups, as DescribeLogGroups does (50 a page)."""
+
+    def describe_log_groups(self, **params):
+        checked("DescribeLogGroups", params)
+        names = sorted(f.log_group for f in FUNCTIONS if f.log_group.startswith(params["logGroupNamePrefix"]))
+        start = int(params.get("nextToken", "0"))
+        page = {"logGroups": [{"logGroupName": n} for n in names[start : start + 50]]}
+        if start + 50 < len(names):
+            page["nextToken"] = str(start + 50)
+        return page
+
+
+def report_with(monkeypatch, capsys, fake, *args):
+    from lambda_lifecycle.cli import aws, main
+
+    clock = Clock()
+    monkeypatch.setattr(
+        aws,
+        "client",
+        lambda service, region, endpoint, progress: Client(fake, progress, sleep=clock.sleep, clock=clock.now),
+    )
+    code = main(["report", "--all", "--since", "1h", *args])
+    out, err = capsys.readouterr()
+    return code, out, [line for line in err.splitlines() if line.startswith("lambda-lifecycle")]
+
+
+def test_a_partial_report_is_printed_names_the_missing_functions_and_exits_3(monkeypatch, capsys):
+    code, out, errors = report_with(
+        monkeypatch, capsys, ListingLogs(DATA, broken_group=FUNCTIONS[0].log_group), "--format", "json"
+    )
+    assert code == 3
+    built = json.loads(out)
+    assert built["partial"] is True
+    assert [m["function"] for m in built["missing"]] == [f.name for f in FUNCTIONS[:50]]
+    assert errors == [
+        "lambda-lifecycle: partial report: 50 function(s) could not be read and are left out of the totals: "
+        + ", ".join(f.name for f in FUNCTIONS[:50])
+    ]
+
+
+def test_throttling_waited_out_is_a_whole_report(monkeypatch, capsys):
+    code, out, errors = report_with(monkeypatch, capsys, ListingLogs(DATA, busy_starts=2), "--format", "csv")
+    assert code == 0
+    assert errors == []
+    assert out.splitlines()[-1].startswith("TOTAL,")
+
+
+def test_every_batch_failing_is_one_line_and_exit_1(monkeypatch, capsys):
+    class Failing(ListingLogs):
+        def get_query_results(self, **params):
+            checked("GetQueryResults", params)
+            return {"status": "Failed", "results": []}
+
+    code, out, errors = report_with(monkeypatch, capsys, Failing(DATA))
+    assert (code, out) == (1, "")
+    assert errors == [
+        "lambda-lifecycle: none of the 120 log group(s) could be read: the invocations query ended failed"
+    ]

@@ -63,7 +63,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("report", "a lifecycle report of one function over a time window"),
+    Command("report", "a lifecycle report of one function over a time window, or a row per function (--prefix, --all)"),
     Command("timeline", "draw every execution environment's life: an HTML page that works offline, or a PNG"),
     Command("queries", "print the Logs Insights queries, or save them (--apply)"),
     Command("dashboard", "print a CloudWatch dashboard body, or put it (--apply)"),

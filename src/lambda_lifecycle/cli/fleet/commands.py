@@ -63,7 +63,9 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
     span = f"from {iso(window[0])} to {iso(window[1])}"
     if not collected.rows:
         if collected.missing and not collected.without_records:
-            raise CliError(f"no function of {wanted.describe()} could be read: {collected.missing[0].reason}")
+            raise CliError(
+                f"none of the {len(chosen.functions)} log group(s) could be read: {collected.missing[0].reason}"
+            )
         raise CliError(
             f"no lambda-lifecycle records in the {len(chosen.functions)} log group(s) of {wanted.describe()} {span}"
             + (f" ({len(collected.missing)} could not be read)" if collected.missing else "")
