@@ -239,7 +239,10 @@ def _identity(rec: dict[str, object], identity: Identity | Environment) -> None:
 
 
 def _common(kind: str, call: CallInfo) -> dict[str, object]:
-    return {KIND_KEY: kind, "function_name": call.function_name, "function_version": call.function_version}
+    rec: dict[str, object] = {KIND_KEY: kind, "function_name": call.function_name}
+    if call.function_version != ABSENT["function_version"]:  # the usual $LATEST is left out
+        rec["function_version"] = call.function_version
+    return rec
 
 
 def _common_with_service(settings: Settings, kind: str, call: CallInfo) -> dict[str, object]:

@@ -101,6 +101,7 @@ function: the durable execution's ARN, and whether the invocation replays steps 
 invocation of the same execution checkpointed (false on the execution's first invocation)."""
 
 ABSENT: dict[str, object] = {
+    "function_version": "$LATEST",
     "process_restarts": 0,
     "init_type": "on-demand",
     "cold_start": False,
@@ -112,7 +113,7 @@ ABSENT: dict[str, object] = {
 otherwise repeat (in Logs Insights, ``coalesce(init_type, "on-demand")``). Every other property
 is present whenever it is known."""
 
-_IDENTITY_DEFAULTS = {name: ABSENT[name] for name in ("process_restarts", "init_type")}
+_IDENTITY_DEFAULTS = {name: ABSENT[name] for name in ("function_version", "process_restarts", "init_type")}
 _ABSENT_BY_KIND = {INVOKE: ABSENT, TIMEOUT_WARNING: _IDENTITY_DEFAULTS, SHUTDOWN: _IDENTITY_DEFAULTS}
 
 

@@ -128,6 +128,7 @@ def test_contract_properties_and_units(capsys, clock):
     assert not (set(contract.ABSENT) - {"cold_start"}) & set(first)
     assert not set(contract.ABSENT) & set(second)
     assert {name: contract.complete(dict(second))[name] for name in contract.ABSENT} == {
+        "function_version": "$LATEST",
         "process_restarts": 0,
         "init_type": "on-demand",
         "cold_start": False,
@@ -137,7 +138,7 @@ def test_contract_properties_and_units(capsys, clock):
     }
     for doc in (first, second):
         for name, kind in CONTRACT_PROPERTIES.items():
-            assert isinstance(doc[name], kind), name
+            assert isinstance(contract.complete(dict(doc))[name], kind), name
         for name in EVERY_INVOCATION:
             assert isinstance(doc[name], (int, float)), name
             assert not isinstance(doc[name], bool), name
