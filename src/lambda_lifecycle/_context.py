@@ -152,7 +152,7 @@ def _megabytes(value: object) -> int | None:
     # else is a memory size: int() of a Mock is 1, which would make MemoryUsedPercent absurd.
     if type(value) is int:
         number = value
-    elif isinstance(value, str) and 0 < len(value) <= 8 and value.strip().isdigit():
+    elif isinstance(value, str) and 0 < len(value) <= 8 and value.strip().isdecimal():  # int() refuses "²"
         number = int(value)
     else:
         return None

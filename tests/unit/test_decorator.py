@@ -231,7 +231,7 @@ def test_context_whose_properties_raise():
 
 @pytest.mark.parametrize(
     ("limit", "expected"),
-    [("256", 256), (256, 256), ("abc", None), ("0", None), (True, None), (256.0, None), ("-5", None)],
+    [("256", 256), (256, 256), ("abc", None), ("0", None), (True, None), (256.0, None), ("-5", None), ("²", None)],
 )
 def test_memory_limit_as_the_runtime_gives_it(limit, expected, records):
     handler = lambda_lifecycle.instrument(lambda e, c: None)
