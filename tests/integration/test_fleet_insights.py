@@ -47,6 +47,10 @@ def rows_for(index):
             }
         ],
         "keep_warm": [{"shutdowns": "1", "lifetime_p50": "600", "served_p50": "3", "idle_p50": "250"}],
+        "killed": [
+            {"status": "timeout", "error_type": "-", "reports": str(index % 3)},
+            {"status": "error", "error_type": "ValueError", "reports": "1"},  # not a kill
+        ],
     }
 
 
@@ -133,7 +137,7 @@ def run(fake, concurrency=4):
 def test_queries_read_at_most_fifty_log_groups_and_merge_exactly():
     fake = FakeLogs(DATA)
     results, steps, _ = run(fake)
-    assert sorted(len(q["logGroupIdentifiers"]) for q in fake.started) == [20] * 3 + [50] * 6
+    assert sorted(len(q["logGroupIdentifiers"]) for q in fake.started) == [20] * 4 + [50] * 8
     assert {q["startTime"] for q in fake.started} == {T0 // 1000}
     collected = collect.by_insights(FUNCTIONS, results)
     assert not collected.missing
@@ -149,7 +153,8 @@ def test_queries_read_at_most_fifty_log_groups_and_merge_exactly():
     assert total["invocations"] == sum(10 + i + (4 if i % 3 == 0 else 0) for i in instrumented)
     assert total["cold_starts"] == sum(i % 5 + (1 if i % 3 == 0 else 0) for i in instrumented)
     assert total["by_init_type"]["snap-start"]["invocations"] == 4 * sum(1 for i in instrumented if i % 3 == 0)
-    assert any("9/9 done" in step for step in steps)
+    assert total["killed_invocations"] == sum(i % 3 for i in instrumented)
+    assert any("12/12 done" in step for step in steps)
 
 
 def test_api_calls_grow_with_batches_not_invocations():

@@ -13,6 +13,7 @@ import time
 
 import boto3
 import moto_aws
+import platform_samples
 import pytest
 
 import lambda_lifecycle
@@ -51,7 +52,18 @@ def expected_row(i):
         "environments": p["environments"],
         "processes_shut_down": p["environments"] if p["shut_down"] else 0,
         "init_p50_ms": 250,
+        "killed_invocations": (i % 5 == 0) + (i % 10 == 0),
     }
+
+
+def platform_lines(i):
+    """Lambda's REPORT lines of function ``i``: a success, a timeout for every fifth, an
+    out-of-memory kill for every tenth (a timeout for the uninstrumented ones too)."""
+    return [
+        platform_samples.REPORT_COLD,
+        *([platform_samples.REPORT_TIMEOUT] if i % 5 == 0 or not instrumented(i) else []),
+        *([platform_samples.REPORT_OOM] if i % 10 == 0 else []),
+    ]
 
 
 def template(settings):
@@ -104,7 +116,7 @@ def fleet(server, monkeypatch_module):
         logs.create_log_stream(logGroupName=group, logStreamName="s")
         lines = ["START RequestId: 1 Version: $LATEST", '{"event":"invoke","order":7}']  # not ours
         records = records_of(i, templates) if instrumented(i) else []
-        lines += [json.dumps(r) for r in records]
+        lines += [json.dumps(r) for r in records] + platform_lines(i)
         events = [{"timestamp": now + n * 1000, "message": line} for n, line in enumerate(lines)]
         logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
         for record in [r for r in records if "_aws" in r][:2]:  # the first two invoke records: what is published
@@ -175,6 +187,7 @@ def test_report_all_gives_one_exact_row_per_instrumented_function_and_exact_tota
     assert total["cold_starts"] == sum(e["cold_starts"] for e in wanted.values())
     assert total["environments"] == sum(e["environments"] for e in wanted.values())
     assert total["processes_shut_down"] == sum(e["processes_shut_down"] for e in wanted.values())
+    assert total["killed_invocations"] == sum(e["killed_invocations"] for e in wanted.values())
     assert total["by_init_type"] == {
         "on-demand": {
             "invocations": total["invocations"],

@@ -350,5 +350,39 @@ def test_printing_the_fleet_queries_needs_no_aws(capsys):
 
     assert main(["queries", "--all"]) == 0
     printed = capsys.readouterr().out
-    assert printed.count("# fleet/") == 3
-    assert printed.count("by @log") == 3
+    assert printed.count("# fleet/") == 4
+    assert printed.count("by @log") == 4
+
+
+# Killed invocations: Lambda's REPORT lines
+
+
+def test_killed_invocations_are_the_reports_a_kill_ended_in_both_log_formats():
+    import platform_samples as lines
+
+    from lambda_lifecycle.cli.fleet import killed
+
+    events = [
+        lines.REPORT_COLD,  # a success
+        lines.REPORT_TIMEOUT,
+        lines.REPORT_OOM,
+        lines.REPORT_EXIT,
+        lines.JSON_REPORT,
+        lines.JSON_REPORT_TIMEOUT,
+        lines.JSON_REPORT_OOM,
+        lines.INIT_REPORT_IMPORT_ERROR,  # an init that failed: nothing was invoked
+        '{"lambda_lifecycle":"invoke","Status: timeout":1}',  # not Lambda's
+    ]
+    assert killed.in_messages((T0 + i, message) for i, message in enumerate(events)) == 5
+
+
+def test_killed_invocations_from_the_query_rows_leave_out_function_errors():
+    from lambda_lifecycle.cli.fleet import killed
+
+    rows = [
+        {"status": "timeout", "error_type": "-", "reports": "3"},
+        {"status": "error", "error_type": "Runtime.OutOfMemory", "reports": "2"},
+        {"status": "error", "error_type": "Runtime.ImportModuleError", "reports": "4"},  # init error
+        {"status": "error", "error_type": "ValueError", "reports": "5"},  # the handler's own exception
+    ]
+    assert killed.from_rows(rows) == 5

@@ -34,9 +34,15 @@ class Collected:
             self.without_records.append(row.function)
 
 
-def by_fetch(functions: Sequence[Function], fetch: Callable[[str, Progress], Reading], progress: Progress) -> Collected:
+def by_fetch(
+    functions: Sequence[Function],
+    fetch: Callable[[str, Progress], Reading],
+    killed: Callable[[str], int],
+    progress: Progress,
+) -> Collected:
     """Each function's records, read from its log group (``fetch`` reads one log group's window,
-    saying how far it got: one progress step for the whole fleet)."""
+    saying how far it got: one progress step for the whole fleet), and its killed invocations
+    (``killed`` reads its REPORT lines)."""
     collected = Collected()
     for number, function in enumerate(functions, 1):
         step = f"fetching: {number}/{len(functions)} log groups"
@@ -48,7 +54,8 @@ def by_fetch(functions: Sequence[Function], fetch: Callable[[str, Progress], Rea
         reading = fetch(function.log_group, said)
         collected.malformed += reading.malformed
         collected.unrecognised += reading.unrecognised
-        collected.add(from_records(function.name, function.log_group, (timed.record for timed in reading.records)))
+        records = (timed.record for timed in reading.records)
+        collected.add(from_records(function.name, function.log_group, records, killed(function.log_group)))
     return collected
 
 

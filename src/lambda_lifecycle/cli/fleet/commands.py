@@ -14,7 +14,7 @@ from .. import aws, logs, published
 from ..errors import EXIT_OK, EXIT_PARTIAL, CliError, UsageError
 from ..progress import StderrProgress
 from ..report import iso
-from . import batches, choice, collect, table
+from . import batches, choice, collect, killed, table
 from . import cloudwatch as fleet_cloudwatch
 from .queries import FLEET_QUERIES
 
@@ -51,7 +51,10 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
     client, chosen = choose(args, wanted, progress)
     if args.engine == "fetch":
         collected = collect.by_fetch(
-            chosen.functions, lambda group, said: logs.fetch_records(client, group, *window, said), progress
+            chosen.functions,
+            lambda group, said: logs.fetch_records(client, group, *window, said),
+            lambda group: killed.fetch(client, group, window),
+            progress,
         )
     else:
         groups = batches.batches([f.log_group for f in chosen.functions])

@@ -15,6 +15,7 @@ COLUMNS = (
     "peak_tmp_percent",
     "environments",
     "timeout_warnings",
+    "killed_invocations",
     "processes_shut_down",
     "lifetime_p50_s",
     "served_p50",

@@ -31,8 +31,19 @@ FLEET_QUERIES: dict[str, str] = {
         "| stats count(*) as shutdowns, pct(lifetime, 50) as lifetime_p50, pct(served, 50) as served_p50,"
         " pct(idle, 50) as idle_p50 by @log"
     ),
+    "killed": (
+        'filter @type = "REPORT" or type = "platform.report"\n'
+        "| parse @message /Status: (?<text_status>\\w+)/\n"
+        "| parse @message /Error Type: (?<text_error>\\S+)/\n"
+        '| fields coalesce(record.status, text_status, "success") as status,'
+        ' coalesce(record.errorType, text_error, "-") as error_type\n'
+        '| filter status != "success"\n'
+        "| stats count(*) as reports by @log, status, error_type"
+    ),
 }
-"""Name -> query; every row names its log group in ``@log``."""
+"""Name -> query; every row names its log group in ``@log``. ``killed`` reads Lambda's own REPORT
+lines (text: ``@type``, the status parsed from the message; JSON: ``record.status``) for the
+invocations that did not succeed; ``killed.from_rows`` counts those a kill ended."""
 
 
 def log_group_of(log_field: str) -> str:

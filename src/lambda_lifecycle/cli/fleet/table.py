@@ -17,6 +17,7 @@ from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
 from ...records import numbers, value
 from ..insights import number
 from ..report import iso, percentile
+from . import killed
 from .defaults import COLUMNS
 
 TYPE_CHECKING = False
@@ -55,6 +56,7 @@ class FunctionRow:
     peak_tmp_percent: float | None = None
     environments: int = 0
     timeout_warnings: int = 0
+    killed_invocations: int = 0
     processes_shut_down: int = 0
     lifetime_p50_s: float | None = None
     served_p50: float | None = None
@@ -77,8 +79,9 @@ def _kind(record: Record) -> object:
     return record.get(KIND_KEY)
 
 
-def from_records(function: str, log_group: str, records: Iterable[Record]) -> FunctionRow:
-    """One function's row from its raw records (the fetch engine); percentiles are nearest-rank."""
+def from_records(function: str, log_group: str, records: Iterable[Record], killed_invocations: int = 0) -> FunctionRow:
+    """One function's row from its raw records (the fetch engine), with the invocations Lambda's
+    REPORT lines say were killed; percentiles are nearest-rank."""
     ours = [r for r in records if _kind(r) in RECORD_KINDS]
     invokes = [r for r in ours if _kind(r) == "invoke"]
     shutdowns = [r for r in ours if _kind(r) == "shutdown"]
@@ -96,6 +99,7 @@ def from_records(function: str, log_group: str, records: Iterable[Record]) -> Fu
     row.peak_tmp_percent = max(numbers(ours, "TmpUsedPercent"), default=None)
     row.environments = len({r["environment_id"] for r in ours if isinstance(r.get("environment_id"), str)})
     row.timeout_warnings = sum(_kind(r) == "timeout_warning" for r in ours)
+    row.killed_invocations = killed_invocations
     row.processes_shut_down = len(shutdowns)
     row.lifetime_p50_s = percentile(numbers(shutdowns, "ContainerAge"), 50)
     row.served_p50 = percentile(numbers(shutdowns, "invocations"), 50)
@@ -117,6 +121,7 @@ def from_insights(function: str, log_group: str, rows: dict[str, Rows]) -> Funct
     row.peak_tmp_percent = number(usage, "peak_tmp_percent")
     row.environments = int(number(usage, "environments") or 0)
     row.timeout_warnings = int(number(usage, "timeout_warnings") or 0)
+    row.killed_invocations = killed.from_rows(rows.get("killed", []))
     kept = (rows.get("keep_warm") or [{}])[0]
     row.processes_shut_down = int(number(kept, "shutdowns") or 0)
     row.lifetime_p50_s, row.served_p50 = number(kept, "lifetime_p50"), number(kept, "served_p50")
@@ -183,6 +188,7 @@ def totals(rows: list[FunctionRow]) -> dict[str, object]:
         "peak_tmp_percent": max((r.peak_tmp_percent for r in rows if r.peak_tmp_percent is not None), default=None),
         "environments": sum(r.environments for r in rows),
         "timeout_warnings": sum(r.timeout_warnings for r in rows),
+        "killed_invocations": sum(r.killed_invocations for r in rows),
         "processes_shut_down": sum(r.processes_shut_down for r in rows),
     }
 
@@ -262,7 +268,7 @@ def _table(built: dict[str, object]) -> str:
     width = max([len("function"), len("TOTAL"), *(len(str(r["function"])) for r in rows)])
     head = (
         f"{'function':<{width}} {'invocations':>11} {'cold':>6} {'rate':>7} {'init p50':>9} {'init p99':>9}"
-        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'shut':>5} {'life p50 s':>10}"
+        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'kill':>5} {'shut':>5} {'life p50 s':>10}"
         "  cold/invocations by init type"
     )
 
@@ -271,7 +277,8 @@ def _table(built: dict[str, object]) -> str:
             f"{r['function']!s:<{width}} {_fmt(r['invocations']):>11} {_fmt(r['cold_starts']):>6}"
             f" {_fmt(r['cold_start_rate']):>7} {_fmt(r.get('init_p50_ms')):>9} {_fmt(r.get('init_p99_ms')):>9}"
             f" {_fmt(r['peak_memory_percent']):>6} {_fmt(r['peak_tmp_percent']):>6} {_fmt(r['environments']):>5}"
-            f" {_fmt(r['timeout_warnings']):>4} {_fmt(r['processes_shut_down']):>5} {_fmt(r.get('lifetime_p50_s')):>10}"
+            f" {_fmt(r['timeout_warnings']):>4} {_fmt(r['killed_invocations']):>5} {_fmt(r['processes_shut_down']):>5}"
+            f" {_fmt(r.get('lifetime_p50_s')):>10}"
             f"  {_by_type(r['by_init_type'])}"  # type: ignore[arg-type]
         )
 
