@@ -82,7 +82,7 @@ if TYPE_CHECKING:
 class Runtime:
     """The process's state; one instance, ``RUNTIME``. Fields are grouped by what resets them."""
 
-    # -- the modules' own parts: each assigned and changed by its module only, reset by both ----
+    # -- modules' own parts: each changed by its module only; reset() and after_fork() reset them
     shutdown: ShutdownState
     """``_shutdown``'s: the hooks, whether the shutdown ran, what was installed to run it."""
     marker: MarkerSlot

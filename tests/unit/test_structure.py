@@ -1,4 +1,5 @@
-"""Where state lives: one owner, ``lambda_lifecycle._runtime``, and nobody else keeps any."""
+"""Where state lives: one owner, ``lambda_lifecycle._runtime``, nobody else keeps any, and each
+field of it is changed by the one module that owns it."""
 
 from __future__ import annotations
 
