@@ -1,29 +1,8 @@
-"""``python -m lambda_lifecycle demo``."""
+"""``python -m lambda_lifecycle``: the ``lambda-lifecycle`` command (``make demo`` runs its demo).
+A tool, like the command: no function imports it, and the layer leaves it out."""
 
-from __future__ import annotations
-
-import argparse
-import os
 import sys
 
+from .cli import main
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m lambda_lifecycle",
-        description="python -m lambda_lifecycle demo: one Lambda execution environment simulated here, from init to"
-        " shutdown, printing every record as Lambda would send it to CloudWatch. The lambda-lifecycle command has"
-        " the rest.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="simulate one Lambda execution environment locally")
-    demo.add_argument("--format", choices=("emf", "json", "prefixed"), default="emf", help="record format")
-    args = parser.parse_args(argv)
-    os.environ["LAMBDA_LIFECYCLE_FORMAT"] = args.format
-
-    from ._demo import run
-
-    return run(args.format)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(main())

@@ -1,11 +1,13 @@
-"""The main job: python -m lambda_lifecycle demo."""
+"""The main job: ``python -m lambda_lifecycle demo``, as ``make demo`` runs it for a new user."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from emf import problems
@@ -13,14 +15,34 @@ from emf import problems
 from lambda_lifecycle.contract import KIND_KEY, complete
 
 
-def demo(*args: str) -> subprocess.CompletedProcess[str]:
+def demo(*args: str, temp: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m lambda_lifecycle demo`` as ``make demo`` runs it, with ``temp`` as its temp directory."""
     return subprocess.run(
-        [sys.executable, "-m", "lambda_lifecycle", "demo", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "lambda_lifecycle", "demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(temp)},
     )
 
 
-def test_demo_tells_a_whole_lifecycle():
-    result = demo()
+@pytest.fixture(scope="module")
+def temp(tmp_path_factory):
+    return tmp_path_factory.mktemp("temp")
+
+
+@pytest.fixture(scope="module")
+def shown(temp):
+    """One run of the demo as a new user starts it, shared by the tests that read what it printed."""
+    return demo(temp=temp)
+
+
+def pictures_in(stdout: str) -> list[Path]:
+    return [Path(path) for path in re.findall(r"^  timeline picture: (\S+) \(open it in a browser\)$", stdout, re.M)]
+
+
+def test_demo_tells_a_whole_lifecycle(shown):
+    result = shown
     assert result.returncode == 0, result.stderr
     everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r[KIND_KEY] for r in everything] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
@@ -46,8 +68,8 @@ def test_demo_tells_a_whole_lifecycle():
     assert result.stderr == ""
 
 
-def test_demo_records_agree_and_tmp_is_the_demos_own():
-    result = demo()
+def test_demo_records_agree_and_tmp_is_the_demos_own(shown):
+    result = shown
     assert result.returncode == 0, result.stderr
     everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     # The shutdown record, written without a context, names the same function and version.
@@ -62,11 +84,15 @@ def test_demo_records_agree_and_tmp_is_the_demos_own():
     assert "/tmp used" not in result.stdout
 
 
-def test_demo_formats():
-    result = demo("--format", "prefixed")
+@pytest.mark.parametrize(("fmt", "prefix"), [("prefixed", "METRICS: "), ("json", "")])
+def test_demo_formats(temp, fmt, prefix):
+    result = demo("--format", fmt, temp=temp)
     assert result.returncode == 0, result.stderr
-    # Six invocations, the timeout warning and the shutdown record: every record, prefixed.
-    assert sum(line.startswith("METRICS: {") for line in result.stdout.splitlines()) == 8
+    # Six invocations, the timeout warning and the shutdown record: every record in the format.
+    lines = [line.removeprefix(prefix) for line in result.stdout.splitlines() if line.startswith(prefix + "{")]
+    records = [json.loads(line) for line in lines]
+    assert [r[KIND_KEY] for r in records] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
+    assert not any("_aws" in r for r in records)  # the metric declarations are emf's alone
 
 
 def test_unknown_command_is_a_clear_error():
@@ -75,30 +101,26 @@ def test_unknown_command_is_a_clear_error():
     assert "invalid choice" in result.stderr
 
 
-def test_demo_draws_its_timeline_and_says_where(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "lambda_lifecycle", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
-    assert result.returncode == 0, result.stderr
-    picture = tmp_path / "lambda-lifecycle-demo-timeline.html"
-    assert f"timeline picture: {picture} (open it in a browser)" in result.stdout
+def test_demo_draws_its_timeline_into_a_file_of_its_own_and_says_where(shown, temp):
+    assert shown.returncode == 0, shown.stderr
+    [picture] = pictures_in(shown.stdout)
+    assert picture.parent == temp
     page = picture.read_text(encoding="utf-8")
     assert 'data-lanes="1"' in page
     # Its marks: the cold start, the error, the timeout warning and the shutdown, among warm ones.
     for kind in ("cold start", "error", "timeout warning", "shutdown"):
         assert f'"kind":"{kind}"' in page
-    assert result.stderr == ""
+    assert shown.stderr == ""
+    # Another run draws beside it, leaving this one's picture as it was.
+    again = demo(temp=temp)
+    [other] = pictures_in(again.stdout)
+    assert other != picture
+    assert picture.read_text(encoding="utf-8") == page
 
 
 def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
     # The base install has no plotting library: the demo runs and says, in one line, what to install.
-    script = (
-        "import sys; sys.modules['altair'] = None; from lambda_lifecycle.__main__ import main; sys.exit(main(['demo']))"
-    )
+    script = "import sys; sys.modules['altair'] = None; from lambda_lifecycle.cli import main; sys.exit(main(['demo']))"
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -110,6 +132,6 @@ def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
     assert "timeline picture: pip install 'lambda-lifecycle[timeline]' (from a clone: pip install '.[timeline]')" in (
         result.stdout
     )
-    assert not (tmp_path / "lambda-lifecycle-demo-timeline.html").exists()
+    assert list(tmp_path.iterdir()) == []  # no picture, and the demo's own /tmp is gone too
     assert "6 invocations" in result.stdout
     assert result.stderr == ""

@@ -70,6 +70,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("alarms", "print CloudWatch alarms, or put them (--apply)"),
     Command("layer", "Lambda layers with the SDK"),
     Command("run", "run a handler here under the real runtime client and see its records, before deploying"),
+    Command("demo", "simulate one Lambda execution environment here and print its records"),
 )
 """Every command, in the order ``--help`` lists them. A new command is a module of
 ``cli.commands`` and a line here."""

@@ -1,7 +1,8 @@
-"""``python -m lambda_lifecycle demo``: one execution environment's life, simulated locally.
+"""``lambda-lifecycle demo`` (``python -m lambda_lifecycle demo``, ``make demo``): one execution
+environment's life, simulated locally with the SDK's public API and its testing helpers.
 
 Gaps between invocations are simulated (the clock jumps instead of sleeping); everything else,
-the handler, the probes and the records, is real.
+the handler, the probes and the records, is real. A tool: no function imports it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import os
 import tempfile
 import time
 
-from . import testing
-from ._decorators import instrument
-from ._shutdown import on_shutdown
-from .contract import INVOKE, KIND_KEY, TIMEOUT_WARNING
+from .. import instrument, on_shutdown, testing
+from ..contract import INVOKE, KIND_KEY, TIMEOUT_WARNING
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -81,22 +80,20 @@ def _line(record: dict[str, Any]) -> str:
     )
 
 
-TIMELINE_FILE = "lambda-lifecycle-demo-timeline.html"
-
-
 def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
-    """Draw the environment's timeline into the temp directory; the line that says where, or how
-    to get the picture when the plotting extra is not installed."""
-    from .cli import timeline, timeline_plot
-    from .cli.errors import MissingExtra, install_hint
+    """Draw the environment's timeline into a file of this run's own in the temp directory (an
+    earlier run's picture stays); the line that says where, or how to get the picture when the
+    plotting extra is not installed."""
+    from . import timeline, timeline_plot
+    from .errors import MissingExtra, install_hint
 
     try:
         timeline_plot.require()
     except MissingExtra:
         return f"timeline picture: {install_hint('timeline')} draws this environment's life"
-    path = os.path.join(tempfile.gettempdir(), TIMELINE_FILE)
     drawn = timeline.build(records, title="lambda-lifecycle demo: one simulated execution environment")
-    with open(path, "w", encoding="utf-8") as f:
+    fd, path = tempfile.mkstemp(prefix="lambda-lifecycle-demo-", suffix=".html")
+    with open(fd, "w", encoding="utf-8") as f:
         f.write(timeline_plot.to_html(drawn))
     return f"timeline picture: {path} (open it in a browser)"
 
