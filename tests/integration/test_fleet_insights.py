@@ -47,9 +47,10 @@ def rows_for(index):
             }
         ],
         "keep_warm": [{"shutdowns": "1", "lifetime_p50": "600", "served_p50": "3", "idle_p50": "250"}],
-        "killed": [
+        "reports": [
             {"status": "timeout", "error_type": "-", "reports": str(index % 3)},
             {"status": "error", "error_type": "ValueError", "reports": "1"},  # not a kill
+            {"status": "success", "error_type": "-", "reports": "9", "init_mb_ms": str(1024 * 1000 * index)},
         ],
     }
 
@@ -154,6 +155,7 @@ def test_queries_read_at_most_fifty_log_groups_and_merge_exactly():
     assert total["cold_starts"] == sum(i % 5 + (1 if i % 3 == 0 else 0) for i in instrumented)
     assert total["by_init_type"]["snap-start"]["invocations"] == 4 * sum(1 for i in instrumented if i % 3 == 0)
     assert total["killed_invocations"] == sum(i % 3 for i in instrumented)
+    assert total["init_gb_seconds"] == sum(instrumented)  # 1024 MB for index seconds each
     assert any("12/12 done" in step for step in steps)
 
 

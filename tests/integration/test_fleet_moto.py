@@ -53,6 +53,7 @@ def expected_row(i):
         "processes_shut_down": p["environments"] if p["shut_down"] else 0,
         "init_p50_ms": 250,
         "killed_invocations": (i % 5 == 0) + (i % 10 == 0),
+        "init_gb_seconds": 131 * 128 / 1000 / 1024,  # REPORT_COLD's init, billed
     }
 
 
@@ -188,6 +189,7 @@ def test_report_all_gives_one_exact_row_per_instrumented_function_and_exact_tota
     assert total["environments"] == sum(e["environments"] for e in wanted.values())
     assert total["processes_shut_down"] == sum(e["processes_shut_down"] for e in wanted.values())
     assert total["killed_invocations"] == sum(e["killed_invocations"] for e in wanted.values())
+    assert total["init_gb_seconds"] == pytest.approx(len(wanted) * 131 * 128 / 1000 / 1024)
     assert total["by_init_type"] == {
         "on-demand": {
             "invocations": total["invocations"],

@@ -354,35 +354,49 @@ def test_printing_the_fleet_queries_needs_no_aws(capsys):
     assert printed.count("by @log") == 4
 
 
-# Killed invocations: Lambda's REPORT lines
+# What Lambda's REPORT lines say: killed invocations, billed init
 
 
-def test_killed_invocations_are_the_reports_a_kill_ended_in_both_log_formats():
+def test_reports_count_kills_and_billed_init_in_both_log_formats():
     import platform_samples as lines
 
-    from lambda_lifecycle.cli.fleet import killed
+    from lambda_lifecycle.cli.fleet import reports
 
     events = [
-        lines.REPORT_COLD,  # a success
+        lines.REPORT_COLD,  # a success, with a 130.49 ms init at 128 MB
         lines.REPORT_TIMEOUT,
         lines.REPORT_OOM,
-        lines.REPORT_EXIT,
+        lines.REPORT_EXIT,  # killed, after a 293.05 ms init at 128 MB
         lines.JSON_REPORT,
         lines.JSON_REPORT_TIMEOUT,
         lines.JSON_REPORT_OOM,
         lines.INIT_REPORT_IMPORT_ERROR,  # an init that failed: nothing was invoked
         '{"lambda_lifecycle":"invoke","Status: timeout":1}',  # not Lambda's
     ]
-    assert killed.in_messages((T0 + i, message) for i, message in enumerate(events)) == 5
+    found = reports.in_messages((T0 + i, message) for i, message in enumerate(events))
+    assert found.killed == 5
+    assert found.init_mb_ms == (131 + 294) * 128  # billed: rounded up to the millisecond
+    assert found.init_gb_seconds == 0.053125
+    assert found.init_cost_usd == round(0.053125 * 0.0000166667, 10)
 
 
-def test_killed_invocations_from_the_query_rows_leave_out_function_errors():
-    from lambda_lifecycle.cli.fleet import killed
+def test_inits_before_lambda_billed_them_cost_nothing():
+    import platform_samples as lines
+
+    from lambda_lifecycle.cli.fleet import reports
+
+    assert reports.in_messages([(1_700_000_000_000, lines.REPORT_COLD)]).init_mb_ms == 0  # 2023
+
+
+def test_reports_from_the_query_rows_leave_out_function_errors():
+    from lambda_lifecycle.cli.fleet import reports
 
     rows = [
         {"status": "timeout", "error_type": "-", "reports": "3"},
         {"status": "error", "error_type": "Runtime.OutOfMemory", "reports": "2"},
         {"status": "error", "error_type": "Runtime.ImportModuleError", "reports": "4"},  # init error
         {"status": "error", "error_type": "ValueError", "reports": "5"},  # the handler's own exception
+        {"status": "success", "error_type": "-", "reports": "90", "init_mb_ms": "16768"},
     ]
-    assert killed.from_rows(rows) == 5
+    found = reports.from_rows(rows)
+    assert (found.killed, found.init_mb_ms) == (5, 16768)

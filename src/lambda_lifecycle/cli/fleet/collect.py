@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ...records import Reading
     from ..progress import Progress
     from .choice import Function
+    from .reports import Reported
 
 
 @dataclass
@@ -37,12 +38,12 @@ class Collected:
 def by_fetch(
     functions: Sequence[Function],
     fetch: Callable[[str, Progress], Reading],
-    killed: Callable[[str], int],
+    reported: Callable[[str], Reported],
     progress: Progress,
 ) -> Collected:
     """Each function's records, read from its log group (``fetch`` reads one log group's window,
-    saying how far it got: one progress step for the whole fleet), and its killed invocations
-    (``killed`` reads its REPORT lines)."""
+    saying how far it got: one progress step for the whole fleet), and what its REPORT lines say
+    (``reported``: killed invocations, billed init)."""
     collected = Collected()
     for number, function in enumerate(functions, 1):
         step = f"fetching: {number}/{len(functions)} log groups"
@@ -55,7 +56,7 @@ def by_fetch(
         collected.malformed += reading.malformed
         collected.unrecognised += reading.unrecognised
         records = (timed.record for timed in reading.records)
-        collected.add(from_records(function.name, function.log_group, records, killed(function.log_group)))
+        collected.add(from_records(function.name, function.log_group, records, reported(function.log_group)))
     return collected
 
 

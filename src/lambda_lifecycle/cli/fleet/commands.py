@@ -14,7 +14,7 @@ from .. import aws, logs, published
 from ..errors import EXIT_OK, EXIT_PARTIAL, CliError, UsageError
 from ..progress import StderrProgress
 from ..report import iso
-from . import batches, choice, collect, killed, table
+from . import batches, choice, collect, reports, table
 from . import cloudwatch as fleet_cloudwatch
 from .queries import FLEET_QUERIES
 
@@ -53,7 +53,7 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
         collected = collect.by_fetch(
             chosen.functions,
             lambda group, said: logs.fetch_records(client, group, *window, said),
-            lambda group: killed.fetch(client, group, window),
+            lambda group: reports.fetch(client, group, window),
             progress,
         )
     else:

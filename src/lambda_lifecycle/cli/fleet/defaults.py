@@ -16,6 +16,8 @@ COLUMNS = (
     "environments",
     "timeout_warnings",
     "killed_invocations",
+    "init_gb_seconds",
+    "init_cost_usd",
     "processes_shut_down",
     "lifetime_p50_s",
     "served_p50",

@@ -31,19 +31,21 @@ FLEET_QUERIES: dict[str, str] = {
         "| stats count(*) as shutdowns, pct(lifetime, 50) as lifetime_p50, pct(served, 50) as served_p50,"
         " pct(idle, 50) as idle_p50 by @log"
     ),
-    "killed": (
+    "reports": (
         'filter @type = "REPORT" or type = "platform.report"\n'
         "| parse @message /Status: (?<text_status>\\w+)/\n"
         "| parse @message /Error Type: (?<text_error>\\S+)/\n"
         '| fields coalesce(record.status, text_status, "success") as status,'
-        ' coalesce(record.errorType, text_error, "-") as error_type\n'
-        '| filter status != "success"\n'
-        "| stats count(*) as reports by @log, status, error_type"
+        ' coalesce(record.errorType, text_error, "-") as error_type,'
+        " ceil(coalesce(@initDuration, record.metrics.initDurationMs)) as init_ms,"
+        " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as memory_mb\n"
+        "| stats count(*) as reports, sum(init_ms * memory_mb) as init_mb_ms by @log, status, error_type"
     ),
 }
-"""Name -> query; every row names its log group in ``@log``. ``killed`` reads Lambda's own REPORT
-lines (text: ``@type``, the status parsed from the message; JSON: ``record.status``) for the
-invocations that did not succeed; ``killed.from_rows`` counts those a kill ended."""
+"""Name -> query; every row names its log group in ``@log``. ``reports`` reads Lambda's own REPORT
+lines (text: ``@type``, the status parsed from the message, ``@initDuration`` and ``@memorySize``
+in bytes; JSON: ``record.status`` and ``record.metrics``): ``reports.from_rows`` counts the kills
+and the billed init."""
 
 
 def log_group_of(log_field: str) -> str:

@@ -17,7 +17,7 @@ from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
 from ...records import numbers, value
 from ..insights import number
 from ..report import iso, percentile
-from . import killed
+from . import reports
 from .defaults import COLUMNS
 
 TYPE_CHECKING = False
@@ -57,6 +57,8 @@ class FunctionRow:
     environments: int = 0
     timeout_warnings: int = 0
     killed_invocations: int = 0
+    init_gb_seconds: float | None = None
+    init_cost_usd: float | None = None
     processes_shut_down: int = 0
     lifetime_p50_s: float | None = None
     served_p50: float | None = None
@@ -79,9 +81,11 @@ def _kind(record: Record) -> object:
     return record.get(KIND_KEY)
 
 
-def from_records(function: str, log_group: str, records: Iterable[Record], killed_invocations: int = 0) -> FunctionRow:
-    """One function's row from its raw records (the fetch engine), with the invocations Lambda's
-    REPORT lines say were killed; percentiles are nearest-rank."""
+def from_records(
+    function: str, log_group: str, records: Iterable[Record], reported: reports.Reported | None = None
+) -> FunctionRow:
+    """One function's row from its raw records (the fetch engine), with what Lambda's REPORT
+    lines say (killed invocations, billed init); percentiles are nearest-rank."""
     ours = [r for r in records if _kind(r) in RECORD_KINDS]
     invokes = [r for r in ours if _kind(r) == "invoke"]
     shutdowns = [r for r in ours if _kind(r) == "shutdown"]
@@ -99,7 +103,7 @@ def from_records(function: str, log_group: str, records: Iterable[Record], kille
     row.peak_tmp_percent = max(numbers(ours, "TmpUsedPercent"), default=None)
     row.environments = len({r["environment_id"] for r in ours if isinstance(r.get("environment_id"), str)})
     row.timeout_warnings = sum(_kind(r) == "timeout_warning" for r in ours)
-    row.killed_invocations = killed_invocations
+    _add_reported(row, reported)
     row.processes_shut_down = len(shutdowns)
     row.lifetime_p50_s = percentile(numbers(shutdowns, "ContainerAge"), 50)
     row.served_p50 = percentile(numbers(shutdowns, "invocations"), 50)
@@ -121,12 +125,18 @@ def from_insights(function: str, log_group: str, rows: dict[str, Rows]) -> Funct
     row.peak_tmp_percent = number(usage, "peak_tmp_percent")
     row.environments = int(number(usage, "environments") or 0)
     row.timeout_warnings = int(number(usage, "timeout_warnings") or 0)
-    row.killed_invocations = killed.from_rows(rows.get("killed", []))
+    _add_reported(row, reports.from_rows(rows.get("reports", [])) if "reports" in rows else None)
     kept = (rows.get("keep_warm") or [{}])[0]
     row.processes_shut_down = int(number(kept, "shutdowns") or 0)
     row.lifetime_p50_s, row.served_p50 = number(kept, "lifetime_p50"), number(kept, "served_p50")
     row.idle_before_shutdown_p50_ms = number(kept, "idle_p50")
     return row
+
+
+def _add_reported(row: FunctionRow, reported: reports.Reported | None) -> None:
+    if reported is not None:
+        row.killed_invocations = reported.killed
+        row.init_gb_seconds, row.init_cost_usd = reported.init_gb_seconds, reported.init_cost_usd
 
 
 @dataclass(frozen=True)
@@ -189,8 +199,16 @@ def totals(rows: list[FunctionRow]) -> dict[str, object]:
         "environments": sum(r.environments for r in rows),
         "timeout_warnings": sum(r.timeout_warnings for r in rows),
         "killed_invocations": sum(r.killed_invocations for r in rows),
+        "init_gb_seconds": _sum(r.init_gb_seconds for r in rows),
+        "init_cost_usd": _sum(r.init_cost_usd for r in rows),
         "processes_shut_down": sum(r.processes_shut_down for r in rows),
     }
+
+
+def _sum(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values (rounded as each is), ``None`` when none is known."""
+    known = [v for v in values if v is not None]
+    return round(sum(known), 10) if known else None
 
 
 def _counts(counts: InitTypeCounts) -> dict[str, object]:
@@ -268,7 +286,8 @@ def _table(built: dict[str, object]) -> str:
     width = max([len("function"), len("TOTAL"), *(len(str(r["function"])) for r in rows)])
     head = (
         f"{'function':<{width}} {'invocations':>11} {'cold':>6} {'rate':>7} {'init p50':>9} {'init p99':>9}"
-        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'kill':>5} {'shut':>5} {'life p50 s':>10}"
+        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'kill':>5} {'init $':>9} {'shut':>5}"
+        f" {'life p50 s':>10}"
         "  cold/invocations by init type"
     )
 
@@ -277,7 +296,8 @@ def _table(built: dict[str, object]) -> str:
             f"{r['function']!s:<{width}} {_fmt(r['invocations']):>11} {_fmt(r['cold_starts']):>6}"
             f" {_fmt(r['cold_start_rate']):>7} {_fmt(r.get('init_p50_ms')):>9} {_fmt(r.get('init_p99_ms')):>9}"
             f" {_fmt(r['peak_memory_percent']):>6} {_fmt(r['peak_tmp_percent']):>6} {_fmt(r['environments']):>5}"
-            f" {_fmt(r['timeout_warnings']):>4} {_fmt(r['killed_invocations']):>5} {_fmt(r['processes_shut_down']):>5}"
+            f" {_fmt(r['timeout_warnings']):>4} {_fmt(r['killed_invocations']):>5} {_fmt(r['init_cost_usd']):>9}"
+            f" {_fmt(r['processes_shut_down']):>5}"
             f" {_fmt(r.get('lifetime_p50_s')):>10}"
             f"  {_by_type(r['by_init_type'])}"  # type: ignore[arg-type]
         )
@@ -292,6 +312,8 @@ def _table(built: dict[str, object]) -> str:
         line({**total, "function": "TOTAL"}),
         "",
         "TOTAL adds every function with records (not only those shown); percentiles stay per function.",
+        f"init $: billed on-demand init from Lambda's REPORT lines at the {reports.PRICE.architecture} list price"
+        f" ({reports.PRICE.source}).",
     ]
     without: list[str] = built["without_records"]  # type: ignore[assignment]
     if without:

@@ -1,0 +1,78 @@
+"""What Lambda's own REPORT lines say about each function, in text and JSON log formats: the
+invocations a kill ended before the SDK could write (a timeout, out of memory, a runtime that
+exited: ``platform_log.KILLED_CAUSES``), and the billed GB-seconds of its on-demand inits (Init
+Duration at the configured memory, billed since 2025-08-01: ``prices``). Counted from the fleet
+query's rows (``by @log, status, error_type``) or from the log events themselves (fetch engine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import prices
+from ..insights import count, number
+from ..platform_log import KILLED_CAUSES, PlatformLine, cause, parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..aws import Client
+    from ..insights import Rows
+
+REPORTS = "?REPORT ?platform.report"
+"""A FilterLogEvents pattern for Lambda's REPORT lines, in both log formats (more may match:
+``parse`` tells them apart)."""
+
+PRICE = prices.LIST_PRICES["x86_64"]
+"""The price init GB-seconds are costed at: x86_64's list price (arm64's is 20% lower)."""
+
+
+@dataclass
+class Reported:
+    killed: int = 0
+    init_mb_ms: float = 0.0
+
+    @property
+    def init_gb_seconds(self) -> float:
+        return round(prices.gb_seconds(self.init_mb_ms, 1), 6)
+
+    @property
+    def init_cost_usd(self) -> float:
+        return round(prices.cost(PRICE, gb_s=prices.gb_seconds(self.init_mb_ms, 1)), 10)
+
+
+def _killed(status: str | None, error_type: str | None) -> bool:
+    return cause(status, None if error_type in (None, "-") else error_type) in KILLED_CAUSES
+
+
+def from_rows(rows: Rows) -> Reported:
+    """One function's figures from the ``reports`` query's rows."""
+    found = Reported()
+    for row in rows:
+        if _killed(row.get("status"), row.get("error_type")):
+            found.killed += count(row, "reports")
+        found.init_mb_ms += number(row, "init_mb_ms") or 0.0
+    return found
+
+
+def in_messages(events: Iterable[tuple[int, str]]) -> Reported:
+    """The figures of log events (time ms, message); inits before billing began are not counted."""
+    found = Reported()
+    for ms, message in events:
+        line = parse(message, ms)
+        if not isinstance(line, PlatformLine) or line.kind != "report":
+            continue
+        found.killed += _killed(line.status, line.error_type)
+        if line.init_ms is not None and line.memory_mb and prices.init_billed("on-demand", line.time_ms or ms):
+            found.init_mb_ms += prices.billed_ms(line.init_ms) * line.memory_mb
+    return found
+
+
+def fetch(logs: Client, log_group: str, window: tuple[int, int]) -> Reported:
+    """A log group's figures over the window: one FilterLogEvents listing of its REPORT lines."""
+    pages = logs.pages(
+        "filter_log_events", logGroupName=log_group, startTime=window[0], endTime=window[1], filterPattern=REPORTS
+    )
+    return in_messages(
+        (int(e["timestamp"]), str(e.get("message", ""))) for page in pages for e in page.get("events", [])
+    )
