@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lambda_lifecycle import testing
 from lambda_lifecycle._runtime import RUNTIME
-from lambda_lifecycle.contract import KIND_KEY, MEASUREMENTS, RECORD_KINDS
+from lambda_lifecycle.contract import INVOKE, KIND_KEY, MEASUREMENTS, SHUTDOWN, TIMEOUT_WARNING
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "examples" / "quickstart" / "handler.py"
@@ -108,7 +108,7 @@ def samples() -> dict[str, str]:
         lifecycle.idle(600)
         lifecycle.shutdown()
     invocations, warnings, shutdowns = (
-        [line for line in written if f'"{KIND_KEY}":"{kind}"' in line] for kind in RECORD_KINDS
+        [line for line in written if f'"{KIND_KEY}":"{kind}"' in line] for kind in (INVOKE, TIMEOUT_WARNING, SHUTDOWN)
     )
     warning = json.loads(warnings[0])
     # The handler's own frames; the SDK's and the test runner's below them depend on the machine.

@@ -14,10 +14,13 @@ not, init duration, invocation count, idle (frozen) time, memory, ``/tmp`` and m
 Cleanup code registered with ``@lambda_lifecycle.on_shutdown`` runs when Lambda shuts the
 environment down, which ``atexit`` functions never do there.
 
-Importing the package has no side effects: nothing is read, written or installed until
-``bootstrap()``, the first decoration or the first ``on_shutdown()``.
+Importing the package outside Lambda has no side effects: nothing is read, written or installed
+until ``bootstrap()``, the first decoration or the first ``on_shutdown()``. Inside Lambda, during
+init, it starts timing the imports that follow, for the ``init`` record; make it the handler
+module's first import so that the record can say where the module's init time went.
 """
 
+from . import _init_anatomy
 from ._bootstrap import bootstrap
 from ._decorators import instrument
 from ._shutdown import on_shutdown
@@ -31,3 +34,5 @@ __all__ = ["Environment", "LifecycleWarning", "__version__", "bootstrap", "envir
 for _public in (Environment, LifecycleWarning, bootstrap, environment, instrument, on_shutdown):
     _public.__module__ = __name__
 del _public
+
+_init_anatomy.begin()

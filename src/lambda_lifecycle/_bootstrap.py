@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import _config, _shutdown, _state
+from . import _config, _init_anatomy, _shutdown, _state
 from ._config import UNSET
+from ._init_anatomy import SdkWork
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ def bootstrap(
     shutdown_budget_ms: float | None = UNSET,
     run_atexit: bool = UNSET,
     otel: bool = UNSET,
+    init_breakdown: bool = UNSET,
+    init_imports_threshold_ms: float = UNSET,
+    init_imports_max: int = UNSET,
 ) -> _state.Environment:
     """Set process-wide options and start the lifecycle clock; call it at module level.
 
@@ -59,6 +63,12 @@ def bootstrap(
         run_atexit: also run the functions registered with ``atexit`` on SIGTERM.
         otel: speak OpenTelemetry: ``lambda_lifecycle.otel.integrate()`` with its defaults
             (default false; ``LAMBDA_LIFECYCLE_OTEL``), a warning if the API is not installed.
+        init_breakdown: write the ``init`` record, where init's time went (default true; it is
+            measured inside Lambda when the SDK is loaded before the handler module's imports);
+            false stops timing the imports at once.
+        init_imports_threshold_ms: the ``init`` record lists imports that took at least this
+            long, their imports included (default 5).
+        init_imports_max: and at most this many of them, the slowest (default 10).
 
     Returns:
         The current ``environment()`` snapshot.
@@ -70,8 +80,11 @@ def bootstrap(
     _config.set_bootstrap(checked)
     if "tmp_path" in checked:
         _state.move_marker()
-    _shutdown.install()
-    integrate_requested()
+    if checked.get("init_breakdown") is False:
+        _init_anatomy.turn_off()
+    with SdkWork():
+        _shutdown.install()
+        integrate_requested()
     return _state.environment()
 
 

@@ -164,6 +164,16 @@ def _milliseconds(value: object) -> float:
     return number
 
 
+def _count(value: object) -> int:
+    try:
+        number: int = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or number < 0 or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"expected a whole number, 0 or more, got {value!r}")
+    return number
+
+
 def _auto_megabytes(value: object) -> float | None:
     if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
         return None
@@ -217,6 +227,11 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     # lambda_lifecycle.otel.integrate() at bootstrap() or the first decoration, for the zero-code
     # entry point and the layer; the OpenTelemetry API is imported only then.
     "otel": (_flag, ("LAMBDA_LIFECYCLE_OTEL",), False),
+    # The init record (see _init_anatomy): on inside Lambda; its slowest imports, at least this
+    # long (cumulative) and at most this many.
+    "init_breakdown": (_flag, ("LAMBDA_LIFECYCLE_INIT_BREAKDOWN",), True),
+    "init_imports_threshold_ms": (_milliseconds, ("LAMBDA_LIFECYCLE_INIT_IMPORTS_THRESHOLD_MS",), 5.0),
+    "init_imports_max": (_count, ("LAMBDA_LIFECYCLE_INIT_IMPORTS_MAX",), 10),
 }
 
 
@@ -239,10 +254,20 @@ HANDLER_SETTINGS = (
 environment all accept them. Every record a handler causes is written with its handler's values,
 the shutdown record with those of the handler that served last (see ``_shutdown.shutdown``)."""
 
-PROCESS_SETTINGS = ("handle_sigterm", "shutdown_extension", "shutdown_budget_ms", "run_atexit", "otel")
-"""Settings of the process as a whole (its signal handling, shutdown, integrations): ``bootstrap()`` and the
-environment only, never ``instrument()``. The ``/tmp`` marker's directory is process-wide too: it
-is the ``tmp_path`` of ``bootstrap()`` or the environment when the lifecycle starts."""
+PROCESS_SETTINGS = (
+    "handle_sigterm",
+    "shutdown_extension",
+    "shutdown_budget_ms",
+    "run_atexit",
+    "otel",
+    "init_breakdown",
+    "init_imports_threshold_ms",
+    "init_imports_max",
+)
+"""Settings of the process as a whole (its signal handling, shutdown, integrations, init record):
+``bootstrap()`` and the environment only, never ``instrument()``. The ``/tmp`` marker's directory
+is process-wide too: it is the ``tmp_path`` of ``bootstrap()`` or the environment when the
+lifecycle starts."""
 
 
 class Settings:
@@ -265,6 +290,9 @@ class Settings:
     shutdown_budget_ms: float | None
     run_atexit: bool
     otel: bool
+    init_breakdown: bool
+    init_imports_threshold_ms: float
+    init_imports_max: int
     dimension_names: tuple[str, ...]
     log_level: str | None
     memo: dict[object, str]

@@ -7,6 +7,7 @@ from types import FunctionType
 
 from . import _bootstrap, _config, _context, _probes, _record, _shutdown, _state, _watchdog
 from ._config import UNSET
+from ._init_anatomy import SdkWork
 from ._measurement import function, wrapper
 from ._runtime import RUNTIME
 
@@ -45,7 +46,8 @@ def _in_a_class(function: Callable[..., Any]) -> bool:
     return bool(outer) and not outer.endswith("<locals>")
 
 
-def _instrumented(target: object) -> bool:
+def is_instrumented(target: object) -> bool:
+    """Whether ``target`` is what ``instrument`` returned (decorating it again changes nothing)."""
     try:
         return getattr(target, _MARK, None) is target or _MARK in type(target).__dict__
     except Exception:  # noqa: BLE001 - an object whose attributes raise is not ours
@@ -78,6 +80,34 @@ def _is_async(func: object) -> bool:
         return True
     # A callable object whose __call__ is a coroutine function.
     return not inspect.isroutine(target) and inspect.iscoroutinefunction(type(target).__call__)
+
+
+def _decorated(target: F, overrides: dict[str, Any]) -> F:
+    """``target`` instrumented with ``overrides``, or as it is (instrumented already, or disabled)."""
+    if is_instrumented(target) or _config.value("disabled", overrides) or not _state.started().serving:
+        return target  # a child process records nothing: its calls are its parent's invocation's work
+    resolve = _SettingsFor(overrides)
+    _state.mark_handler_ready(resolve)
+    _shutdown.install()
+    _bootstrap.integrate_requested()
+    # What the first call would otherwise pay for belongs to init: settings, the probes'
+    # kept descriptors, the parts of its line, and the watchdog's thread (a thread start
+    # costs about 0.3 ms).
+    settings = resolve()
+    _probes.sample(settings.tmp_path, settings.tmp_size_mb)
+    _record.prepare(settings, _context.read(None), _state.started().identity)
+    if settings.timeout_warning_ms != 0:
+        _watchdog.start()
+    if type(target) is FunctionType and not _in_a_class(target):
+        is_async = bool(target.__code__.co_flags & _CO_COROUTINE)
+        if not is_async and hasattr(target, "_is_coroutine_marker"):  # inspect.markcoroutinefunction
+            is_async = _is_async(target)
+        plain = function(target, resolve, is_async)
+        functools.update_wrapper(plain, target)
+        setattr(plain, _MARK, plain)
+        return plain  # type: ignore[return-value]
+    wrapped: F = _proxy()(target, wrapper(resolve, target, _is_async(target)))
+    return wrapped
 
 
 if TYPE_CHECKING:
@@ -160,29 +190,7 @@ def instrument(
     overrides = _config.check(**{name: value for name, value in locals().items() if name != "func"})
 
     def decorate(target: F) -> F:
-        if _instrumented(target) or _config.value("disabled", overrides) or not _state.started().serving:
-            return target  # a child process records nothing: its calls are its parent's invocation's work
-        resolve = _SettingsFor(overrides)
-        _state.mark_handler_ready(resolve)
-        _shutdown.install()
-        _bootstrap.integrate_requested()
-        # What the first call would otherwise pay for belongs to init: settings, the probes'
-        # kept descriptors, the parts of its line, and the watchdog's thread (a thread start
-        # costs about 0.3 ms).
-        settings = resolve()
-        _probes.sample(settings.tmp_path, settings.tmp_size_mb)
-        _record.prepare(settings, _context.read(None), _state.started().identity)
-        if settings.timeout_warning_ms != 0:
-            _watchdog.start()
-        if type(target) is FunctionType and not _in_a_class(target):
-            is_async = bool(target.__code__.co_flags & _CO_COROUTINE)
-            if not is_async and hasattr(target, "_is_coroutine_marker"):  # inspect.markcoroutinefunction
-                is_async = _is_async(target)
-            plain = function(target, resolve, is_async)
-            functools.update_wrapper(plain, target)
-            setattr(plain, _MARK, plain)
-            return plain  # type: ignore[return-value]
-        wrapped: F = _proxy()(target, wrapper(resolve, target, _is_async(target)))
-        return wrapped
+        with SdkWork():
+            return _decorated(target, overrides)
 
     return decorate if func is None else decorate(func)

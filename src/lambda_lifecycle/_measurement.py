@@ -8,7 +8,7 @@ import threading
 import time
 from _contextvars import ContextVar  # what `contextvars` re-exports, without its import (0.6 ms)
 
-from . import _context, _durable, _emit, _probes, _record, _state, _watchdog
+from . import _context, _durable, _emit, _init_anatomy, _probes, _record, _state, _watchdog
 from ._runtime import RUNTIME
 from ._warnings import warn_once
 from .contract import complete
@@ -144,6 +144,8 @@ def start(
         return None
     if invocation is None:  # not an invocation: a child process's call, or one during init
         return None
+    if invocation.number == 1 and RUNTIME.init.timing is not None:
+        _init_anatomy.write(settings, call, invocation, RUNTIME.process)  # type: ignore[arg-type]
     measured = _new_measurement(Measurement)
     measured.token = _active.set(True)
     measured.settings = settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import json.encoder
 
-from .contract import ABSENT, INVOKE, KIND_KEY, MEASUREMENTS, SHUTDOWN, TIMEOUT_WARNING, USAGE
+from .contract import ABSENT, INIT, INVOKE, KIND_KEY, MEASUREMENTS, SHUTDOWN, TIMEOUT_WARNING, USAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -311,6 +311,16 @@ def shutdown_record(
         rec["hook_errors"] = hooks.errors
     rec["shutdown_budget_ms"] = round(hooks.budget_ms)
     rec["ShutdownDuration"] = round(shutdown_ms, 1)
+    return rec
+
+
+def init_record(settings: Settings, call: CallInfo, identity: Identity, fields: dict[str, object]) -> dict[str, object]:
+    """The ``init`` record of a process: who it is, then ``fields`` (``_init_anatomy.record_fields``)."""
+    rec = _common_with_service(settings, INIT, call)
+    _identity(rec, identity)
+    if identity.restored:
+        rec["restored"] = True
+    rec.update(fields)
     return rec
 
 

@@ -6,8 +6,8 @@ the clock, the watchdog and the warnings already given; and the parts that one m
 and changes, each an object of that module's (``RUNTIME.shutdown``: the hooks and what was
 installed to run them; ``RUNTIME.marker``: the ``/tmp`` marker's mapped slot;
 ``RUNTIME.in_flight``: the calls being measured; ``RUNTIME.probes``: the probes' kept
-descriptors). No module keeps state of its own, nothing rebinds a module attribute, and no module
-assigns the fields of another module's part.
+descriptors; ``RUNTIME.init``: the timing of init's imports). No module keeps state of its own,
+nothing rebinds a module attribute, and no module assigns the fields of another module's part.
 
 Two methods change the state wholesale, and they are the only ones that do; each resets every
 part as well:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from ._config import Settings
     from ._context import CallInfo
+    from ._init_anatomy import InitState
     from ._marker import MarkerSlot
     from ._measurement import InFlight
     from ._probes import Probes, Usage
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     P = TypeVar("P", bound=Part)
     Sink = Callable[[Settings, dict[str, object]], bool]
     Listener = Callable[[Invocation], None]
+    InitListener = Callable[[dict[str, object]], None]
 
     class Observer(Protocol):
         """An integration that follows whole calls: what began, how it ended, a timeout warning."""
@@ -91,6 +93,8 @@ class Runtime:
     """``_measurement``'s: the instrumented calls running now, and the timeout warnings' lock."""
     probes: Probes
     """``_probes``': the readers of every invocation and the descriptors they keep."""
+    init: InitState
+    """``_init_anatomy``'s: this process's init being measured, until its init record is made."""
 
     # -- the environment's: forgotten by reset() and after a fork --------------------------------
     bootstrap: dict[str, Any]
@@ -107,6 +111,9 @@ class Runtime:
     """Integrations offered each invoke record; one that returns True has published it."""
     observers: list[Observer]
     """Integrations told of each measured call's beginning, end and timeout warning."""
+    init_listeners: list[InitListener]
+    """Integrations given the ``init`` record (a dict, as written) when a process's first
+    invocation begins, before the handler runs."""
     undo: list[Callable[[], None]]
     """What integrations changed outside this state (a Powertools logger's filter), to take back."""
     warned: set[str]
@@ -151,6 +158,7 @@ class Runtime:
         self.begin_listeners = []
         self.record_sinks = []
         self.observers = []
+        self.init_listeners = []
         self.undo = []
         self.warned = set()
 

@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import _config, _marker, _probes
+from . import _config, _init_anatomy, _marker, _probes
 from ._cold_start import classify
 from ._runtime import RUNTIME
 from ._warnings import warn_once
@@ -314,6 +314,7 @@ def restored() -> None:
     environment id and the ``/tmp`` marker (which came from the snapshot too).
     """
     process = started()
+    _init_anatomy.stop()  # the snapshot's init is over
     with RUNTIME.lock:
         process.container_id = _new_id()
         process.restored_at = RUNTIME.clock()

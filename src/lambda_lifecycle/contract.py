@@ -12,6 +12,10 @@ __all__ = [
     "DEFAULT_METRICS",
     "DEFAULT_NAMESPACE",
     "EMF_MAX_DIMENSIONS",
+    "INIT",
+    "INIT_FIELDS",
+    "INIT_IMPORT_FIELDS",
+    "INIT_PHASES",
     "INIT_TYPES",
     "INVOKE",
     "KIND_KEY",
@@ -36,7 +40,8 @@ line carries, so readers tell records apart by it (0.2.x wrote the kind under ``
 INVOKE = "invoke"
 TIMEOUT_WARNING = "timeout_warning"
 SHUTDOWN = "shutdown"
-RECORD_KINDS = (INVOKE, TIMEOUT_WARNING, SHUTDOWN)
+INIT = "init"
+RECORD_KINDS = (INVOKE, TIMEOUT_WARNING, SHUTDOWN, INIT)
 """The values of every record's ``KIND_KEY`` field. Only ``invoke`` records declare metrics."""
 
 INIT_TYPES = ("on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances")
@@ -114,7 +119,12 @@ otherwise repeat (in Logs Insights, ``coalesce(init_type, "on-demand")``). Every
 is present whenever it is known."""
 
 _IDENTITY_DEFAULTS = {name: ABSENT[name] for name in ("function_version", "process_restarts", "init_type")}
-_ABSENT_BY_KIND = {INVOKE: ABSENT, TIMEOUT_WARNING: _IDENTITY_DEFAULTS, SHUTDOWN: _IDENTITY_DEFAULTS}
+_ABSENT_BY_KIND = {
+    INVOKE: ABSENT,
+    TIMEOUT_WARNING: _IDENTITY_DEFAULTS,
+    SHUTDOWN: _IDENTITY_DEFAULTS,
+    INIT: {**_IDENTITY_DEFAULTS, "restored": False},
+}
 
 
 def complete(record: dict[str, object]) -> dict[str, object]:
@@ -152,7 +162,7 @@ TIMEOUT_WARNING_FIELDS = (
 )
 """The fields of a ``timeout_warning`` record, besides the usage measurements it shares with invoke records."""
 
-SHUTDOWN_FIELDS = (
+_PROCESS_FIELDS = (
     KIND_KEY,
     "function_name",
     "function_version",
@@ -162,6 +172,11 @@ SHUTDOWN_FIELDS = (
     "process_restarts",
     "worker",
     "init_type",
+)
+# What the records of a process (not of one invocation) begin with: who wrote them.
+
+SHUTDOWN_FIELDS = (
+    *_PROCESS_FIELDS,
     "reason",
     "invocations",
     "in_flight",
@@ -178,6 +193,39 @@ SHUTDOWN_FIELDS = (
     "ShutdownDuration",
 )
 """The fields of a ``shutdown`` record, the last one a process writes."""
+
+INIT_PHASES: dict[str, str] = {
+    "InitRuntime": "Milliseconds",
+    "InitImports": "Milliseconds",
+    "InitCode": "Milliseconds",
+    "InitWait": "Milliseconds",
+    "RestoreToInvoke": "Milliseconds",
+}
+"""The phases of an ``init`` record. The first three add up to its ``InitDuration`` (process start
+to the handler ready): the interpreter, runtime client and SDK until the SDK was loaded; the
+imports of the function's code; the rest of its code. Then ``InitWait``, the handler ready until
+the first invocation, or after a SnapStart restore ``RestoreToInvoke`` instead."""
+
+INIT_IMPORT_FIELDS = ("module", "ms", "own_ms", "share", "by")
+"""The fields of each of an ``init`` record's ``imports``: the top-level package or first-party
+module, its cumulative and own milliseconds, its share of ``InitDuration`` in percent, and the
+first-party module that pulled it in (absent: the runtime or the SDK did)."""
+
+INIT_FIELDS = (
+    *_PROCESS_FIELDS,
+    "restored",
+    "handler",
+    "loaded_by",
+    "InitDuration",
+    *INIT_PHASES,
+    "imports",
+    "imports_threshold_ms",
+    "imports_left_out",
+)
+"""The fields of an ``init`` record, one per process, written when its first invocation begins.
+``loaded_by`` is ``entry_point`` (``lambda_lifecycle.handler.handler``) or ``import`` (``import
+lambda_lifecycle`` first in the handler module); ``imports_left_out`` counts the imports over the
+threshold beyond the ones listed."""
 
 DEFAULT_NAMESPACE = "LambdaLifecycle"
 DEFAULT_METRICS = ("ColdStart", "InitDuration", "IdleTime", "MemoryUsedPercent", "TmpUsedPercent")

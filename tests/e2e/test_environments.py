@@ -105,6 +105,25 @@ def invokes(found):
     return [r for r in found if r[KIND_KEY] == "invoke"]
 
 
+def inits(found):
+    return [r for r in found if r[KIND_KEY] == "init"]
+
+
+def assert_one_init_record_per_process(found):
+    """Every process wrote one init record, whose phases add up to its first invocation's
+    InitDuration (each phase rounded to a whole ms on its own)."""
+    firsts = [r for r in invokes(found) if r["invocation"] == 1]
+    init = inits(found)
+    assert sorted(r["container_id"] for r in init) == sorted(r["container_id"] for r in firsts)
+    by_process = {r["container_id"]: r for r in firsts}
+    for record in init:
+        assert record["InitDuration"] == by_process[record["container_id"]]["InitDuration"]
+        phases = record["InitRuntime"] + record["InitImports"] + record["InitCode"]
+        assert abs(phases - record["InitDuration"]) <= 2, record
+        assert record["loaded_by"] == "import"
+    return init
+
+
 # scenario -> the (cold_start, proactive_init, reinit) of each invocation, in order
 MATRIX = {
     on_demand_cold_and_warm: [(True, False, False), (False, False, False), (False, False, False)],
@@ -123,8 +142,9 @@ def once():
 
 @pytest.mark.parametrize("scenario", list(MATRIX), ids=lambda f: f.__name__)
 def test_cold_start_matrix(scenario, once):
-    found, extra = once(scenario)
-    found = invokes(found)
+    every, extra = once(scenario)
+    init = assert_one_init_record_per_process(every)
+    found = invokes(every)
     got = [(r["cold_start"], r.get("proactive_init", False), r.get("reinit", False)) for r in found]
     assert got == MATRIX[scenario]
     assert all("InitDuration" in r for r in found if r["invocation"] == 1)
@@ -136,8 +156,15 @@ def test_cold_start_matrix(scenario, once):
         assert all(r["restored"] for r in found)
         assert found[0]["RestoreToInvoke"] >= 0
         assert "RestoreToInvoke" not in found[1]
+        # The anatomy of the snapshot's init, then the restore as a phase of its own.
+        assert [(r["restored"], "InitWait" in r, r["RestoreToInvoke"]) for r in init] == [
+            (True, False, found[0]["RestoreToInvoke"])
+        ]
     else:
         assert not any(r["restored"] for r in found)
+        assert all("RestoreToInvoke" not in r for r in init)
+    if scenario is proactive_init:
+        assert init[0]["InitWait"] >= 600  # the environment waited, initialized, for its first invocation
 
 
 def test_a_restarted_process_knows_its_environment_and_what_came_before(once):
@@ -156,7 +183,9 @@ def test_a_restarted_process_knows_its_environment_and_what_came_before(once):
 
 
 def test_managed_instances_workers_share_one_environment():
-    found = invokes(managed_instances()[0])
+    every = managed_instances()[0]
+    assert len(assert_one_init_record_per_process(every)) == 2  # one anatomy per worker
+    found = invokes(every)
     assert len(found) == 4
     assert len({r["environment_id"] for r in found}) == 1
     by_worker = {}

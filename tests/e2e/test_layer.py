@@ -15,6 +15,7 @@ import pytest
 
 import lambda_lifecycle
 from lambda_lifecycle.cli import layer
+from lambda_lifecycle.contract import INIT, INVOKE, KIND_KEY
 from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
 
 ROOT = Path(__file__).parents[2]
@@ -61,7 +62,8 @@ def host_layer(tmp_path_factory):
 
 def test_the_layer_holds_the_sdks_runtime_modules_and_nothing_of_the_tools(host_layer):
     names = zipfile.ZipFile(host_layer).namelist()
-    assert all(name.startswith("python/") for name in names)
+    assert all(name.startswith("python/") for name in names if name != layer.WRAPPER_IN_LAYER)
+    assert layer.WRAPPER_IN_LAYER in names  # the exec wrapper, /opt/lambda-lifecycle
     sdk = {name for name in names if name.startswith("python/lambda_lifecycle/") and "__pycache__" not in name}
     assert sorted(sdk) == [f"python/{name}" for name in layer.sdk_files()]
     tools = ("cli/", "local/", "testing", "pytest_plugin", "_demo", "demo", "__main__")
@@ -77,7 +79,8 @@ def test_two_builds_are_the_same_bytes(host_layer, tmp_path):
     assert result.returncode == 0, result.stderr
     assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(host_layer.read_bytes()).hexdigest()
     for entry in zipfile.ZipFile(host_layer).infolist():
-        executable = entry.filename.endswith(".so")  # as pip installs a compiled extension
+        # As pip installs a compiled extension; the exec wrapper, which Lambda runs.
+        executable = entry.filename.endswith(".so") or entry.filename == layer.WRAPPER_IN_LAYER
         mode = 0o100755 if executable else 0o100644
         assert (entry.date_time, entry.external_attr >> 16) == (layer.ZIP_TIME, mode), entry.filename
 
@@ -102,15 +105,21 @@ def test_the_layer_imports_in_a_clean_interpreter(host_layer, tmp_path):
 
 
 @needs_host_arch
-def test_a_function_runs_from_the_layer_under_the_runtime_client(host_layer, tmp_path):
-    zipfile.ZipFile(host_layer).extractall(tmp_path / "opt")
+@pytest.mark.parametrize("through_wrapper", [False, True], ids=["handler", "exec wrapper"])
+def test_a_function_runs_from_the_layer_under_the_runtime_client(host_layer, tmp_path, through_wrapper):
+    with zipfile.ZipFile(host_layer) as zf:
+        zf.extractall(tmp_path / "opt")
+        for entry in zf.infolist():  # as Lambda unpacks a layer: with the modes the zip holds
+            (tmp_path / "opt" / entry.filename).chmod((entry.external_attr >> 16) & 0o777)
     python = tmp_path / "opt" / "python"
+    wrapper = tmp_path / "opt" / layer.WRAPPER_IN_LAYER if through_wrapper else None
     task = tmp_path / "task"
     task.mkdir()
     (task / "app.py").write_text(APP)
     with RuntimeAPI() as api:
         # Lambda puts /opt/python on the path ahead of the runtime's own packages.
-        process = start_runtime(task, "app.handler", lambda_environment(api, PYTHONPATH=str(python)))
+        env = lambda_environment(api, PYTHONPATH=str(python))
+        process = start_runtime(task, "app.handler", env, exec_wrapper=wrapper)
         try:
             api.invoke({"n": 1})
             api.invoke({"n": 2})
@@ -118,7 +127,11 @@ def test_a_function_runs_from_the_layer_under_the_runtime_client(host_layer, tmp
         finally:
             process.kill()
             stdout, stderr = process.communicate(timeout=30)
-    assert [(r["invocation"], r["cold_start"]) for r in records(stdout)] == [(1, True), (2, False)], stderr
+    found = records(stdout)
+    invokes = [(r["invocation"], r["cold_start"]) for r in found if r[KIND_KEY] == INVOKE]
+    assert invokes == [(1, True), (2, False)], stderr
+    [init] = [r for r in found if r[KIND_KEY] == INIT]
+    assert init["loaded_by"] == ("entry_point" if through_wrapper else "import")
     [body] = {str(i.body) for i in api.invocations}  # the same answer twice
     answer = api.invocations[0].body
     assert answer["sdk"] == str(python / "lambda_lifecycle" / "__init__.py"), body

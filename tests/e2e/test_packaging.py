@@ -73,7 +73,7 @@ def test_deployment_package_runs_under_the_runtime_client(wheel, tmp_path):
         finally:
             process.kill()
             stdout, stderr = process.communicate(timeout=30)
-    found = records(stdout)
+    found = [r for r in records(stdout) if r[KIND_KEY] == "invoke"]
     assert [(r["invocation"], r["cold_start"]) for r in found] == [(1, True), (2, False)], stderr
     # The SDK that ran is the deployed copy, not the development checkout.
     assert {Path(i.body["sdk"]).parent.parent for i in api.invocations} == {package}

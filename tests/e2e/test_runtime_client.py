@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_lifecycle.contract import INVOKE, KIND_KEY
 from lambda_lifecycle.local.runtime_api import Function, RuntimeAPI, lambda_environment, records, start_runtime
 
 APP = Path(__file__).parent / "e2e_app"
@@ -30,7 +31,7 @@ def runtime_output():
 
 def test_five_invocations_give_five_records(runtime_output):
     api, stdout, stderr = runtime_output
-    found = records(stdout)
+    found = [r for r in records(stdout) if r[KIND_KEY] == INVOKE]
     assert [r["invocation"] for r in found] == [1, 2, 3, 4, 5], stdout + stderr
     assert len({r["container_id"] for r in found}) == 1
     assert [r["cold_start"] for r in found] == [True, False, False, False, False]
@@ -41,7 +42,7 @@ def test_five_invocations_give_five_records(runtime_output):
 
 def test_records_carry_what_the_runtime_gave(runtime_output):
     api, stdout, _ = runtime_output
-    found = records(stdout)
+    found = [r for r in records(stdout) if r[KIND_KEY] == INVOKE]
     # The trace id changes on every invocation; the record must follow it.
     assert [r["xray_trace_id"] for r in found] == [i.trace_root for i in api.invocations]
     assert {r["function_name"] for r in found} == {"e2e"}

@@ -1,6 +1,6 @@
 """The layer's explicit list of SDK modules is what the SDK imports: a function exercising every
 part of the SDK (bootstrap in Lambda with its shutdown extension, plain and async handlers, the
-Powertools and OpenTelemetry integrations) imports exactly these, and no tool module is listed."""
+Powertools and OpenTelemetry integrations, the entry point) imports exactly these, and no tool module is listed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ TOOLS = ("lambda_lifecycle.cli", "lambda_lifecycle.local", "lambda_lifecycle.tes
 TOOLS += ("lambda_lifecycle.records", "lambda_lifecycle.__main__")
 
 EXERCISE = """
-import asyncio, json, sys
+import asyncio, json, os, sys
 import lambda_lifecycle
 from lambda_lifecycle import otel, powertools
 from lambda_lifecycle.otel import resource
@@ -41,6 +41,8 @@ class Service:
 
 async_handler({}, None)
 Service().handle({}, None)
+os.environ["LAMBDA_LIFECYCLE_HANDLER"] = "json.dumps"  # any module.function: the entry point loads it
+import lambda_lifecycle.handler
 print(json.dumps(sorted(name for name in sys.modules if name.startswith("lambda_lifecycle"))), file=sys.stderr)
 """
 

@@ -58,7 +58,13 @@ def _under_type_checking(node: ast.ImportFrom) -> bool:
 # Who may change each field of RUNTIME: a part (an object of its module's, under RUNTIME) only
 # its module, fields and all; the runtime's own fields their one module, or RUNTIME's methods
 # alone ("_runtime.py"), which is how lambda_lifecycle.testing swaps the writer and the clock.
-PARTS = {"shutdown": "_shutdown.py", "marker": "_marker.py", "in_flight": "_measurement.py", "probes": "_probes.py"}
+PARTS = {
+    "shutdown": "_shutdown.py",
+    "marker": "_marker.py",
+    "in_flight": "_measurement.py",
+    "probes": "_probes.py",
+    "init": "_init_anatomy.py",
+}
 INTEGRATIONS = {"powertools.py", "otel/__init__.py"}  # the integrations register themselves
 # What a function may import: the SDK and its integrations, not the tools (cli, local).
 STATE_MODULES = sorted(
@@ -82,6 +88,7 @@ OWNERS = {
     "begin_listeners": INTEGRATIONS,
     "record_sinks": INTEGRATIONS,
     "observers": INTEGRATIONS,
+    "init_listeners": INTEGRATIONS,
     "undo": INTEGRATIONS,
 }
 _MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "add", "discard", "update", "setdefault"}

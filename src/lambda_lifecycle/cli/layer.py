@@ -30,6 +30,9 @@ from .errors import CliError, UsageError, cannot_write
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 # The SDK's runtime dependency, as pyproject.toml pins it.
 REQUIREMENTS = ["wrapt>=1.14,<2"]
+EXEC_WRAPPER = "exec-wrapper"
+"""The package's exec wrapper script, which the layer carries at its root (``/opt/lambda-lifecycle``)."""
+WRAPPER_IN_LAYER = "lambda-lifecycle"
 
 # What a function imports of the SDK, and nothing else: no cli, local, records (the tools' reader),
 # testing, pytest_plugin or demo. tests/integration/test_layer_modules.py holds it to the modules the SDK imports.
@@ -43,7 +46,10 @@ SDK_MODULES = (
     "lambda_lifecycle._decorators",
     "lambda_lifecycle._durable",
     "lambda_lifecycle._emit",
+    "lambda_lifecycle._entry_point",
     "lambda_lifecycle._extension",
+    "lambda_lifecycle._import_timing",
+    "lambda_lifecycle._init_anatomy",
     "lambda_lifecycle._marker",
     "lambda_lifecycle._measurement",
     "lambda_lifecycle._probes",
@@ -55,6 +61,7 @@ SDK_MODULES = (
     "lambda_lifecycle._warnings",
     "lambda_lifecycle._watchdog",
     "lambda_lifecycle.contract",
+    "lambda_lifecycle.handler",
     "lambda_lifecycle.otel",
     "lambda_lifecycle.otel._attributes",
     "lambda_lifecycle.otel._metrics",
@@ -100,6 +107,8 @@ def build(*, arch: str = "x86_64", python: str = "3.12", output: str | None = No
         if result.returncode != 0:
             raise BuildError(f"pip could not fetch the dependencies: {result.stderr.strip().splitlines()[-1:]}")
         _copy_sdk(target)
+        # The exec wrapper at the layer's root, executable: AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-lifecycle.
+        shutil.copy2(Path(__file__).resolve().parent.parent / EXEC_WRAPPER, Path(work) / WRAPPER_IN_LAYER)
         _compile(target, version)
         _write_dist_info(target)
         try:

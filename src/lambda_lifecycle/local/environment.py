@@ -127,8 +127,12 @@ class Environment:
         env: dict[str, str],
         output: Output,
         log: LambdaLog,
+        *,
+        entry_point: bool = False,
+        exec_wrapper: str | None = None,
     ) -> None:
         self.api, self.root, self.handler, self.env, self.output, self.log = api, root, handler, env, output, log
+        self.entry_point, self.exec_wrapper = entry_point, exec_wrapper
         self.process: subprocess.Popen[str] | None = None
         self.memory: MemoryWatch | None = None
         self.pumps: list[threading.Thread] = []
@@ -137,7 +141,9 @@ class Environment:
         """A new runtime process, its INIT_START written; returns it and when it started."""
         self.log.init_start(phase)
         started = time.time()
-        process = start_runtime(self.root, self.handler, self.env)
+        process = start_runtime(
+            self.root, self.handler, self.env, entry_point=self.entry_point, exec_wrapper=self.exec_wrapper
+        )
         assert process.stdout is not None
         assert process.stderr is not None
         self.pumps += [_pump(process.stdout, self.output.stdout_line), _pump(process.stderr, self.output.stderr_line)]

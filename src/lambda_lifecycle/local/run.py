@@ -107,7 +107,16 @@ def run(args: argparse.Namespace) -> int:
             variables = lambda_environment(api, **_environment_variables(args, tmp))
             output = Output(save, variables["AWS_LAMBDA_LOG_STREAM_NAME"])
             log = LambdaLog(output.lambda_line, args.log_format, function, args.runtime, args.init_type)
-            environment = Environment(api, root, handler, variables, output, log)
+            environment = Environment(
+                api,
+                root,
+                handler,
+                variables,
+                output,
+                log,
+                entry_point=args.entry_point,
+                exec_wrapper=args.exec_wrapper,
+            )
             try:
                 if args.init_type != "on-demand":
                     environment.await_init()

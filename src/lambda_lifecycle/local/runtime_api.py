@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .._init_anatomy import ENTRY_POINT, VARIABLE
 from ..records import record_of
 
 TYPE_CHECKING = False
@@ -326,12 +327,36 @@ def lambda_environment(api: RuntimeAPI, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_runtime(app_dir: Path, handler: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """``python -m awslambdaric module.function`` from ``app_dir``, as Lambda's bootstrap runs it."""
+EXEC_WRAPPER = Path(__file__).resolve().parent.parent / "exec-wrapper"
+"""The exec wrapper the package ships (``lambda-lifecycle layer build`` puts it at the layer's root)."""
+
+
+def start_runtime(
+    app_dir: Path,
+    handler: str,
+    env: dict[str, str],
+    *,
+    entry_point: bool = False,
+    exec_wrapper: str | Path | None = None,
+) -> subprocess.Popen[str]:
+    """``python -m awslambdaric module.function`` from ``app_dir``, as Lambda's bootstrap runs it.
+
+    ``entry_point``: the function's handler is lambda-lifecycle's entry point, and
+    ``LAMBDA_LIFECYCLE_HANDLER`` names ``handler``. ``exec_wrapper``: as with
+    ``AWS_LAMBDA_EXEC_WRAPPER``, the wrapper runs with the runtime's command as its arguments, and
+    the runtime takes its handler from ``_HANDLER`` as it starts, after the wrapper changed it.
+    """
+    variables = {**env, "_HANDLER": handler, "LAMBDA_TASK_ROOT": str(Path(app_dir).resolve())}
+    if entry_point:
+        variables.update({"_HANDLER": ENTRY_POINT, VARIABLE: handler})
+    command = [sys.executable, "-m", "awslambdaric", variables["_HANDLER"]]
+    if exec_wrapper is not None:
+        variables["AWS_LAMBDA_EXEC_WRAPPER"] = str(exec_wrapper)
+        command = [str(exec_wrapper), "/bin/sh", "-c", 'exec "$0" -m awslambdaric "$_HANDLER"', sys.executable]
     return subprocess.Popen(
-        [sys.executable, "-m", "awslambdaric", handler],
+        command,
         cwd=app_dir,
-        env={**env, "_HANDLER": handler, "LAMBDA_TASK_ROOT": str(Path(app_dir).resolve())},
+        env=variables,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

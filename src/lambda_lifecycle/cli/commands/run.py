@@ -11,6 +11,7 @@ import sys
 from ...contract import INIT_TYPES
 from ...local import RunError
 from ...local.run import run as run_locally
+from ...local.runtime_api import EXEC_WRAPPER
 from .. import args as flags
 from ..errors import CliError, MissingExtra, cannot_write
 
@@ -117,6 +118,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also save the log stream there: every line (records, the function's output, Lambda's own lines)"
         " as a log event with the time it arrived, one JSON object per line, as CloudWatch returns them;"
         " report --input and timeline --input read it",
+    )
+    parser.add_argument(
+        "--entry-point",
+        action="store_true",
+        help="load the handler through lambda-lifecycle's entry point (_HANDLER=lambda_lifecycle.handler.handler,"
+        " LAMBDA_LIFECYCLE_HANDLER=HANDLER), as a function deployed with no change to its code",
+    )
+    parser.add_argument(
+        "--exec-wrapper",
+        nargs="?",
+        const=str(EXEC_WRAPPER),
+        metavar="PATH",
+        help="start the runtime through an AWS_LAMBDA_EXEC_WRAPPER script, as Lambda does"
+        " (default: lambda-lifecycle's own, which the layer puts at /opt/lambda-lifecycle)",
     )
 
 
