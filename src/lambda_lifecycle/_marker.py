@@ -47,6 +47,7 @@ class MarkerSlot:
         """The slot, mapped into memory, or ``None``: the count is not kept."""
 
     def keep(self, slot: mmap) -> None:
+        """Keep ``slot`` (a slot kept before is closed)."""
         self.close()
         self.slot = slot
 
