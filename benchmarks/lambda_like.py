@@ -151,16 +151,19 @@ def _kept(path: str) -> tuple[int, int]:
     return fd, os.fstat(fd).st_ino
 
 
-def floor_handler(sdk_line: str, tmp_dir: str) -> Any:
-    """The same facts and the same line as the SDK, gathered with no structure at all.
+def floor_handler(every_line: str, sampled_line: str, tmp_dir: str) -> Any:
+    """The same facts and the same lines as the SDK, gathered with no structure at all.
 
     The same reads as ``_probes`` (kept descriptors, each checked to be still ours: statm by its
     content, the others by identity), the count written into a mapped marker slot, the trace
     header, the clocks, one getrusage; then the SDK's line with its changing values filled in by
-    one ``%`` format and one write, decimals made as the SDK makes them. No settings, no fault
-    isolation, no re-entrancy guard, no watchdog, no plugins: what recording this costs at the least.
+    one ``%`` format and one write, decimals made as the SDK makes them. As the SDK, it reads the
+    descriptors, threads and /tmp on its first call and then at most once a second, and writes
+    the SDK's line without them in between (``sampled_line``; ``every_line`` has them). No
+    settings, no fault isolation, no re-entrancy guard, no watchdog, no plugins: what recording
+    this costs at the least.
     """
-    template = line_template(sdk_line)
+    every_template, sampled_template = line_template(every_line), line_template(sampled_line)
     statm = os.open("/proc/self/statm", os.O_RDONLY)
     text = os.pread(statm, 128, 0).split()[3]
     task, task_ino = _kept("/proc/self/task")
@@ -182,7 +185,7 @@ def floor_handler(sdk_line: str, tmp_dir: str) -> Any:
     fstat, pread, fstatvfs, getrusage, self_ = os.fstat, os.pread, os.fstatvfs, resource.getrusage, resource.RUSAGE_SELF
     listdir = os.listdir
     clock, perf_counter = time.time, time.perf_counter
-    state = {"count": 0, "last_end": clock()}
+    state = {"count": 0, "last_end": clock(), "every_at": float("-inf")}
 
     def floor(event: Any, context: Any) -> None:
         now = clock()
@@ -195,25 +198,13 @@ def floor_handler(sdk_line: str, tmp_dir: str) -> Any:
         if len(fields) != 7 or fields[3] != text or fields[4] != b"0" or fields[6] != b"0":
             raise OSError("statm descriptor is not ours")
         rss = int(fields[1]) * page_mb
-        st = fstat(task)
-        if st.st_ino != task_ino:
-            raise OSError("task descriptor is not ours")
-        threads = st.st_nlink - 2
-        st = fstat(fd_dir)
-        if st.st_ino != fd_dir_ino:
-            raise OSError("fd descriptor is not ours")
-        vfs = fstatvfs(tmp)
-        if (vfs.f_fsid, vfs.f_blocks) != tmp_key:
-            raise OSError("tmp descriptor is not ours")
-        used = (vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize / 2**20
         max_rss = getrusage(self_).ru_maxrss / 1024
         end = clock()
         header = environ.get("_X_AMZN_TRACE_ID") or ""
         root = header.find("Root=")
         stop = header.find(";", root)
         memory = round(1000 * rss / int(context.memory_limit_in_mb))
-        tmp_tenths = round(1000 * used / (vfs.f_blocks * vfs.f_frsize / 2**20))
-        line = template % {
+        values = {
             "Timestamp": end * 1000,
             "request_id": context.aws_request_id,
             "invocation": count,
@@ -223,12 +214,28 @@ def floor_handler(sdk_line: str, tmp_dir: str) -> Any:
             "ContainerAge": round(end - started),
             "MemoryUsed": round(rss),
             "MaxMemoryUsed": round(max_rss),
-            "FileDescriptors": st.st_size or len(listdir(fd_dir)) - 1,
-            "Threads": threads,
             "MemoryUsedPercent": f"{memory // 10}.{memory % 10}",
-            "TmpUsed": round(used),
-            "TmpUsedPercent": f"{tmp_tenths // 10}.{tmp_tenths % 10}",
         }
+        template = sampled_template
+        if not 0.0 <= end - state["every_at"] < 1.0:
+            state["every_at"] = end
+            st = fstat(task)
+            if st.st_ino != task_ino:
+                raise OSError("task descriptor is not ours")
+            values["Threads"] = st.st_nlink - 2
+            st = fstat(fd_dir)
+            if st.st_ino != fd_dir_ino:
+                raise OSError("fd descriptor is not ours")
+            values["FileDescriptors"] = st.st_size or len(listdir(fd_dir)) - 1
+            vfs = fstatvfs(tmp)
+            if (vfs.f_fsid, vfs.f_blocks) != tmp_key:
+                raise OSError("tmp descriptor is not ours")
+            used = (vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize / 2**20
+            tmp_tenths = round(1000 * used / (vfs.f_blocks * vfs.f_frsize / 2**20))
+            values["TmpUsed"] = round(used)
+            values["TmpUsedPercent"] = f"{tmp_tenths // 10}.{tmp_tenths % 10}"
+            template = every_template
+        line = template % values
         state["last_end"] = end
         sys.stdout.write(line + "\n")
 

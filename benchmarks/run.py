@@ -31,6 +31,7 @@ IMPORT_FLOOR = "floor (resource, mmap, _contextvars)"
 _FD_LISTING = "BENCH_FD_LISTING"
 SDK = "lambda-lifecycle"
 FLOOR = "floor"
+EVERY = "lambda-lifecycle, warm, every reading (first, then once a second), with X-Ray id"
 
 # Init: what each costs to import (and decorate) on top of the runtime client's own imports.
 IMPORTS = {
@@ -70,11 +71,18 @@ def worker_invoke(out: Path, rounds: int, calls: int) -> None:
     for handler in (sdk, powertools):
         handler({}, contexts[0])  # the cold calls are measured apart
     lines = {
+        # Within a second of the first invocation: without descriptors, threads and /tmp.
         "lambda-lifecycle, warm": ll.captured_line(sdk, contexts[1], None),
         "lambda-lifecycle, warm, with X-Ray id": ll.captured_line(sdk, contexts[2], traces[2]),
         "powertools, one metric": ll.captured_line(powertools, contexts[2], None),
     }
-    floor = ll.floor_handler(lines["lambda-lifecycle, warm, with X-Ray id"], os.environ["LAMBDA_LIFECYCLE_TMP_PATH"])
+    from lambda_lifecycle._probes import EVERY_READING_S  # imported by the handler's decoration already
+
+    time.sleep(EVERY_READING_S)  # a second later, a warm line with every reading
+    lines[EVERY] = ll.captured_line(sdk, contexts[2], traces[2])
+    floor = ll.floor_handler(
+        lines[EVERY], lines["lambda-lifecycle, warm, with X-Ray id"], os.environ["LAMBDA_LIFECYCLE_TMP_PATH"]
+    )
     floor({}, contexts[0])
     floor_line = ll.captured_line(floor, contexts[2], traces[2])
     handlers = {"bare": ll.bare, SDK: sdk, POWERTOOLS: powertools, FLOOR: floor}
@@ -150,7 +158,7 @@ COLD = {
     "bare": "handler = ll.bare",
     SDK: "handler = ll.lambda_lifecycle_handler()",
     POWERTOOLS: "handler = ll.powertools_handler()",
-    FLOOR: "handler = ll.floor_handler(open(template).read(), os.environ['LAMBDA_LIFECYCLE_TMP_PATH'])",
+    FLOOR: "handler = ll.floor_handler(*json.load(open(template)), os.environ['LAMBDA_LIFECYCLE_TMP_PATH'])",
 }
 
 
@@ -158,7 +166,7 @@ def worker_cold(out: Path, target: str, template: Path) -> None:
     """The first call of one handler in this fresh process, its init (imports, decoration) done."""
     import lambda_like as ll
 
-    namespace: dict[str, Any] = {"ll": ll, "os": os, "template": template}
+    namespace: dict[str, Any] = {"ll": ll, "os": os, "json": json, "template": template}
     exec(COLD[target], namespace)
     handler = namespace["handler"]
     contexts, traces = ll.invocations(1, 1)
@@ -269,7 +277,8 @@ def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> 
         templates = {}
         for i, p in enumerate(pythons):
             templates[p.label] = Path(scratch) / f"line-{i}"
-            templates[p.label].write_text(invoke[p.label][0]["lines"]["lambda-lifecycle, warm, with X-Ray id"])
+            lines = invoke[p.label][0]["lines"]
+            templates[p.label].write_text(json.dumps([lines[EVERY], lines["lambda-lifecycle, warm, with X-Ray id"]]))
         for i in range(cold_repeat):
             for p in pythons:
                 for name in COLD:

@@ -28,6 +28,7 @@ def bootstrap(
     shutdown_extension: bool = UNSET,
     shutdown_budget_ms: float | None = UNSET,
     run_atexit: bool = UNSET,
+    usage_every_invocation: bool = UNSET,
     otel: bool = UNSET,
     init_breakdown: bool = UNSET,
     init_imports_threshold_ms: float = UNSET,
@@ -61,6 +62,10 @@ def bootstrap(
         shutdown_budget_ms: the time the hooks have (default ``"auto"``: 400 ms, 200 ms when
             external extensions are present).
         run_atexit: also run the functions registered with ``atexit`` on SIGTERM.
+        usage_every_invocation: read ``FileDescriptors``, ``Threads`` and ``TmpUsed`` (with
+            ``TmpUsedPercent``) on every invocation; by default an invocation reads them at most
+            once a second per process (always on a process's first), and the lines in between
+            leave them out: each costs a system call on the handler's time.
         otel: speak OpenTelemetry: ``lambda_lifecycle.otel.integrate()`` with its defaults
             (default false; ``LAMBDA_LIFECYCLE_OTEL``), a warning if the API is not installed.
         init_breakdown: write the ``init`` record, where init's time went (default true; it is

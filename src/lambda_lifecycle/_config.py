@@ -224,6 +224,9 @@ _TABLE: dict[str, tuple[Callable[[object], Any], tuple[str, ...], Any]] = {
     # None: what fits the runtime's share of Lambda's shutdown window (see _shutdown).
     "shutdown_budget_ms": (_auto_milliseconds, ("LAMBDA_LIFECYCLE_SHUTDOWN_BUDGET_MS",), None),
     "run_atexit": (_flag, ("LAMBDA_LIFECYCLE_RUN_ATEXIT",), False),
+    # False: FileDescriptors, Threads and TmpUsed (each a system call) at most once a second per
+    # process, on the first invocation, and in timeout warnings (see _probes.Probes.usage).
+    "usage_every_invocation": (_flag, ("LAMBDA_LIFECYCLE_USAGE_EVERY_INVOCATION",), False),
     # lambda_lifecycle.otel.integrate() at bootstrap() or the first decoration, for the zero-code
     # entry point and the layer; the OpenTelemetry API is imported only then.
     "otel": (_flag, ("LAMBDA_LIFECYCLE_OTEL",), False),
@@ -259,6 +262,7 @@ PROCESS_SETTINGS = (
     "shutdown_extension",
     "shutdown_budget_ms",
     "run_atexit",
+    "usage_every_invocation",
     "otel",
     "init_breakdown",
     "init_imports_threshold_ms",
@@ -289,6 +293,7 @@ class Settings:
     shutdown_extension: bool
     shutdown_budget_ms: float | None
     run_atexit: bool
+    usage_every_invocation: bool
     otel: bool
     init_breakdown: bool
     init_imports_threshold_ms: float

@@ -290,7 +290,14 @@ def finish(measured: Measurement, exc_type: type[BaseException] | None) -> None:
             None if durable_id is None else _context.bounded(durable_id),
             measured.replayed,
         )
-        usage = _probes.sample(settings.tmp_path, settings.tmp_size_mb)
+        # Every reading on a process's first invocation, and in a simulated environment, whose
+        # tests invoke far faster than once a second and look at what each invocation holds.
+        usage = _probes.usage(
+            settings.tmp_path,
+            settings.tmp_size_mb,
+            now,
+            settings.usage_every_invocation or measured.invocation.number == 1 or RUNTIME.simulated is not None,
+        )
         _state.used_tmp(usage.tmp_used_mb)
         measured_usage, present = _record.usage_fields(usage, call.memory_limit_mb)
         if not (RUNTIME.record_sinks and _published(settings, body + measured_usage)):

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 
 PROC_SELF = "/proc/self"
+EVERY_READING_S = 1.0
+"""An invocation takes the readings that cost a system call each at most this often (seconds)."""
+_NEVER = float("-inf")
 _MB = 1024 * 1024
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / _MB
 
@@ -125,6 +128,7 @@ class Probes:
         self._kept_ids: tuple[int, ...] = ()  # _identity() as the careful path last found it
         self._tmp_unkept = False  # that path could not be opened: statvfs by path instead
         self._peak_rss_mb = 0.0  # the highest resident size sampled
+        self._every_reading_at = _NEVER  # when an invocation last took every reading (see usage())
 
     def close(self) -> None:
         for kept in (self._statm, self._task, self._fd_dir, self._tmp):
@@ -134,11 +138,50 @@ class Probes:
         self._tmp_fs = None
         self._kept_ids = ()
         self._peak_rss_mb = 0.0  # a forked child's peak is its own
+        self._every_reading_at = _NEVER
 
     def reset(self) -> None:
-        """Nothing to forget in a new environment: the descriptors are the process's."""
+        """The descriptors are the process's; a new environment's invocations read everything anew."""
+        self._every_reading_at = _NEVER
 
     after_fork = close
+
+    def usage(self, tmp_path: str, tmp_size_mb: float | None, now: float, every_reading: bool) -> Usage:
+        """What an invocation's record holds: resident memory and its peak always; descriptors,
+        threads and ``/tmp``, which cost a system call each, with ``every_reading`` (a process's
+        first invocation, or the setting) or at least ``EVERY_READING_S`` after an invocation last
+        took them (``now``, lifecycle clock seconds), else ``None``.
+
+        A maximum over any period of CloudWatch or Logs Insights still sees a reading of each
+        second an environment served in, and a line never carries a stale number.
+        """
+        if every_reading or not 0.0 <= now - self._every_reading_at < EVERY_READING_S:
+            self._every_reading_at = now
+            return self.sample(tmp_path, tmp_size_mb)
+        return self.memory()
+
+    def memory(self) -> Usage:
+        """Resident memory and its peak alone: one ``pread`` and one ``getrusage``."""
+        try:
+            fields = os.pread(self._statm.fd, 128, 0).split()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+            if self._ours(fields) and self._proc == PROC_SELF:
+                rss = int(fields[1]) * _PAGE_MB
+                if rss > self._peak_rss_mb:
+                    self._peak_rss_mb = rss
+                return Usage(rss, peak if peak >= self._peak_rss_mb else self._peak_rss_mb, None, None, None, None)
+        except Exception:  # noqa: BLE001 - the careful readers find out which, and warn
+            pass
+        self._follow_proc()
+        rss_mb = self.rss_mb()
+        if rss_mb is not None and rss_mb > self._peak_rss_mb:
+            self._peak_rss_mb = rss_mb
+        return Usage(rss_mb, self.max_rss_mb(), None, None, None, None)
+
+    def _follow_proc(self) -> None:
+        if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
+            self.close()
+            self._proc = PROC_SELF
 
     def sample(self, tmp_path: str, tmp_size_mb: float | None = None) -> Usage:
         """Take every reading once; with ``tmp_size_mb``, ``tmp_path`` is a simulated ``/tmp`` of
@@ -175,9 +218,7 @@ class Probes:
     def _sample_carefully(self, tmp_path: str, tmp_size_mb: float | None) -> Usage:
         # Each reading on its own: a descriptor no longer ours is opened again; a reading that
         # cannot be had warns once and gives None.
-        if self._proc != PROC_SELF:  # tests point it elsewhere: what was kept is no longer asked for
-            self.close()
-            self._proc = PROC_SELF
+        self._follow_proc()
         used: float | None
         size: float | None
         try:
@@ -347,6 +388,7 @@ def _same_fs(st: os.statvfs_result, kept: os.statvfs_result) -> bool:
 
 RUNTIME.probes = RUNTIME.adopt(Probes())
 sample = RUNTIME.probes.sample
+usage = RUNTIME.probes.usage
 max_rss_mb = RUNTIME.probes.max_rss_mb
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import json.encoder
 
-from .contract import ABSENT, INIT, INVOKE, KIND_KEY, MEASUREMENTS, SHUTDOWN, TIMEOUT_WARNING, USAGE
+from .contract import ABSENT, INIT, INVOKE, KIND_KEY, MEASUREMENTS, SAMPLED_USAGE, SHUTDOWN, TIMEOUT_WARNING, USAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ _IDLE = _BIT["IdleTime"]
 _MEMORY_PERCENT = _BIT["MemoryUsedPercent"]
 _TMP = _BIT["TmpUsed"] | _BIT["TmpUsedPercent"]
 _ALL_USAGE = sum(_BIT[name] for name in USAGE)
+# Between the invocations that take every reading (at most one a second), memory alone.
+_MEMORY_USAGE = _ALL_USAGE & ~sum(_BIT[name] for name in SAMPLED_USAGE)
 # The decimals of a whole number of thousandths, as repr() writes a float: "0.5", not "0.500".
 _THOUSANDTHS = tuple(f"{i:03d}".rstrip("0") or "0" for i in range(1000))
 _encode_str = json.encoder.encode_basestring_ascii
@@ -136,6 +138,20 @@ def usage_fields(usage: Usage, memory_limit_mb: int | None) -> tuple[str, int]:
     rss, max_rss, fds, threads = usage.rss_mb, usage.max_rss_mb, usage.fds, usage.threads
     tmp_used, tmp_size = usage.tmp_used_mb, usage.tmp_size_mb
     if (
+        threads is None
+        and fds is None
+        and tmp_used is None
+        and rss is not None
+        and max_rss is not None
+        and memory_limit_mb
+    ):
+        # Memory alone (Probes.usage): the line of a busy environment's invocations in between.
+        memory = divmod(round(1000 * rss / memory_limit_mb), 10)
+        return (
+            f',"MemoryUsed":{round(rss)},"MaxMemoryUsed":{round(max_rss)},"MemoryUsedPercent":{memory[0]}.{memory[1]}',
+            (_MEMORY_USAGE),
+        )
+    if (
         rss is not None
         and max_rss is not None
         and fds is not None
@@ -187,10 +203,11 @@ def _percent(part: float, whole: float) -> str:
 
 def prepare(settings: Settings, call: CallInfo, identity: Identity) -> None:
     """Make, during init, what the first lines of a process need (the fields it repeats, the
-    templates of a first and a warm line with every usage reading), so that its first
-    invocation does not pay for them; ``call`` as the environment names the function."""
+    templates of a first line, and of warm lines with every usage reading and with memory alone),
+    so that its first invocations do not pay for them; ``call`` as the environment names the
+    function."""
     _static(settings, call, identity)
-    for mask in (_INIT_DURATION | _ALL_USAGE, _IDLE | _ALL_USAGE):
+    for mask in (_INIT_DURATION | _ALL_USAGE, _IDLE | _ALL_USAGE, _IDLE | _MEMORY_USAGE):
         _template(settings, mask)
 
 

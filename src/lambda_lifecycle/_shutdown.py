@@ -293,11 +293,14 @@ def shutdown(reason: str) -> None:
         hooks = _run_hooks(budget_ms, process_wide.run_atexit and reason != "exit")
         if not _state.started().in_environment:
             return  # a plain script's exit: no execution environment ended, and the host is not one
-        env = _state.environment()
-        _marker.count(env.invocations, shut_down=True)
         # HANDLER_SETTINGS (service, format, ...), name and version: those of the last invocation.
         settings, call = _state.shutdown_identity()
         settings = settings or process_wide
+        if _state.started().invocations:
+            # /tmp as it is now: invocations read it at most once a second (Probes.usage).
+            _state.used_tmp(_probes.sample(settings.tmp_path, settings.tmp_size_mb).tmp_used_mb)
+        env = _state.environment()
+        _marker.count(env.invocations, shut_down=True)
         call = call or _context.read(None)  # no invocation: what the environment Lambda sets says
         record = _record.shutdown_record(
             settings,

@@ -24,6 +24,7 @@ __all__ = [
     "PROPERTIES",
     "RECORD_KINDS",
     "RESERVED_DIMENSION_NAMES",
+    "SAMPLED_USAGE",
     "SHUTDOWN",
     "SHUTDOWN_FIELDS",
     "TIMEOUT_WARNING",
@@ -68,6 +69,12 @@ published as a metric (setting ``metrics``)."""
 USAGE = ("MemoryUsed", "MaxMemoryUsed", "FileDescriptors", "Threads", "MemoryUsedPercent", "TmpUsed", "TmpUsedPercent")
 """The measurements of what the process and ``/tmp`` use, in invoke and timeout-warning records
 alike; one whose reading failed is left out."""
+
+SAMPLED_USAGE = ("FileDescriptors", "Threads", "TmpUsed", "TmpUsedPercent")
+"""The usage measurements that cost a system call each: an invoke record carries them on a
+process's first invocation and then at most once a second per process (unless the
+``usage_every_invocation`` setting asks for every invocation); the lines in between leave them
+out. Timeout warnings always carry them."""
 
 PROPERTIES = (
     KIND_KEY,

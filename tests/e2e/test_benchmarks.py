@@ -25,12 +25,16 @@ def test_quick_benchmark_reports_every_figure_with_its_floor(tmp_path):
         assert report[f"{figure}_floor_ratio"] > 0, figure
     # The floor is only a floor if it writes what the SDK writes.
     assert report["floor_same_line"] is True
+    every = "lambda-lifecycle, warm, every reading (first, then once a second), with X-Ray id"
     assert set(report["bytes"]) == {
         "lambda-lifecycle, warm",
         "lambda-lifecycle, warm, with X-Ray id",
+        every,
         "powertools, one metric",
     }
     assert report["bytes"]["lambda-lifecycle, warm, with X-Ray id"] > report["bytes"]["lambda-lifecycle, warm"]
+    # Descriptors, threads and /tmp on a line a second after the last reading, not on those between.
+    assert report["bytes"][every] > report["bytes"]["lambda-lifecycle, warm, with X-Ray id"]
     assert report["extension_ms"] > 0
     # (e): OpenTelemetry, integrated beside the plain SDK and beside the Lambda instrumentation.
     assert set(report["otel"]["overhead_us"]) == {

@@ -58,8 +58,10 @@ def test_global_init_shows_one_record_per_invocation_the_first_cold_and_saves_th
     assert {r["service"] for r in invokes} == {"greeter"}  # the module's bootstrap() ran at init
     assert len({r["xray_trace_id"] for r in invokes}) == 3  # each invocation its own trace id
     assert "InitDuration" in invokes[0]
-    # The run's /tmp reads as Lambda's 512 MB of ephemeral storage, not as the host's disk.
-    assert {(r["TmpUsed"], r["TmpUsedPercent"]) for r in invokes} == {(0, 0.0)}
+    # The run's /tmp reads as Lambda's 512 MB of ephemeral storage, not as the host's disk (read on
+    # the first invocation, then at most once a second).
+    assert (invokes[0]["TmpUsed"], invokes[0]["TmpUsedPercent"]) == (0, 0.0)
+    assert {(r["TmpUsed"], r["TmpUsedPercent"]) for r in invokes if "TmpUsed" in r} == {(0, 0.0)}
     [shutdown] = of("shutdown", result.stdout)
     assert (shutdown["reason"], shutdown["invocations"], shutdown["hooks_run"]) == ("SIGTERM", 3, 0)
     # The file is the log stream as CloudWatch returns it: every line, each with the time it arrived.
