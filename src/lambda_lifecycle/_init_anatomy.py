@@ -100,10 +100,12 @@ RUNTIME.init = RUNTIME.adopt(InitState())
 class Entry:
     """One line of the slowest imports: a top-level package or a first-party module. Seconds."""
 
-    __slots__ = ("module", "took", "own", "by")
+    __slots__ = ("module", "took", "own", "by", "first")
 
-    def __init__(self, module: str, by: str | None) -> None:
+    def __init__(self, module: str, by: str | None, first: float) -> None:
         self.module = module
+        self.first = first
+        """When its first import began (the timer's clock)."""
         self.took = 0.0
         """Cumulative: its imports that no other import of it was already running, in full."""
         self.own = 0.0
@@ -244,14 +246,14 @@ def attribute(
             name = SDK if imp.by_sdk else actionable(imp.name, first_party)
             entry = entries.get(name)
             if entry is None:
-                entry = entries[name] = Entry(name, outermost_by if outer is None else outer)
+                entry = entries[name] = Entry(name, outermost_by if outer is None else outer, imp.start)
             if not _inside(imports, group, parent, name):
                 entry.took += took
         elif top == first_party:
             name = imp.name  # first-party code that a package imported: still the user's own
             entry = entries.get(name)
             if entry is None:
-                entry = entries[name] = Entry(name, None)
+                entry = entries[name] = Entry(name, None, imp.start)
             if not _inside(imports, group, parent, name):
                 entry.took += took
         else:
@@ -301,12 +303,15 @@ def record_fields(
     else:
         rec["InitWait"] = round(max(0.0, (first_invocation - ready) * 1000))
     listed = found.entries[:most]
+    # The timer's clock is perf_counter's, begun when the SDK was loaded (loaded_at, wall time).
+    offset_ms = (timing.loaded_at - process_start - timing.timer.started_at) * 1000
     rec["imports"] = [
         {
             "module": entry.module,
             "ms": round(entry.took * 1000, 1),
             "own_ms": round(entry.own * 1000, 1),
             "share": round(100 * entry.took * 1000 / init_ms, 1) if init_ms else 0.0,
+            "at_ms": round(offset_ms + entry.first * 1000, 1),
             **({"by": entry.by} if entry.by else {}),
         }
         for entry in listed

@@ -213,10 +213,11 @@ to the handler ready): the interpreter, runtime client and SDK until the SDK was
 imports of the function's code; the rest of its code. Then ``InitWait``, the handler ready until
 the first invocation, or after a SnapStart restore ``RestoreToInvoke`` instead."""
 
-INIT_IMPORT_FIELDS = ("module", "ms", "own_ms", "share", "by")
+INIT_IMPORT_FIELDS = ("module", "ms", "own_ms", "share", "at_ms", "by")
 """The fields of each of an ``init`` record's ``imports``: the top-level package or first-party
-module, its cumulative and own milliseconds, its share of ``InitDuration`` in percent, and the
-first-party module that pulled it in (absent: the runtime or the SDK did)."""
+module, its cumulative and own milliseconds, its share of ``InitDuration`` in percent, when its
+first import began (milliseconds after the process started), and the first-party module that
+pulled it in (absent: the runtime or the SDK did)."""
 
 INIT_FIELDS = (
     *_PROCESS_FIELDS,

@@ -64,6 +64,7 @@ SDK_MODULES = (
     "lambda_lifecycle.handler",
     "lambda_lifecycle.otel",
     "lambda_lifecycle.otel._attributes",
+    "lambda_lifecycle.otel._init_spans",
     "lambda_lifecycle.otel._metrics",
     "lambda_lifecycle.otel._observer",
     "lambda_lifecycle.otel._spans",

@@ -83,10 +83,13 @@ def integrate(
         return _nothing
     observer = OpenTelemetry(tracer_provider, meter_provider, flush)
     runtime.observers.append(observer)
+    runtime.init_listeners.append(observer.take_init_record)
 
     def undo() -> None:
         if observer in runtime.observers:
             runtime.observers.remove(observer)
+        if observer.take_init_record in runtime.init_listeners:
+            runtime.init_listeners.remove(observer.take_init_record)
 
     runtime.undo.append(undo)
     return undo
