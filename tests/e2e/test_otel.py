@@ -26,6 +26,10 @@ FUNCTION = Function(name="orders", version="3", memory_mb=256)
 WRAPPER_OUTSIDE = {"ORIG_HANDLER": "otel_functions.decorated"}
 # The tracing wrapper inside: lambda-lifecycle instruments the instrumentation's wrapper.
 WRAPPER_INSIDE = {"ORIG_HANDLER": "otel_functions.plain", "OTEL_E2E_SDK_OUTSIDE": "true"}
+# No code change at all: the layer's wrapper around the SDK's entry point around the plain handler.
+ENTRY_POINT = {"ORIG_HANDLER": "lambda_lifecycle.handler.handler", "LAMBDA_LIFECYCLE_HANDLER": "otel_functions.plain"}
+STACKINGS = [WRAPPER_OUTSIDE, WRAPPER_INSIDE, ENTRY_POINT]
+STACKING_IDS = ["wrapper outside", "wrapper inside", "layer and entry point"]
 
 
 def start(api, **env):
@@ -59,18 +63,23 @@ def run(events, *, before_first=None, **env):
     assert "Traceback" not in stderr, stderr
     assert "LifecycleWarning" not in stderr, stderr
     assert telemetry.outcome == "response", telemetry.body
-    return api, environment, [r for r in records(stdout) if r[KIND_KEY] == "invoke"], telemetry.body
+    return api, environment, records(stdout), telemetry.body
+
+
+def of_kind(found, kind):
+    return [r for r in found if r[KIND_KEY] == kind]
 
 
 def lambda_spans(telemetry):
     return [span for span in telemetry["spans"] if span["name"] == FUNCTION.name]
 
 
-@pytest.mark.parametrize("stacking", [WRAPPER_OUTSIDE, WRAPPER_INSIDE], ids=["wrapper outside", "wrapper inside"])
+@pytest.mark.parametrize("stacking", STACKINGS, ids=STACKING_IDS)
 def test_cold_then_warm_and_the_metrics_with_a_raising_handler(stacking):
     # The fourth comes within 300 ms of its deadline: the SDK's timeout warning, then it returns.
     events = [{"n": 1}, {"n": 2}, {"n": 3, "fail": True}, {"n": 4, "sleep": 0.5, "timeout_s": 0.7}]
     api, environment, found, telemetry = run(events, LAMBDA_LIFECYCLE_TIMEOUT_WARNING_MS="300", **stacking)
+    found = of_kind(found, "invoke")
     spans = lambda_spans(telemetry)
     assert len(spans) == len(found) == 4
     attributes = [span["attributes"] for span in spans]
@@ -84,7 +93,7 @@ def test_cold_then_warm_and_the_metrics_with_a_raising_handler(stacking):
     for span in spans:
         assert span["resource"]["faas.instance"] == environment["AWS_LAMBDA_LOG_STREAM_NAME"]
         assert span["resource"]["faas.max_memory"] == 256 * MB
-    if stacking is WRAPPER_OUTSIDE:  # the span is still open when the call ends
+    if stacking is not WRAPPER_INSIDE:  # the span is still open when the call ends
         assert [a["lambda_lifecycle.memory_used_mb"] for a in attributes] == [r["MemoryUsed"] for r in found]
     else:
         assert not any("lambda_lifecycle.memory_used_mb" in a for a in attributes)
@@ -118,6 +127,7 @@ def test_no_cold_start_where_nobody_waited_for_the_init(init, stacking):
     else:
         env, wait = {"LAMBDA_LIFECYCLE_PROACTIVE_INIT_THRESHOLD_MS": "300"}, wait_for_init_then(0.6)
     _, _, found, telemetry = run([{"n": 1}, {"n": 2}], before_first=wait, **env, **stacking)
+    found = of_kind(found, "invoke")
     attributes = [span["attributes"] for span in lambda_spans(telemetry)]
     assert [a["faas.coldstart"] for a in attributes] == [False, False]
     assert [r["ColdStart"] for r in found] == [0, 0]
@@ -142,9 +152,43 @@ def test_a_process_that_replaced_a_crashed_one_starts_cold_again(stacking, tmp_p
             kill_environment(process)
             process.communicate(timeout=30)
     _, _, found, telemetry = run([{"n": 3}, {"n": 4}], LAMBDA_LIFECYCLE_TMP_PATH=tmp, **stacking)
+    found = of_kind(found, "invoke")
     attributes = [span["attributes"] for span in lambda_spans(telemetry)]
     assert [a["faas.coldstart"] for a in attributes] == [True, False]
     assert attributes[0]["lambda_lifecycle.reinit"] is True
     assert attributes[0]["lambda_lifecycle.process_restarts"] == 1
     assert found[0]["reinit"] is True
     assert telemetry["metrics"]["faas.coldstarts"]["points"] == {"other": 1}
+
+
+def ms(span):
+    return (span["end"] - span["start"]) / 1e6
+
+
+@pytest.mark.parametrize("stacking", STACKINGS, ids=STACKING_IDS)
+def test_the_first_invocations_trace_gets_the_init_at_its_real_times(stacking):
+    _, _, found, telemetry = run([{"n": 1}, {"n": 2}], **stacking)
+    (init_record,) = of_kind(found, "init")
+    spans = telemetry["spans"]
+    first, second = lambda_spans(telemetry)
+    children = {span["name"]: span for span in spans if span["parent_id"] == first["span_id"]}
+    assert {"init", "init wait"} <= set(children)
+    assert not [span for span in spans if span["parent_id"] == second["span_id"]]
+    init = children["init"]
+    assert ms(init) == pytest.approx(init_record["InitDuration"], abs=1)
+    assert init["end"] <= first["start"]  # init was over before the invocation began
+    under_init = {span["name"]: span for span in spans if span["parent_id"] == init["span_id"]}
+    assert ms(under_init["init runtime"]) == pytest.approx(init_record["InitRuntime"], abs=1)
+    handler = under_init["init handler"]
+    # otel_functions pulls in a module that sleeps 300 ms: its import is the record's, in time.
+    # Through the entry point, the entry point's import (the SDK's) is what loaded it.
+    module = "lambda_lifecycle" if stacking is ENTRY_POINT else "otel_functions"
+    (entry,) = [entry for entry in init_record["imports"] if entry["module"] == module]
+    slow = next(span for span in spans if span["name"] == f"import {module}")
+    assert slow["parent_id"] == handler["span_id"]
+    assert ms(slow) == pytest.approx(entry["ms"], abs=0.1)
+    assert ms(slow) >= 300
+    assert (slow["start"] - init["start"]) / 1e6 == pytest.approx(entry["at_ms"], abs=0.1)
+    assert handler["start"] <= slow["start"]
+    # Decorated as it loads, the handler is ready before its module's import has returned.
+    assert slow["end"] <= first["start"]
