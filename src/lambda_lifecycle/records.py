@@ -199,7 +199,7 @@ def records_in(line: str, ms: int | None = None) -> Reading:
 
 def record_of(line: str) -> Record | None:
     """The record one log line holds, ``None`` for any other line (the function's own logs
-    included); raises :class:`MalformedRecord` for a line of ours that cannot be read."""
+    included); raises ``MalformedRecord`` for a line of ours that cannot be read."""
     reading = records_in(line)
     if reading.malformed:
         raise MalformedRecord(f"not a readable lambda-lifecycle record: {line.strip()[:80]}")

@@ -42,8 +42,8 @@ _DESCRIPTION = (
     " run a handler locally, or build a Lambda layer. Nothing here runs inside a function. The extras each"
     " command needs: report, queries, dashboard and alarms the cli extra (boto3); timeline the timeline extra,"
     " and the cli extra too to read CloudWatch (--function); run the local extra (awslambdaric); layer build"
-    " none. Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 130 interrupted,"
-    " 141 the reader of the output left."
+    " none. Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 3 a report of several"
+    " functions with some left out, 130 interrupted, 141 the reader of the output left."
 )
 
 

@@ -44,7 +44,8 @@ def _flat(fields: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
-def _fmt(found: object) -> str:
+def cell(found: object) -> str:
+    """A value as a table shows it: ``-`` for none, a float without trailing zeros."""
     if found is None:
         return "-"
     if isinstance(found, float):
@@ -55,7 +56,7 @@ def _fmt(found: object) -> str:
 def _distributions(named: list[tuple[str, Distribution]], width: int = 26) -> list[str]:
     lines = [f"{'':<{width}}{'count':>8}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}"]
     for label, d in named:
-        lines.append(f"{label:<{width}}{d.count:>8}" + "".join(f"{_fmt(v):>10}" for v in (d.p50, d.p90, d.p99, d.max)))
+        lines.append(f"{label:<{width}}{d.count:>8}" + "".join(f"{cell(v):>10}" for v in (d.p50, d.p90, d.p99, d.max)))
     return lines
 
 
@@ -75,7 +76,7 @@ def _keep_warm_lines(k: KeepWarm) -> list[str]:
     lines.append("cold-start rate by gap since the function's previous invocation (any environment)")
     lines.append(f"{'gap':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}")
     for b in k.cold_start_rate_by_gap:
-        lines.append(f"{b.gap:<26}{b.invocations:>12}{b.cold_starts:>12}{_fmt(b.cold_start_rate):>8}")
+        lines.append(f"{b.gap:<26}{b.invocations:>12}{b.cold_starts:>12}{cell(b.cold_start_rate):>8}")
     return lines
 
 
@@ -112,22 +113,22 @@ def table(r: Report) -> str:
     lines = [
         f"{r.function} ({r.log_group}), {r.start} to {r.end}",
         "",
-        f"invocations {r.invocations}, cold starts {r.cold_starts} ({_fmt(r.cold_start_rate)}),"
+        f"invocations {r.invocations}, cold starts {r.cold_starts} ({cell(r.cold_start_rate)}),"
         f" proactive inits {r.proactive_inits}, re-inits {r.reinits}",
         "",
         f"{'init type':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}{'proactive':>10}{'re-inits':>9}",
     ]
     for init_type, t in r.by_init_type.items():
         lines.append(
-            f"{init_type:<26}{t.invocations:>12}{t.cold_starts:>12}{_fmt(t.cold_start_rate):>8}"
+            f"{init_type:<26}{t.invocations:>12}{t.cold_starts:>12}{cell(t.cold_start_rate):>8}"
             f"{t.proactive_inits:>10}{t.reinits:>9}"
         )
     lines.append("")
     lines += _distributions([("InitDuration ms", r.init_duration_ms), ("IdleTime ms", r.idle_time_ms)])
     lines += [
         "",
-        f"environments {envs.seen}: invocations each p50 {_fmt(per.p50)} max {_fmt(per.max)};"
-        f" lifetime s p50 {_fmt(life.p50)} p90 {_fmt(life.p90)} max {_fmt(life.max)}",
+        f"environments {envs.seen}: invocations each p50 {cell(per.p50)} max {cell(per.max)};"
+        f" lifetime s p50 {cell(life.p50)} p90 {cell(life.p90)} max {cell(life.max)}",
         f"ended: shutdown {ended.shutdown}, killed {ended.killed}, unknown {ended.unknown}",
         "",
         *_keep_warm_lines(r.keep_warm),
@@ -137,13 +138,13 @@ def table(r: Report) -> str:
     ]
     for e in r.top_environments_by_tmp:
         lines.append(
-            f"{e.environment_id:<26}{_fmt(e.peak_tmp_mb):>8}{_fmt(e.peak_memory_mb):>11}"
-            f"{e.invocations:>13}{_fmt(e.lifetime_s):>12}  {e.ended}"
+            f"{e.environment_id:<26}{cell(e.peak_tmp_mb):>8}{cell(e.peak_memory_mb):>11}"
+            f"{e.invocations:>13}{cell(e.lifetime_s):>12}  {e.ended}"
         )
     lines += ["", f"timeout warnings {len(r.timeout_warnings)}"]
     for w in r.timeout_warnings:
         lines.append(
-            f"  {_fmt(w.time)} {_fmt(w.request_id)} {_fmt(w.remaining_ms)} ms left in {_fmt(w.environment_id)}"
+            f"  {cell(w.time)} {cell(w.request_id)} {cell(w.remaining_ms)} ms left in {cell(w.environment_id)}"
         )
         lines += [f"      {frame}" for frame in w.stack]
     lines += _left_out_lines(r)

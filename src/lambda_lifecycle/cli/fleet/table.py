@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
 from ...records import numbers, value
 from ..insights import number
+from ..render import cell
 from ..report import iso, percentile
 from . import reports
 from .defaults import COLUMNS
@@ -268,14 +269,6 @@ def _csv(built: dict[str, object]) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def _fmt(found: object) -> str:
-    if found is None:
-        return "-"
-    if isinstance(found, float):
-        return f"{found:g}"
-    return str(found)
-
-
 def _by_type(by_type: dict[str, dict[str, object]]) -> str:
     return " ".join(f"{_SHORT_INIT_TYPES.get(t, t)} {c['cold_starts']}/{c['invocations']}" for t, c in by_type.items())
 
@@ -293,12 +286,12 @@ def _table(built: dict[str, object]) -> str:
 
     def line(r: dict[str, object]) -> str:
         return (
-            f"{r['function']!s:<{width}} {_fmt(r['invocations']):>11} {_fmt(r['cold_starts']):>6}"
-            f" {_fmt(r['cold_start_rate']):>7} {_fmt(r.get('init_p50_ms')):>9} {_fmt(r.get('init_p99_ms')):>9}"
-            f" {_fmt(r['peak_memory_percent']):>6} {_fmt(r['peak_tmp_percent']):>6} {_fmt(r['environments']):>5}"
-            f" {_fmt(r['timeout_warnings']):>4} {_fmt(r['killed_invocations']):>5} {_fmt(r['init_cost_usd']):>9}"
-            f" {_fmt(r['processes_shut_down']):>5}"
-            f" {_fmt(r.get('lifetime_p50_s')):>10}"
+            f"{r['function']!s:<{width}} {cell(r['invocations']):>11} {cell(r['cold_starts']):>6}"
+            f" {cell(r['cold_start_rate']):>7} {cell(r.get('init_p50_ms')):>9} {cell(r.get('init_p99_ms')):>9}"
+            f" {cell(r['peak_memory_percent']):>6} {cell(r['peak_tmp_percent']):>6} {cell(r['environments']):>5}"
+            f" {cell(r['timeout_warnings']):>4} {cell(r['killed_invocations']):>5} {cell(r['init_cost_usd']):>9}"
+            f" {cell(r['processes_shut_down']):>5}"
+            f" {cell(r.get('lifetime_p50_s')):>10}"
             f"  {_by_type(r['by_init_type'])}"  # type: ignore[arg-type]
         )
 
