@@ -39,11 +39,12 @@ __all__ = ["COMMANDS", "Command", "main"]
 # --help shows this as it is: plain text, unlike the module docstring.
 _DESCRIPTION = (
     "Read what lambda-lifecycle's records say about a function in CloudWatch, draw its execution environments,"
-    " run a handler locally, or build a Lambda layer. Nothing here runs inside a function. The extras each"
-    " command needs: report, queries, dashboard and alarms the cli extra (boto3); timeline the timeline extra,"
-    " and the cli extra too to read CloudWatch (--function); run the local extra (awslambdaric); layer build"
-    " none. Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 3 a report of several"
-    " functions with some left out, 130 interrupted, 141 the reader of the output left."
+    " run a handler locally, simulate one execution environment (demo), or build a Lambda layer. Nothing here"
+    " runs inside a function. The extras each command needs: report, queries, dashboard and alarms the cli extra"
+    " (boto3); timeline the timeline extra, and the cli extra too to read CloudWatch (--function); run the local"
+    " extra (awslambdaric); layer build none; demo none (the timeline extra draws its picture). Exit codes:"
+    " 0 done, 1 failed (one line on stderr says why), 2 usage error, 3 a report of several functions with some"
+    " left out, 130 interrupted, 141 the reader of the output left."
 )
 
 
