@@ -400,3 +400,11 @@ def test_reports_from_the_query_rows_leave_out_function_errors():
     ]
     found = reports.from_rows(rows)
     assert (found.killed, found.init_mb_ms) == (5, 16768)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "name"),
+    [(None, "lambda-lifecycle-fleet-eu-west-1"), ("shop-", "lambda-lifecycle-fleet-shop-eu-west-1")],
+)
+def test_a_fleet_dashboard_is_named_for_its_region_and_prefix(prefix, name):
+    assert cloudwatch.dashboard_name("eu-west-1", prefix) == name

@@ -87,7 +87,8 @@ class FleetDashboard:
 
 def dashboard_name(region: str, prefix: str | None = None) -> str:
     """Dashboards are global: the name says which region (and which prefix) it shows."""
-    return "-".join(["lambda-lifecycle-fleet", *([prefix] if prefix else []), region])
+    shown = (prefix or "").strip("-_")  # shop- names lambda-lifecycle-fleet-shop-<region>
+    return "-".join(["lambda-lifecycle-fleet", *([shown] if shown else []), region])
 
 
 def dashboard_body(
