@@ -263,3 +263,34 @@ def test_every_batch_failing_is_one_line_and_exit_1(monkeypatch, capsys):
     assert errors == [
         "lambda-lifecycle: none of the 120 log group(s) could be read: the invocations query ended failed"
     ]
+
+
+def test_queries_apply_over_a_prefix_saves_each_function_its_own_definitions(monkeypatch, capsys):
+    # moto has no query definitions; botocore's Stubber checks each call against the API model.
+    from botocore.stub import Stubber
+
+    from lambda_lifecycle.cli import aws, main
+    from lambda_lifecycle.cli.queries import QUERIES
+
+    stubbed = boto3.client("logs", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    monkeypatch.setattr(aws, "client", lambda service, region, endpoint, progress: Client(stubbed, progress))
+    chosen = [f for f in FUNCTIONS if f.name.startswith("fn-00")]
+    with Stubber(stubbed) as stub:
+        stub.add_response(
+            "describe_log_groups",
+            {"logGroups": [{"logGroupName": f.log_group} for f in chosen]},
+            {"logGroupNamePrefix": "/aws/lambda/fn-00"},
+        )
+        for function in chosen:
+            prefix = f"lambda-lifecycle/{function.name}/"
+            stub.add_response(
+                "describe_query_definitions", {"queryDefinitions": []}, {"queryDefinitionNamePrefix": prefix}
+            )
+            for name, query in QUERIES.items():
+                expected = {"name": prefix + name, "queryString": query, "logGroupNames": [function.log_group]}
+                stub.add_response("put_query_definition", {"queryDefinitionId": prefix + name}, expected)
+        assert main(["queries", "--prefix", "fn-00", "--apply"]) == 0
+        stub.assert_no_pending_responses()
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(chosen) * len(QUERIES) == 10 * len(QUERIES)
+    assert out[0] == f"created query definition lambda-lifecycle/fn-000/{next(iter(QUERIES))}"
