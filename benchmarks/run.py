@@ -76,9 +76,9 @@ def worker_invoke(out: Path, rounds: int, calls: int) -> None:
         "lambda-lifecycle, warm, with X-Ray id": ll.captured_line(sdk, contexts[2], traces[2]),
         "powertools, one metric": ll.captured_line(powertools, contexts[2], None),
     }
-    from lambda_lifecycle._probes import EVERY_READING_S  # imported by the handler's decoration already
-
-    time.sleep(EVERY_READING_S)  # a second later, a warm line with every reading
+    # A second later (the SDK's EVERY_READING_S, not imported: an A/B run may measure code before
+    # it), a warm line with every reading.
+    time.sleep(1.0)
     lines[EVERY] = ll.captured_line(sdk, contexts[2], traces[2])
     floor = ll.floor_handler(
         lines[EVERY], lines["lambda-lifecycle, warm, with X-Ray id"], os.environ["LAMBDA_LIFECYCLE_TMP_PATH"]

@@ -3,9 +3,15 @@ handler named directly, child processes, a thread started at import."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto_aws import cli, server
 
 from lambda_lifecycle.contract import KIND_KEY
 from lambda_lifecycle.local.runtime_api import records
@@ -15,10 +21,12 @@ APP = "tests/e2e/e2e_app"
 
 
 def run(handler: str, events: list[str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``lambda-lifecycle run`` of ``handler`` with ``events``; its log stream saved in ``tmp_path``."""
     event_file = tmp_path / "events.jsonl"
     event_file.write_text("".join(f"{event}\n" for event in events))
+    flags = ["--event", str(event_file), "--output", str(tmp_path / "stream.jsonl"), "--function-name", tmp_path.name]
     result = subprocess.run(
-        [sys.executable, "-m", "lambda_lifecycle.cli", "run", f"{APP}/{handler}", "--event", str(event_file), *args],
+        [sys.executable, "-m", "lambda_lifecycle.cli", "run", f"{APP}/{handler}", *flags, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -29,6 +37,31 @@ def run(handler: str, events: list[str], tmp_path: Path, *args: str) -> subproce
     return result
 
 
+@pytest.fixture(scope="module")
+def moto_url():
+    yield from server()
+
+
+def reported(moto_url: str, tmp_path: Path) -> dict[str, Any]:
+    """What ``report --engine fetch`` makes of the saved log stream, put into CloudWatch (moto)."""
+    logs = boto3.client(
+        "logs", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    group = f"/aws/lambda/{tmp_path.name}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    stream = [json.loads(line) for line in (tmp_path / "stream.jsonl").read_text().splitlines()]
+    events = [{"timestamp": e["timestamp"], "message": e["message"]} for e in stream]
+    logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
+    done = cli(
+        moto_url, "report", "--function", tmp_path.name, "--since", "1h", "--engine", "fetch", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert (report["malformed_lines"], report["unrecognised_lines"]) == (0, 0)
+    return report
+
+
 def summary(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("[summary]")]
 
@@ -37,7 +70,7 @@ def of(kind: str, result: subprocess.CompletedProcess[str]) -> list[dict]:
     return [r for r in records(result.stdout) if r[KIND_KEY] == kind]
 
 
-def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(tmp_path):
+def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(tmp_path, moto_url):
     result = run(
         "async_app.handler",
         ['{"n": 1}', '{"n": 2}', '{"n": 3, "await_s": 5}', '{"n": 4}'],
@@ -58,10 +91,17 @@ def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(
     [warning] = of("timeout_warning", result)
     assert warning["invocation"] == 3
     assert warning["stack"][-1].startswith("async_app.py:11 in handler: await asyncio.sleep(")
+    report = reported(moto_url, tmp_path)
+    assert (report["invocations"], report["cold_starts"], report["reinits"]) == (3, 2, 1)
+    assert (report["environments"]["seen"], report["environments"]["ended"]["shutdown"]) == (1, 1)
+    [read_back] = report["timeout_warnings"]
+    assert read_back["stack"] == warning["stack"]
     assert [(r["invocation"], r.get("process_restarts", 0)) for r in of("invoke", result)] == [(1, 0), (2, 0), (1, 1)]
 
 
-def test_children_of_every_start_method_are_not_the_environments_processes_and_a_crash_after_them_is_right(tmp_path):
+def test_children_of_every_start_method_are_not_the_environments_processes_and_a_crash_after_them_is_right(
+    tmp_path, moto_url
+):
     events = [f'{{"n": {n}, "children": "{method}"}}' for n, method in enumerate(["spawn", "forkserver", "fork"], 1)]
     result = run(
         "children.handler", [*events, '{"n": 4, "exit": true}', '{"n": 5}'], tmp_path, "--runtime", "python3.12"
@@ -87,10 +127,15 @@ def test_children_of_every_start_method_are_not_the_environments_processes_and_a
         1,
     )
     assert "lambda-lifecycle:" not in result.stderr  # no warning either
+    report = reported(moto_url, tmp_path)
+    assert (report["invocations"], report["cold_starts"], report["reinits"]) == (4, 2, 1)
+    assert report["environments"]["seen"] == 1
+    assert report["environments"]["ended"] == {"shutdown": 1, "killed": 0, "unknown": 0}
+    assert report["keep_warm"]["processes_shut_down"] == 1
 
 
-def test_calls_before_the_first_invocation_take_no_cold_start_and_feed_no_idle_time(tmp_path):
-    result = run("init_thread.handler", ['{"n": 1}', '{"n": 2}'], tmp_path, "--gap", "0.3")
+def test_calls_before_the_first_invocation_take_no_cold_start_and_feed_no_idle_time(tmp_path, moto_url):
+    result = run("init_thread.handler", ['{"n": 1}', '{"n": 2}'], tmp_path, "--gap", "0.3", "--runtime", "python3.12")
     assert summary(result)[0].startswith(
         "[summary] 2 invocations: 2 responses, 0 errors, 0 timeouts, 0 crashes; 2 invoke records, 1 cold start;"
     )
@@ -100,3 +145,8 @@ def test_calls_before_the_first_invocation_take_no_cold_start_and_feed_no_idle_t
     assert "init_calls" not in second
     assert (second["invocation"], second["cold_start"]) == (2, False)
     assert second["IdleTime"] >= 300  # from the first invocation's end, not from a warm-up call's
+    report = reported(moto_url, tmp_path)
+    assert (report["invocations"], report["cold_starts"], report["cold_start_rate"]) == (2, 1, 0.5)
+    assert (report["init_duration_ms"]["count"], report["idle_time_ms"]["count"]) == (1, 1)
+    assert report["idle_time_ms"]["max"] >= 300
+    assert report["environments"]["ended"] == {"shutdown": 1, "killed": 0, "unknown": 0}
