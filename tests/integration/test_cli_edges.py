@@ -145,6 +145,18 @@ def test_printing_with_namespace_needs_no_boto3(command):
         assert len(printed) == 3
 
 
+def test_commands_that_need_no_aws_work_without_boto3(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    records = tmp_path / "records.jsonl"
+    line = {"_aws": {"Timestamp": 1_795_400_000_000}, "lambda_lifecycle": "invoke", "container_id": "c"}
+    records.write_text(json.dumps({**line, "environment_id": "e", "ColdStart": 1, "Duration": 1.0, "ContainerAge": 0}))
+    for args in (["queries"], ["timeline", "--input", str(records), "--output", str(tmp_path / "t.html")]):
+        code = NO_BOTO3 + f"sys.exit(main({args!r}))"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+        assert (done.returncode, done.stderr) == (0, ""), args
+    assert (tmp_path / "t.html").exists()
+
+
 @pytest.mark.parametrize("command", ["dashboard", "alarms"])
 def test_applying_without_boto3_says_what_to_install(command):
     env = {**os.environ, "AWS_REGION": "eu-west-1", "PYTHONPATH": os.pathsep.join(sys.path)}

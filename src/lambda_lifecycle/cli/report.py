@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ..contract import SHUTDOWN, TIMEOUT_WARNING
 from .insights import Rows, count, number, time_of
 
 TOP = 10
@@ -176,7 +177,7 @@ def _distribution(row: dict[str, str], prefix: str = "") -> Distribution:
 
 def _ended(last_event: str | None) -> str:
     # A process writes a shutdown record last; one killed at its deadline, a timeout warning.
-    return {"shutdown": "shutdown", "timeout_warning": "killed"}.get(last_event or "", "unknown")
+    return {SHUTDOWN: "shutdown", TIMEOUT_WARNING: "killed"}.get(last_event or "", "unknown")
 
 
 def _checked(rows: dict[str, Rows], name: str, needs: tuple[str, ...], left_out: dict[str, int]) -> Rows:

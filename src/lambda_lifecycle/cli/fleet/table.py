@@ -13,7 +13,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 
-from ...contract import ABSENT, KIND_KEY, RECORD_KINDS
+from ...contract import ABSENT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ...records import numbers, value
 from ..insights import number
 from ..render import cell
@@ -88,8 +88,8 @@ def from_records(
     """One function's row from its raw records (the fetch engine), with what Lambda's REPORT
     lines say (killed invocations, billed init); percentiles are nearest-rank."""
     ours = [r for r in records if _kind(r) in RECORD_KINDS]
-    invokes = [r for r in ours if _kind(r) == "invoke"]
-    shutdowns = [r for r in ours if _kind(r) == "shutdown"]
+    invokes = [r for r in ours if _kind(r) == INVOKE]
+    shutdowns = [r for r in ours if _kind(r) == SHUTDOWN]
     row = FunctionRow(function, log_group)
     for record in invokes:
         counts = row.by_init_type.setdefault(str(record.get("init_type", ABSENT["init_type"])), InitTypeCounts())
@@ -103,7 +103,7 @@ def from_records(
     row.peak_memory_percent = max(numbers(ours, "MemoryUsedPercent"), default=None)
     row.peak_tmp_percent = max(numbers(ours, "TmpUsedPercent"), default=None)
     row.environments = len({r["environment_id"] for r in ours if isinstance(r.get("environment_id"), str)})
-    row.timeout_warnings = sum(_kind(r) == "timeout_warning" for r in ours)
+    row.timeout_warnings = sum(_kind(r) == TIMEOUT_WARNING for r in ours)
     _add_reported(row, reported)
     row.processes_shut_down = len(shutdowns)
     row.lifetime_p50_s = percentile(numbers(shutdowns, "ContainerAge"), 50)
