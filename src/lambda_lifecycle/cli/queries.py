@@ -46,7 +46,7 @@ OURS = records_of()
 def invoke_filter_pattern() -> str:
     """A CloudWatch Logs filter pattern for invoke records of either version (the reader then
     applies the whole rule)."""
-    return f'{{ $.{KIND_KEY} = "{INVOKE}" || $.{LEGACY_KIND_KEY} = "{INVOKE}" }}'
+    return f'{{ ($.{KIND_KEY} = "{INVOKE}") || ($.{LEGACY_KIND_KEY} = "{INVOKE}") }}'
 
 
 def value(field: str) -> str:
