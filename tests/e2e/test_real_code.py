@@ -99,6 +99,24 @@ def test_an_async_handler_named_directly_serves_and_its_timeout_names_the_await(
     assert [(r["invocation"], r.get("process_restarts", 0)) for r in of("invoke", result)] == [(1, 0), (2, 0), (1, 1)]
 
 
+def test_an_async_handler_behind_the_entry_point_serves_too(tmp_path):
+    # lambda_lifecycle.handler.handler, the entry point that instruments LAMBDA_LIFECYCLE_HANDLER.
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"n": 1}\n{"n": 2}\n')
+    flags = ["--env", "LAMBDA_LIFECYCLE_HANDLER=async_app.handler", "--event", str(events), "--runtime", "python3.12"]
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle.cli", "run", "lambda_lifecycle.handler.handler", "--cwd", APP, *flags],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert summary(result)[0].startswith(
+        "[summary] 2 invocations: 2 responses, 0 errors, 0 timeouts, 0 crashes; 2 invoke records, 1 cold start;"
+    )
+
+
 def test_children_of_every_start_method_are_not_the_environments_processes_and_a_crash_after_them_is_right(
     tmp_path, moto_url
 ):
