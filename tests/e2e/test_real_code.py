@@ -168,3 +168,15 @@ def test_calls_before_the_first_invocation_take_no_cold_start_and_feed_no_idle_t
     assert (report["init_duration_ms"]["count"], report["idle_time_ms"]["count"]) == (1, 1)
     assert report["idle_time_ms"]["max"] >= 300
     assert report["environments"]["ended"] == {"shutdown": 1, "killed": 0, "unknown": 0}
+
+
+def test_a_second_bootstrap_warns_once_and_idle_before_shutdown_ends_at_sigterm(tmp_path):
+    result = run("reconfigured.handler", ['{"n": 1}', '{"n": 2}'], tmp_path, "--runtime", "python3.12")
+    warnings = [line for line in result.stderr.splitlines() if "lambda-lifecycle:" in line]
+    assert len(warnings) == 1
+    assert "bootstrap() called again changes service 'orders' -> 'billing'" in warnings[0]
+    assert {r["service"] for r in of("invoke", result)} == {"billing"}
+    [shutdown] = of("shutdown", result)
+    assert (shutdown["hooks_run"], shutdown["hooks_failed"]) == (1, 0)
+    assert shutdown["ShutdownDuration"] >= 300  # the hook's 300 ms are the shutdown's
+    assert shutdown["IdleBeforeShutdown"] < 300  # and not the idle time's: run sends SIGTERM at once
