@@ -276,7 +276,7 @@ def _inside(imports: Sequence[Import], group: list[str | None], index: int, name
 
 
 def record_fields(
-    process_start: float, ready: float, first_invocation: float, restored_at: float | None
+    process_start: float, ready: float, first_invocation: float, restored_at: float | None, memory_mb: int | None
 ) -> dict[str, object] | None:
     """The ``init`` record's own fields (phases and slowest imports), once per process, at its
     first invocation; ``None`` when nothing was measured."""
@@ -293,6 +293,7 @@ def record_fields(
     rec: dict[str, object] = {
         "handler": timing.handler,
         "loaded_by": timing.loaded_by,
+        **({"memory_mb": memory_mb} if memory_mb else {}),
         "InitDuration": round(init_ms),
         "InitRuntime": round(runtime_ms),
         "InitImports": round(imports_ms),
@@ -328,7 +329,9 @@ def write(settings: Settings, call: CallInfo, invocation: Invocation, process: P
     try:
         if process.handler_ready is None or process.last_start is None:
             return
-        fields = record_fields(process.process_start, process.handler_ready, process.last_start, process.restored_at)
+        fields = record_fields(
+            process.process_start, process.handler_ready, process.last_start, process.restored_at, call.memory_limit_mb
+        )
         if fields is None:
             return
         rec = _record.init_record(settings, call, invocation.identity, fields)

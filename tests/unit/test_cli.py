@@ -378,6 +378,8 @@ KINDS_READ = {
     "keep_warm": ["shutdown"],
     "durable": ["invoke"],
     "timeouts": ["timeout_warning"],
+    "init_phases": ["init"],
+    "init_imports": ["init"],
 }
 
 

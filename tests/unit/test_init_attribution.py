@@ -138,11 +138,14 @@ def test_the_init_records_fields_phases_and_list(monkeypatch):
     timer.started_at = 50.0
     timer.imports = imports_of(("app.main", 0.01, [("boto3", 0.2), ("slow", 0.1), ("tiny", 0.001)]), start=50.0)
     RUNTIME.init.timing = InitTiming(timer, "app/main.handler", 1000.0, "entry_point")
-    fields = record_fields(process_start=999.9, ready=1000.35, first_invocation=1000.36, restored_at=None)
+    fields = record_fields(
+        process_start=999.9, ready=1000.35, first_invocation=1000.36, restored_at=None, memory_mb=1024
+    )
     assert RUNTIME.init.timing is None  # once per process
     assert fields == {
         "handler": "app/main.handler",
         "loaded_by": "entry_point",
+        "memory_mb": 1024,
         "InitDuration": 450,
         "InitRuntime": 100,
         "InitImports": 301,
@@ -157,4 +160,4 @@ def test_the_init_records_fields_phases_and_list(monkeypatch):
     order = [name for name in INIT_FIELDS if name in fields]
     assert list(fields) == order
     assert {name for entry in fields["imports"] for name in entry} <= set(INIT_IMPORT_FIELDS)
-    assert record_fields(999.9, 1000.35, 1000.36, None) is None
+    assert record_fields(999.9, 1000.35, 1000.36, None, 1024) is None

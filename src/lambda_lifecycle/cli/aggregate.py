@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
-from ..contract import ABSENT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..contract import ABSENT, INIT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ..records import Record, Timed, numbers, of_kind, value
 from .insights import Rows, insights_time
-from .queries import TIMEOUTS_SHOWN
+from .queries import IMPORT_SLOTS, INIT_PHASE_FIELDS, RESULT_LIMIT, TIMEOUTS_SHOWN
 from .report import percentile
 
 TYPE_CHECKING = False
@@ -108,6 +108,7 @@ def aggregate(timed: Iterable[Timed]) -> dict[str, Rows]:
     timeouts = [(ts, r) for ts, r in records if r.get(KIND_KEY) == TIMEOUT_WARNING]
     shutdowns = list(of_kind((r for _, r in records), SHUTDOWN))
     durable = [r for r in invokes if isinstance(r.get("durable_execution_id"), str)]
+    inits = list(of_kind((r for _, r in records), INIT))
     return {
         "summary": [
             {
@@ -138,8 +139,34 @@ def aggregate(timed: Iterable[Timed]) -> dict[str, Rows]:
                 "replayed": str(sum(r.get("replayed") is True for r in durable)),
             }
         ],
+        "init_phases": [_init_phases_row(inits)],
+        "init_imports": [_init_imports_row(r) for r in inits[:RESULT_LIMIT]],
         "timeouts": [_timeout_row(ts, r) for ts, r in reversed(timeouts[-TIMEOUTS_SHOWN:])],
     }
+
+
+def _init_phases_row(inits: list[Record]) -> dict[str, str]:
+    row = {"n": str(len(inits))}
+    for name, field in INIT_PHASE_FIELDS.items():
+        values = numbers(inits, field)
+        for pct in (50, 90):
+            found = percentile(values, pct)
+            if found is not None:
+                row[f"{name}_p{pct}"] = _text(found)
+    mb_ms = [
+        d * m for r in inits for d, m in zip(numbers([r], "InitDuration"), numbers([r], "memory_mb"), strict=False)
+    ]
+    row["init_mb_ms"] = _text(float(sum(mb_ms)))
+    return row
+
+
+def _init_imports_row(record: Record) -> dict[str, str]:
+    row = {}
+    listed = record.get("imports")
+    for i, entry in enumerate(listed[:IMPORT_SLOTS] if isinstance(listed, list) else []):
+        if isinstance(entry, dict) and "module" in entry and "ms" in entry:
+            row[f"module_{i}"], row[f"ms_{i}"] = str(entry["module"]), _text(entry["ms"])
+    return row
 
 
 def _timeout_row(ts: int, record: Record) -> dict[str, str]:

@@ -8,7 +8,7 @@ import dataclasses
 import io
 import json
 
-from .report import Distribution, Durable, KeepWarm, Report
+from .report import Distribution, Durable, InitAnatomy, KeepWarm, Report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,6 +90,36 @@ def _durable_lines(d: Durable | None) -> list[str]:
     ]
 
 
+_PHASE_LABELS = {
+    "init": "InitDuration",
+    "runtime": "  runtime (to SDK loaded)",
+    "imports": "  imports",
+    "code": "  module's own code",
+    "wait": "then wait to 1st call",
+}
+
+
+def _init_lines(a: InitAnatomy | None) -> list[str]:
+    if a is None:
+        return []
+    lines = [
+        "",
+        f"where init time goes: {a.processes} process start(s) with an init record",
+        f"{'ms':<26}{'p50':>10}{'p90':>10}",
+    ]
+    for name, phase in a.phases_ms.items():
+        lines.append(f"{_PHASE_LABELS.get(name, name):<26}{cell(phase.p50):>10}{cell(phase.p90):>10}")
+    if a.top_imports:
+        lines += ["", f"{'slowest imports':<26}{'cold starts':>12}{'p50 ms':>10}{'total ms':>12}"]
+        for slow in a.top_imports:
+            lines.append(f"{slow.module:<26}{slow.cold_starts:>12}{cell(slow.p50_ms):>10}{cell(slow.total_ms):>12}")
+        if a.imports_read_from < a.processes:
+            lines.append(f"(imports read from {a.imports_read_from} of the {a.processes} init records)")
+    costs = ", ".join(f"{arch} ${usd:.6f}" for arch, usd in a.cost.usd_by_architecture.items())
+    lines += ["", f"init {cell(a.cost.gb_seconds)} GB-s in the window, estimated {costs}"]
+    return lines
+
+
 def _left_out_lines(r: Report) -> list[str]:
     lines = []
     if r.malformed_lines:
@@ -133,6 +163,7 @@ def table(r: Report) -> str:
         "",
         *_keep_warm_lines(r.keep_warm),
         *_durable_lines(r.durable_executions),
+        *_init_lines(r.init_anatomy),
         "",
         f"{'top environments by /tmp':<26}{'tmp MB':>8}{'memory MB':>11}{'invocations':>13}{'lifetime s':>12}  ended",
     ]

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..contract import SHUTDOWN, TIMEOUT_WARNING
+from . import prices
 from .insights import Rows, count, number, time_of
+from .queries import IMPORT_SLOTS, INIT_PHASE_FIELDS, RESULT_LIMIT
 
 TOP = 10
 
@@ -136,6 +138,52 @@ class TimeoutWarning:
 
 
 @dataclass
+class Phase:
+    p50: float | None
+    p90: float | None
+
+
+@dataclass
+class SlowImport:
+    """An import among the slowest of the window's cold starts (the init records that listed it)."""
+
+    module: str
+    cold_starts: int
+    """Init records that listed it among their slowest imports."""
+    p50_ms: float | None
+    """Its cumulative time, p50 over those records."""
+    total_ms: float
+    """Its cumulative time added up over those records: init time it cost the window."""
+
+
+@dataclass
+class InitCost:
+    """Init's GB-seconds in the window (every init record's ``InitDuration`` at its memory size)
+    and what they cost at the GB-second price of each architecture. An estimate: since
+    2025-08-01 Lambda bills the init of on-demand functions; provisioned concurrency and SnapStart
+    are billed otherwise."""
+
+    gb_seconds: float
+    usd_by_architecture: dict[str, float]
+    prices: dict[str, str]
+    """Where each price came from (list price and its date, or ``--price``)."""
+
+
+@dataclass
+class InitAnatomy:
+    """Where init time goes: the phases over the window's init records (one per process start
+    whose SDK was loaded first), and its slowest imports across them."""
+
+    processes: int
+    phases_ms: dict[str, Phase]
+    """``init`` (InitDuration), ``runtime``, ``imports``, ``code``, ``wait``."""
+    top_imports: list[SlowImport]
+    imports_read_from: int
+    """Init records whose imports were read: at most one query's rows (the rest are left out)."""
+    cost: InitCost
+
+
+@dataclass
 class Report:
     """The report; its JSON is these fields, in this order."""
 
@@ -156,6 +204,8 @@ class Report:
     durable_executions: Durable | None
     top_environments_by_tmp: list[EnvironmentSummary]
     timeout_warnings: list[TimeoutWarning]
+    init_anatomy: InitAnatomy | None = None
+    """``None``: no init record in the window."""
     malformed_lines: int = 0
     """Lines that name a record kind under ``lambda_lifecycle`` but could not be read (fetch)."""
     unrecognised_lines: int = 0
@@ -220,6 +270,36 @@ def _durable(rows: dict[str, Rows]) -> Durable | None:
     return Durable(invocations, count(row, "executions"), count(row, "replayed"))
 
 
+def _init_anatomy(rows: dict[str, Rows], price_table: dict[str, prices.Price]) -> InitAnatomy | None:
+    row = (rows.get("init_phases") or [{}])[0]
+    processes = count(row, "n")
+    if not processes:
+        return None
+    by_module: dict[str, list[float]] = {}
+    listed = rows.get("init_imports") or []
+    for record in listed:
+        for i in range(IMPORT_SLOTS):
+            module, ms = record.get(f"module_{i}"), number(record, f"ms_{i}")
+            if module and ms is not None:
+                by_module.setdefault(module, []).append(ms)
+    top = sorted(
+        (SlowImport(module, len(ms), percentile(ms, 50), round(sum(ms), 1)) for module, ms in by_module.items()),
+        key=lambda slow: (-slow.total_ms, slow.module),
+    )[:TOP]
+    gb_s = round((number(row, "init_mb_ms") or 0.0) / 1000 / prices.MB_PER_GB, 3)
+    return InitAnatomy(
+        processes=processes,
+        phases_ms={name: Phase(number(row, f"{name}_p50"), number(row, f"{name}_p90")) for name in INIT_PHASE_FIELDS},
+        top_imports=top,
+        imports_read_from=min(len(listed), RESULT_LIMIT),
+        cost=InitCost(
+            gb_seconds=gb_s,
+            usd_by_architecture={arch: prices.cost(p, gb_s=gb_s) for arch, p in price_table.items()},
+            prices={arch: p.source for arch, p in price_table.items()},
+        ),
+    )
+
+
 def _environment(row: dict[str, str]) -> EnvironmentSummary:
     first, last = time_of(row, "first_seen"), time_of(row, "last_seen")
     return EnvironmentSummary(
@@ -253,8 +333,10 @@ def build(
     rows: dict[str, Rows],
     malformed: int = 0,
     unrecognised: int = 0,
+    price_table: dict[str, prices.Price] | None = None,
 ) -> Report:
-    """The report of one function over one window, from the rows of every query."""
+    """The report of one function over one window, from the rows of every query; init's cost at
+    ``price_table`` (default: the list prices)."""
     left_out: dict[str, int] = {}
     by_type: dict[str, InitTypeCounts] = {}
     for row in _checked(rows, "summary", ("init_type",), left_out):
@@ -298,6 +380,7 @@ def build(
         durable_executions=_durable(rows),
         top_environments_by_tmp=sorted(envs, key=lambda e: (-(e.peak_tmp_mb or 0), e.environment_id))[:TOP],
         timeout_warnings=[_timeout_warning(row) for row in warnings],
+        init_anatomy=_init_anatomy(rows, price_table or prices.price_table()),
         malformed_lines=malformed,
         unrecognised_lines=unrecognised,
         left_out_rows=left_out,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .. import args as flags
-from .. import aws, logs, report
+from .. import aws, logs, prices, report
 from ..aggregate import aggregate
 from ..errors import CliError
 from ..fleet.flags import add_fleet_report, fleet_choice
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 DETAILS = (
     ": cold starts by init type, proactive inits, re-inits, InitDuration and IdleTime percentiles,"
     " environments, keep-warm percentiles (lifetime, invocations, idle before shutdown), the cold-start rate by"
-    " the gap since the previous invocation (fetch engine) and durable executions. Needs the [cli] extra (boto3)."
+    " the gap since the previous invocation (fetch engine), durable executions, and where init time goes (phases,"
+    " slowest imports, GB-seconds and estimated cost). Needs the [cli] extra (boto3)."
 )
 
 
@@ -28,6 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_window(parser)
     parser.add_argument("--format", choices=["table", "json", "csv"], default="table", help="(default table)")
     flags.add_engine(parser, "aggregate")
+    parser.add_argument(
+        "--price",
+        action="append",
+        default=[],
+        type=prices.parse_price,
+        metavar="PRICE",
+        help=f"a price to estimate init's cost with instead of the list price ({prices.PRICE_FORMAT}); repeatable",
+    )
     add_fleet_report(parser)
 
 
@@ -61,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         rows=rows,
         malformed=malformed,
         unrecognised=unrecognised,
+        price_table=prices.price_table(args.price),
     )
     if not built.by_init_type and not built.environments.seen:
         skipped = [f"{malformed} malformed lines skipped"] if malformed else []
