@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
+from ..records import time_ms
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -190,15 +192,8 @@ _JSON_IGNORED = ("platform.extension", "platform.telemetrySubscription", "platfo
 
 
 def _iso_ms(text: object) -> int | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return round(moment.timestamp() * 1000)
+    # Only a text: a platform line's time is never a number.
+    return time_ms(text) if isinstance(text, str) else None
 
 
 def _json_number(metrics: Mapping[str, object], name: str) -> float | None:
