@@ -1,7 +1,9 @@
 """The timeline's pure part: records (or Logs Insights rows) made into lanes, one per process, with
 a mark per invocation. Reading records is ``lambda_lifecycle.records``' job, drawing ``timeline_plot``'s.
 
-A process is born at a record's time minus its ``ContainerAge``; invoke records are written when
+A process is born at a record's time minus its ``ContainerAge``, or, more precisely, at its init
+record's time (its first invocation's start) minus ``InitWait`` and ``InitDuration``: its init
+phases are drawn from there, with the slowest imports on hover. Invoke records are written when
 the invocation ends, so an invocation runs from its record's time minus ``Duration`` to that time,
 and the gaps between invocations are the time the process sat frozen. Timeout warnings and
 shutdown records carry no time of their own: they take the log line's time when the input has one,
@@ -14,7 +16,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from ..contract import INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..contract import INIT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ..records import Record, numbers, time_ms, value
 from .errors import CliError
 from .insights import number
@@ -36,7 +38,10 @@ COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED = (
     "shutdown",
     "killed",
 )
-KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED)
+INIT_RUNTIME, INIT_IMPORTS, INIT_CODE = "init: runtime", "init: imports", "init: module code"
+KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED, INIT_RUNTIME, INIT_IMPORTS, INIT_CODE)
+INIT_PHASES = ((INIT_RUNTIME, "InitRuntime"), (INIT_IMPORTS, "InitImports"), (INIT_CODE, "InitCode"))
+"""The init record's phases, drawn one after the other from the process's start."""
 
 # Shown on hover, in this order, when a record has them.
 _HOVER_INVOKE = (
@@ -167,6 +172,7 @@ class _Process:
         self.invokes: list[tuple[int | None, Record]] = []
         self.warnings: list[tuple[int | None, Record]] = []
         self.shutdown: tuple[int | None, Record] | None = None
+        self.init: tuple[int | None, Record] | None = None
         self.any: Record = {}
         self.unplaced = 0  # timeout warnings without a time, of an invocation that wrote no record
 
@@ -178,6 +184,27 @@ class _Process:
             self.warnings.append((ms, record))
         elif record.get(KIND_KEY) == SHUTDOWN:
             self.shutdown = (ms, record)
+        elif record.get(KIND_KEY) == INIT:
+            self.init = (ms, record)
+
+    def init_marks(self) -> list[Mark]:
+        """The init phases from the process's start, when its init record has a time."""
+        stamp, r = self.init or (None, {})
+        if stamp is None:
+            return []
+        at = stamp - int((_num(r, "InitWait") or _num(r, "RestoreToInvoke") or 0) + (_num(r, "InitDuration") or 0))
+        marks = []
+        for kind, name in INIT_PHASES:
+            took = int(_num(r, name) or 0)
+            details: dict[str, object] = {name: took, "InitDuration": r.get("InitDuration")}
+            listed = r.get("imports")
+            if kind == INIT_IMPORTS and isinstance(listed, list):
+                details["slowest imports"] = [
+                    f"{i.get('module')} {i.get('ms')} ms" for i in listed if isinstance(i, dict)
+                ]
+            marks.append(Mark(kind, at, at + took, details))
+            at += took
+        return marks
 
     def birth(self) -> int | None:
         """The earliest record time minus ``ContainerAge`` (whole seconds) among timed records."""
@@ -224,6 +251,10 @@ class _Process:
         last = max(m.end_ms for m in [*marks, *([end_mark] if end_mark else [])])
         if end_mark is not None:
             marks.append(end_mark)
+        init = self.init_marks()
+        if init:
+            born = min(born, init[0].start_ms)
+            marks += init
         r = self.any
         return Lane(
             container_id=self.container_id,

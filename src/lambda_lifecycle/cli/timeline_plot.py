@@ -10,7 +10,21 @@ import html
 import json
 
 from .errors import MissingExtra
-from .timeline import COLD, ERROR, KILLED, KINDS, REINIT, SHUT, TIMEOUT, WARM, Timeline
+from .timeline import (
+    COLD,
+    ERROR,
+    INIT_CODE,
+    INIT_IMPORTS,
+    INIT_PHASES,
+    INIT_RUNTIME,
+    KILLED,
+    KINDS,
+    REINIT,
+    SHUT,
+    TIMEOUT,
+    WARM,
+    Timeline,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,7 +48,11 @@ _STYLE = {  # kind: (colour, symbol)
     TIMEOUT: ("#9467bd", "triangle-down"),
     SHUT: ("#2ca02c", "square"),
     KILLED: ("#8c564b", "cross"),
+    INIT_RUNTIME: ("#c7c7c7", "square"),
+    INIT_IMPORTS: ("#e377c2", "square"),
+    INIT_CODE: ("#bcbd22", "square"),
 }
+_INIT = [kind for kind, _ in INIT_PHASES]
 
 
 def require() -> None:
@@ -72,6 +90,10 @@ def _datasets(timeline: Timeline) -> dict[str, list[dict[str, object]]]:
     }
 
 
+def _has_init(timeline: Timeline) -> bool:
+    return any(m.kind in _INIT for lane in timeline.lanes for m in lane.marks)
+
+
 def chart(timeline: Timeline) -> Any:
     """The Altair chart, its data by name (``_datasets``): a thin line per process from birth to end
     (frozen between invocations), a thick bar while an invocation runs, and a symbol per
@@ -107,15 +129,23 @@ def chart(timeline: Timeline) -> Any:
         .mark_bar(height=12, opacity=0.7)
         .encode(x=x, x2="end:T", y=y, color=colour, tooltip=tooltip)
     )
+    init = (
+        alt.Chart(alt.NamedData(name="marks"), name="init")
+        .transform_filter(alt.FieldOneOfPredicate(field="kind", oneOf=_INIT))
+        .mark_bar(height=8, opacity=0.9)
+        .encode(x=x, x2="end:T", y=y, color=colour, tooltip=tooltip)
+    )
     points = (
         alt.Chart(alt.NamedData(name="marks"), name="marks")
+        .transform_filter(alt.FieldOneOfPredicate(field="kind", oneOf=[k for k in KINDS if k not in _INIT]))
         .mark_point(size=70, filled=True, opacity=0.9)
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     )
     marks = sum(len(lane.marks) for lane in timeline.lanes)
     subtitle = [*timeline.notes, f"{len(timeline.lanes)} process(es), {marks} marks"]
     return (
-        alt.layer(lives, running, points)
+        # The init layer only where there are init records: an empty layer has no extent to draw.
+        alt.layer(lives, *([init] if _has_init(timeline) else []), running, points)
         .properties(
             title=alt.Title(timeline.title or "lambda-lifecycle timeline", subtitle=subtitle),
             width=width,
