@@ -389,8 +389,8 @@ def test_without_boto3_the_cli_prints_the_install_hint(args):
 @pytest.mark.parametrize(
     ("command", "names"),
     [
-        (["lambda-lifecycle"], ["report", "queries", "dashboard", "alarms", "timeline", "run", "layer build"]),
-        ([sys.executable, "-m", "lambda_lifecycle"], ["demo"]),
+        (["lambda-lifecycle"], ["report", "queries", "dashboard", "alarms", "timeline", "run", "layer build", "demo"]),
+        ([sys.executable, "-m", "lambda_lifecycle"], ["report", "demo"]),  # the same command
     ],
     ids=["lambda-lifecycle", "python-m"],
 )
