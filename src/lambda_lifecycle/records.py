@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from .contract import INVOKE, KIND_KEY, RECORD_KINDS, complete
+from .contract import INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING, complete
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "LEGACY_KINDS",
     "LEGACY_KIND_KEY",
     "MalformedRecord",
     "Reading",
@@ -48,6 +49,8 @@ Record = dict[str, object]
 
 LEGACY_KIND_KEY = "event"
 """Where 0.2.x wrote a record's kind: read only under the rule above, never written."""
+LEGACY_KINDS = (INVOKE, TIMEOUT_WARNING, SHUTDOWN)
+"""The kinds 0.2.x wrote: a later kind under ``event`` is a function's own line."""
 
 _KINDS = "|".join(RECORD_KINDS)
 # A line that names a kind under either key (one of ours, or with the old key perhaps a function's
@@ -92,7 +95,7 @@ def kind(obj: object) -> str | None:
 
 def _legacy_kind(obj: dict[str, object]) -> str | None:
     found = obj.get(LEGACY_KIND_KEY)
-    if not isinstance(found, str) or found not in RECORD_KINDS:
+    if not isinstance(found, str) or found not in LEGACY_KINDS:
         return None
     if not isinstance(obj.get("container_id"), str) or not isinstance(obj.get("environment_id"), str):
         return None

@@ -176,3 +176,9 @@ def test_a_line_of_ours_that_does_not_read_is_malformed(line):
 )
 def test_times_are_read_in_one_place(text, ms):
     assert time_ms(text) == ms
+
+
+def test_a_kind_02_never_wrote_is_read_only_under_the_new_key():
+    ids = {"container_id": "c", "environment_id": "e"}
+    assert record_of(json.dumps({"event": "init", **ids})) is None  # a function's own line
+    assert record_of(json.dumps({KIND_KEY: "init", **ids}))[KIND_KEY] == "init"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from ..contract import ABSENT, INIT, INVOKE, KIND_KEY, MEASUREMENTS, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
-from ..records import LEGACY_KIND_KEY
+from ..records import LEGACY_KIND_KEY, LEGACY_KINDS
 
 RESULT_LIMIT = 10_000  # rows one query returns at most; a grouped query that hits it is split
 TIMEOUTS_SHOWN = 50
@@ -27,7 +27,10 @@ whether a field is there, not its type)."""
 
 def _kinds(*kinds: str) -> str:
     listed = ", ".join(json.dumps(kind) for kind in kinds)
-    return f"({KIND_KEY} in [{listed}] or ({LEGACY_KIND_KEY} in [{listed}] and {_LEGACY}))"
+    legacy = ", ".join(json.dumps(kind) for kind in kinds if kind in LEGACY_KINDS)
+    if not legacy:  # a kind 0.2.x never wrote
+        return f"{KIND_KEY} in [{listed}]"
+    return f"({KIND_KEY} in [{listed}] or ({LEGACY_KIND_KEY} in [{legacy}] and {_LEGACY}))"
 
 
 def records_of(*kinds: str) -> str:
