@@ -46,3 +46,16 @@ def test_quick_benchmark_reports_every_figure_with_its_floor(tmp_path):
     }
     for ratio in ("sdk_ratio", "sdk_ratio_no_flush", "instrumentation_ratio"):
         assert report["otel"][ratio] > 0, ratio
+
+
+def test_the_init_anatomy_benchmark_reports_its_ratios(tmp_path):
+    out = tmp_path / "init.json"
+    script = SCRIPT.parent / "init_anatomy.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--rounds", "1", "--json", str(out)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    medians = json.loads(out.read_text())
+    for ratio in ("init: on / off", "warm: timed / not timed"):
+        assert medians[ratio] > 0, ratio
+    assert "entry point - decorated (ms)" in medians
