@@ -3,6 +3,10 @@ contract tests of the platform-line reader, both report engines and the timeline
 
 from __future__ import annotations
 
+import json
+
+from lambda_lifecycle.contract import KIND_KEY
+
 # Text log format ---------------------------------------------------------------------------------
 
 INIT_START = (
@@ -113,3 +117,46 @@ JSON_TELEMETRY_SUBSCRIPTION = (
     '{"time":"2022-10-12T00:02:35.000Z","type":"platform.telemetrySubscription","record":{"name":'
     '"my-telemetry-extension","state":"Subscribed","types":["platform","function"]}}'
 )
+
+
+# A story: records among Lambda's lines, in four log streams ------------------------------------
+
+
+def record_line(kind: str, stream: str = "A", **fields: object) -> str:
+    return json.dumps(
+        {KIND_KEY: kind, "container_id": f"c-{stream}", "environment_id": f"e-{stream}", "function_name": "f", **fields}
+    )
+
+
+T = 1_796_000_000_000  # 2026-12, after INIT billing began
+
+
+def story(t0: int) -> list[tuple[int, str, str]]:
+    """Four environments' (log streams') lines, Lambda's verbatim ones among the SDK's records:
+    6 invocations reported, 2 invoke records, a timeout, an out-of-memory kill, a runtime exit,
+    a record lost, an init that failed twice, one unknown and one malformed line of Lambda's."""
+    return [
+        # A: a cold start with its record, then a timeout (its warning written, no invoke record): killed
+        (t0 + 0, "A", INIT_START),
+        (t0 + 10, "A", START),
+        (t0 + 20, "A", record_line("invoke", request_id="8f507cfc-xmpl-4697-b07a-ac58fc914c95", InitDuration=110.2)),
+        (t0 + 21, "A", END),
+        (t0 + 22, "A", REPORT_COLD),
+        (t0 + 100, "A", record_line("timeout_warning")),
+        (t0 + 200, "A", REPORT_TIMEOUT),
+        # B: an out-of-memory kill, then a traced success with its record: still alive
+        (t0 + 0, "B", REPORT_OOM),
+        (t0 + 50, "B", record_line("invoke", "B")),
+        (t0 + 51, "B", REPORT_TRACED),
+        # C: JSON format; a success without its record (lost), then a shutdown record
+        (t0 + 0, "C", JSON_START),
+        (t0 + 5, "C", JSON_REPORT),
+        (t0 + 9, "C", record_line("shutdown", "C")),
+        # D: an init that failed, failed again within the invocation, whose runtime exited
+        (t0 + 0, "D", INIT_REPORT_IMPORT_ERROR),
+        (t0 + 300, "D", INIT_REPORT_SUPPRESSED),
+        (t0 + 301, "D", REPORT_EXIT),
+        # lines of Lambda's that cannot be read are counted
+        (t0 + 400, "D", "REPORT RequestId: x\tDuration: soon"),
+        (t0 + 401, "D", "INIT_RUNTIME_DONE Status: success"),
+    ]

@@ -264,7 +264,7 @@ def test_the_powertools_example_runs_as_it_is(monkeypatch):
 
 
 def _lambda_lines(stdout: str) -> list:
-    from lambda_lifecycle.cli.platform_log import PlatformLine, parse
+    from lambda_lifecycle.platform_log import PlatformLine, parse
 
     return [found for line in stdout.splitlines() if isinstance(found := parse(line), PlatformLine)]
 

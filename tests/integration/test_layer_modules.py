@@ -15,7 +15,7 @@ from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment
 
 PACKAGE = Path(lambda_lifecycle.__file__).parent
 TOOLS = ("lambda_lifecycle.cli", "lambda_lifecycle.local", "lambda_lifecycle.testing", "lambda_lifecycle.pytest_plugin")
-TOOLS += ("lambda_lifecycle.records", "lambda_lifecycle.__main__")
+TOOLS += ("lambda_lifecycle.records", "lambda_lifecycle.platform_log", "lambda_lifecycle.__main__")
 
 EXERCISE = """
 import asyncio, json, os, sys

@@ -19,7 +19,17 @@ def test_public_api_is_exactly_this():
     # "@py_builtins" and the like: pytest rewrites asserts in the package of a pytest11 plugin.
     public = {name for name in vars(lambda_lifecycle) if not name.startswith(("_", "@"))}
     # Submodules are reachable as attributes once imported; these are the public ones among them.
-    submodules = {"testing", "powertools", "pytest_plugin", "cli", "contract", "local", "otel", "records"}
+    submodules = {
+        "testing",
+        "powertools",
+        "pytest_plugin",
+        "cli",
+        "contract",
+        "local",
+        "otel",
+        "records",
+        "platform_log",
+    }
     assert public - submodules == set(lambda_lifecycle.__all__) - {"__version__"}
     assert lambda_lifecycle.__version__ == "0.2.0"
     assert sorted(testing.__all__) == [

@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 from cli_story import FUNCTION, LOG_GROUP, T0, check, scenario_records
+from insights_fake import FakeLogs, as_insights_results
 
 from lambda_lifecycle import contract
-from lambda_lifecycle.cli import aws, logs, main, queries, report
+from lambda_lifecycle.cli import accounting, aws, logs, main, queries, report
 from lambda_lifecycle.cli.aggregate import aggregate
 from lambda_lifecycle.cli.insights import insights_time, parse_results
 from lambda_lifecycle.cli.render import render
@@ -29,11 +29,6 @@ def test_aggregating_raw_records_gives_the_expected_report(records):
     rows = aggregate(records)
     built = report.build(function=FUNCTION, log_group=LOG_GROUP, start_ms=T0 - 1, end_ms=T0 + 3_600_000, rows=rows)
     check(built, records)
-
-
-def as_insights_results(rows):
-    """Rows in the documented GetQueryResults shape: a list of field/value lists, with @ptr."""
-    return [[{"field": k, "value": v} for k, v in row.items()] + [{"field": "@ptr", "value": "x"}] for row in rows]
 
 
 def test_insights_results_parse_into_the_same_report(records):
@@ -103,40 +98,6 @@ def test_every_format_renders(records, fmt):
     else:
         assert "invocations 4, cold starts 1 (0.25)" in text
         assert "time.sleep(0.35)" in text
-
-
-class FakeLogs:
-    """Logs Insights as the API documents it: queries run for a while, then complete."""
-
-    def __init__(self, rows_by_window=None, throttle=0, fail=False, rows_by_query=None):
-        self.rows_by_window = rows_by_window or (lambda start, end: [])
-        self.rows_by_query = rows_by_query  # query string -> rows, instead of rows_by_window
-        self.throttle = throttle
-        self.fail = fail
-        self.started = []
-        self.polls = {}
-
-    def start_query(self, **kwargs):
-        if self.throttle:
-            self.throttle -= 1
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartQuery")
-        self.started.append(kwargs)
-        query_id = str(len(self.started))
-        self.polls[query_id] = 0
-        return {"queryId": query_id}
-
-    def get_query_results(self, queryId):
-        self.polls[queryId] += 1
-        if self.polls[queryId] < 3:
-            return {"status": "Running", "results": []}
-        if self.fail:
-            return {"status": "Failed", "results": []}
-        q = self.started[int(queryId) - 1]
-        if self.rows_by_query is not None:
-            rows = self.rows_by_query[q["queryString"]]
-        else:
-            rows = self.rows_by_window(q["startTime"], q["endTime"])
-        return {"status": "Complete", "results": as_insights_results(rows)}
 
 
 def test_queries_are_polled_until_complete_with_progress():
@@ -519,11 +480,19 @@ def test_report_queries_include_keep_warm_and_durable():
     # The default engine asks Logs Insights every report query; answered with the rows each
     # would give for these records, it reports keep-warm and durable as the fetch engine does.
     computed = aggregate(keep_warm_records())
-    fake = FakeLogs(rows_by_query={query: computed[name] for name, query in queries.QUERIES.items()})
+    fake = FakeLogs(
+        rows_by_query={
+            **{query: computed[name] for name, query in queries.QUERIES.items()},
+            **{query: [] for query in accounting.PLATFORM_QUERIES.values()},  # no lines of Lambda's here
+        }
+    )
     merges = {"environments": report.merge_environments}
     client = aws.Client(fake, sleep=lambda _: None)
     rows = logs.insights_rows(client, LOG_GROUP, T0, T0 + 86_400_000, lambda _: None, merges)
-    assert [q["queryString"] for q in fake.started] == list(queries.QUERIES.values())
+    assert [q["queryString"] for q in fake.started] == [
+        *queries.QUERIES.values(),
+        *accounting.PLATFORM_QUERIES.values(),
+    ]
     from_insights = dataclasses.asdict(keep_warm_report(rows))
     fetched = dataclasses.asdict(keep_warm_report(computed))
     assert from_insights["keep_warm"] == {**fetched["keep_warm"], "cold_start_rate_by_gap": None}

@@ -1,4 +1,4 @@
-"""Lambda's own lines read as AWS writes them: the contract of ``cli.platform_log``."""
+"""Lambda's own lines read as AWS writes them: the contract of ``lambda_lifecycle.platform_log``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import platform_samples as s
 import pytest
 
-from lambda_lifecycle.cli.platform_log import PlatformLine, Unread, cause, parse, to_json, to_text
+from lambda_lifecycle.platform_log import PlatformLine, Unread, cause, parse, to_json, to_text
 
 
 def _line(message: str, time_ms: int | None = None) -> PlatformLine:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from lambda_lifecycle.cli import prices
+from lambda_lifecycle.platform_log import billed_ms
 
 
 def _ms(text: str) -> int:
@@ -34,12 +35,12 @@ def test_a_gb_second_is_a_second_at_1024_mb():
 
 
 def test_durations_are_billed_up_to_the_next_millisecond():
-    assert prices.billed_ms(15.74) == 16
-    assert prices.billed_ms(693.92) == 694
-    assert prices.billed_ms(16.0) == 16
-    assert prices.billed_ms(15.7 + 0.3) == 16  # a float sum a hair above 16
-    assert prices.billed_ms(1233.96 + 463.512) == 1698  # Duration + Init Duration of a cold start, as AWS billed it
-    assert prices.billed_ms(0.2) == 1
+    assert billed_ms(15.74) == 16
+    assert billed_ms(693.92) == 694
+    assert billed_ms(16.0) == 16
+    assert billed_ms(15.7 + 0.3) == 16  # a float sum a hair above 16
+    assert billed_ms(1233.96 + 463.512) == 1698  # Duration + Init Duration of a cold start, as AWS billed it
+    assert billed_ms(0.2) == 1
 
 
 def test_cost_of_a_million_invocations():

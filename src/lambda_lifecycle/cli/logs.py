@@ -10,18 +10,22 @@ from dataclasses import dataclass, field
 
 from ..contract import INVOKE, KIND_KEY
 from ..records import Reading, Record, records_in
+from .accounting import PLATFORM_MERGES, PLATFORM_QUERIES
 from .errors import CliError
 from .insights import Rows, parse_results
-from .queries import GROUPED, PROCESSES, QUERIES, RESULT_LIMIT, invoke_filter_pattern
+from .log_events import NO_STREAM, records_of
+from .queries import PROCESSES, QUERIES, RESULT_LIMIT, invoke_filter_pattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .aws import Client
+    from .log_events import Event
     from .progress import Progress
 
-_ALL_QUERIES = {**QUERIES, "processes": PROCESSES}  # the report's, and the timeline's
+# the report's (its own, and those beside Lambda's lines), and the timeline's
+_ALL_QUERIES = {**QUERIES, **PLATFORM_QUERIES, "processes": PROCESSES}
 
 
 def check_log_group(logs: Client, log_group: str) -> None:
@@ -101,27 +105,38 @@ def insights_rows(
     progress: Progress,
     merges: dict[str, Callable[[Rows, Rows], Rows]],
 ) -> dict[str, Rows]:
-    """The rows of every report query, aggregated by Logs Insights; ``merges`` the grouped ones'."""
+    """The rows of every report query, and of those beside Lambda's own lines (``accounting``),
+    aggregated by Logs Insights; ``merges`` the grouped ones' (the latter's are their own)."""
+    merges = {**merges, **PLATFORM_MERGES}
     rows = {}
-    for name in QUERIES:
-        if name in GROUPED:
+    for name in (*QUERIES, *PLATFORM_QUERIES):
+        if name in merges:
             rows[name] = run_split(logs, log_group, name, start_ms, end_ms, progress, merges[name])
         else:
             rows[name] = run_query(logs, log_group, name, start_ms, end_ms, progress)
     return rows
 
 
-def fetch_records(logs: Client, log_group: str, start_ms: int, end_ms: int, progress: Progress) -> Reading:
-    """Every record in the window, each with its log event's time, and what was left out."""
-    reading = Reading()
+def fetch_events(logs: Client, log_group: str, start_ms: int, end_ms: int, progress: Progress) -> list[Event]:
+    """Every log event in the window: (its time, its log stream, its message)."""
+    events: list[Event] = []
     for page in logs.pages("filter_log_events", logGroupName=log_group, startTime=start_ms, endTime=end_ms):
         for event in page.get("events", []):
-            found = records_in(str(event.get("message", "")), int(event["timestamp"]))
-            reading.records += found.records
-            reading.malformed += found.malformed
-            reading.unrecognised += found.unrecognised
-        progress(f"fetched {len(reading.records)} records")
-    return reading
+            stream = event.get("logStreamName")
+            events.append(
+                (
+                    int(event["timestamp"]),
+                    stream if isinstance(stream, str) else NO_STREAM,
+                    str(event.get("message", "")),
+                )
+            )
+        progress(f"fetched {len(events)} log events")
+    return events
+
+
+def fetch_records(logs: Client, log_group: str, start_ms: int, end_ms: int, progress: Progress) -> Reading:
+    """Every record in the window, each with its log event's time, and what was left out."""
+    return records_of(fetch_events(logs, log_group, start_ms, end_ms, progress))
 
 
 @dataclass(frozen=True)

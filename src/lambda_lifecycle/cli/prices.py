@@ -20,10 +20,12 @@ function.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+
+# Lambda's rounding of a duration to its Billed Duration: here too, beside what it is billed at.
+from ..platform_log import billed_ms as billed_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,12 +62,6 @@ LIST_PRICES: Mapping[str, Price] = {
 def gb_seconds(billed_ms: float, memory_mb: float) -> float:
     """The GB-seconds of ``billed_ms`` milliseconds at ``memory_mb`` MB of configured memory."""
     return billed_ms / 1000 * memory_mb / MB_PER_GB
-
-
-def billed_ms(duration_ms: float) -> int:
-    """Lambda's rounding of a duration: up to the next whole millisecond, at least 1."""
-    # A sum of floats (Init Duration + Duration) can land a hair above a whole number: still that number.
-    return max(1, math.ceil(round(duration_ms, 6)))
 
 
 def cost(price: Price, *, gb_s: float, requests: int = 0) -> float:

@@ -166,9 +166,6 @@ PROCESSES = (
 """``lambda-lifecycle timeline``'s query: one row per process (``container_id``), at any volume.
 A process is born at a record's time minus its ``ContainerAge``; only timeout warnings have no age."""
 
-# Queries whose rows are groups that can outnumber RESULT_LIMIT, and the field they group by.
-GROUPED = {"environments": "environment_id", "processes": "container_id"}
-
 
 def log_group_for(function: str) -> str:
     """The log group Lambda writes a function's output to, unless its logging config says otherwise."""

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 
+from . import accounting
 from .report import Distribution, Durable, InitAnatomy, KeepWarm, Report
 
 TYPE_CHECKING = False
@@ -178,5 +179,6 @@ def table(r: Report) -> str:
             f"  {cell(w.time)} {cell(w.request_id)} {cell(w.remaining_ms)} ms left in {cell(w.environment_id)}"
         )
         lines += [f"      {frame}" for frame in w.stack]
+    lines += accounting.lines(r.accounted)
     lines += _left_out_lines(r)
     return "\n".join(lines)

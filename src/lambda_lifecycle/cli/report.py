@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from ..contract import SHUTDOWN, TIMEOUT_WARNING
 from . import prices
+from .accounting import Accounting
 from .insights import Rows, count, number, time_of
 from .queries import IMPORT_SLOTS, INIT_PHASE_FIELDS, RESULT_LIMIT
 
@@ -212,6 +213,8 @@ class Report:
     """0.2.x invoke lines without an ``_aws`` block, not read (fetch): see ``records``."""
     left_out_rows: dict[str, int] = field(default_factory=dict)
     """Result rows without the fields that say what they are, by query."""
+    accounted: Accounting | None = None
+    """Lambda's own lines beside the records (``accounting``); None without any REPORT line."""
 
 
 def _rate(part: float, whole: float) -> float:

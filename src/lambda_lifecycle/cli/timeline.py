@@ -17,19 +17,20 @@ import itertools
 from dataclasses import dataclass, field
 
 from ..contract import INIT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
+from ..platform_log import KILLED_CAUSES, SUCCESS, PlatformLine, cause
 from ..records import Record, numbers, time_ms, value
 from .errors import CliError
 from .insights import number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 MAX_LANES = 200
 MAX_MARKS = 20_000
 
 # What a mark is, in the order the legend shows them; a mark takes the first that applies.
-COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED = (
+COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED, INIT_FAILED = (
     "cold start",
     "re-init",
     "warm",
@@ -37,9 +38,10 @@ COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED = (
     "timeout warning",
     "shutdown",
     "killed",
+    "init failed",
 )
 INIT_RUNTIME, INIT_IMPORTS, INIT_CODE = "init: runtime", "init: imports", "init: module code"
-KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED, INIT_RUNTIME, INIT_IMPORTS, INIT_CODE)
+KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED, INIT_FAILED, INIT_RUNTIME, INIT_IMPORTS, INIT_CODE)
 INIT_PHASES = ((INIT_RUNTIME, "InitRuntime"), (INIT_IMPORTS, "InitImports"), (INIT_CODE, "InitCode"))
 """The init record's phases, drawn one after the other from the process's start."""
 
@@ -299,6 +301,8 @@ def _labelled(lanes: list[Lane]) -> list[Lane]:
     seen: set[str] = set()
     for lane in lanes:
         part = f"worker {lane.worker}" if lane.worker is not None else f"process {lane.process_restarts}"
+        if lane.container_id.startswith(_UNRECORDED):
+            part = lane.container_id
         label = f"{lane.environment_id[:8]} {part}"
         if label in seen:
             label += f" ({lane.container_id[:8]})"
@@ -324,8 +328,97 @@ def _capped(lanes: list[Lane], max_lanes: int, notes: list[str]) -> list[Lane]:
     return sorted(lanes, key=lambda lane: lane.birth_ms)[-max_lanes:]
 
 
-def build(records: Iterable[tuple[int | None, Record]], *, title: str = "", max_lanes: int = MAX_LANES) -> Timeline:
-    """The timeline of (time ms or ``None``, record) pairs: a lane per process."""
+# Lambda's own lines: killed invocations and failed inits ----------------------------------------
+
+_UNRECORDED = "no record"  # a process known only from Lambda's lines: killed before it wrote any
+
+
+def _platform_details(line: PlatformLine, stream: str, what: str) -> dict[str, object]:
+    found = {
+        "cause": what,
+        "request_id": line.request_id,
+        "log_stream": stream,
+        "Duration (Lambda)": line.duration_ms,
+        "Billed Duration": line.billed_ms,
+        "Max Memory Used": line.max_memory_mb,
+        "Memory Size": line.memory_mb,
+        "phase": line.phase,
+        "status": line.status,
+        "error type": line.error_type,
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _placed(lanes: list[Lane], environment: str, start_ms: int, end_ms: int) -> Lane | None:
+    """The environment's process that ran from ``start_ms`` to ``end_ms``: the last one born by its
+    end (a record written during it, such as a timeout warning, can be its first), unless that one
+    had ended (killed) before it began: then a process that wrote no record ran it."""
+    born = [lane for lane in lanes if lane.environment_id == environment and lane.birth_ms <= end_ms]
+    last = max(born, key=lambda lane: lane.birth_ms, default=None)
+    if last is None or (last.ended != "running" and last.end_ms <= start_ms):
+        return None
+    return last
+
+
+def _platform(
+    lanes: list[Lane], lines: Iterable[tuple[str, PlatformLine]], environment_of: Mapping[str, str]
+) -> list[Lane]:
+    """Marks for the killed invocations and failed inits in ``lines`` ((log stream, line) pairs with
+    their times), on ``lanes``; returns the lanes added for processes no record names.
+
+    ``environment_of`` maps a log stream to the ``environment_id`` its records carry.
+    """
+    added: list[Lane] = []
+    for stream, line in sorted(lines, key=lambda pair: pair[1].time_ms or 0):
+        if line.time_ms is None:
+            continue
+        if line.kind == "report":
+            what: str = cause(line.status, line.error_type)
+            if what not in KILLED_CAUSES:
+                continue
+            kind = KILLED
+        elif line.kind == "init_report" and line.status not in (None, SUCCESS):
+            kind, what = INIT_FAILED, f"init {line.status}: {line.error_type or line.status}"
+        else:
+            continue
+        end = line.time_ms
+        start = end - int(line.duration_ms or 0)
+        environment = environment_of.get(stream, stream)
+        lane = _placed([*lanes, *added], environment, start, end)
+        if lane is None:
+            lane = Lane(
+                container_id=f"{_UNRECORDED} {len(added) + 1}",
+                environment_id=environment,
+                worker=None,
+                process_restarts=0,
+                init_type="unknown",
+                birth_ms=start,
+                end_ms=end,
+                ended="running",
+                invocations=0,
+            )
+            added.append(lane)
+        lane.marks.append(Mark(kind, start, end, _platform_details(line, stream, what)))
+        lane.marks.sort(key=lambda m: m.start_ms)
+        lane.birth_ms = min(lane.birth_ms, start)
+        # A kill ends the process then (a timeout warning's mark may reach past it, to the deadline).
+        lane.end_ms = end if kind == KILLED else max(lane.end_ms, end)
+        if kind == KILLED or line.phase == "init":
+            lane.ended = f"{KILLED}: {what}" if kind == KILLED else what
+    return added
+
+
+def build(
+    records: Iterable[tuple[int | None, Record]],
+    *,
+    title: str = "",
+    max_lanes: int = MAX_LANES,
+    platform: Iterable[tuple[str, PlatformLine]] = (),
+    environment_of: Mapping[str, str] | None = None,
+) -> Timeline:
+    """The timeline of (time ms or ``None``, record) pairs: a lane per process; with Lambda's own
+    lines (``platform``: (log stream, line) pairs), its killed invocations and failed inits too
+    (``environment_of`` maps a log stream to its records' ``environment_id``)."""
     processes: dict[str, _Process] = {}
     replaced: dict[str, set[str]] = {}
     for stamp, record in records:
@@ -352,6 +445,7 @@ def build(records: Iterable[tuple[int | None, Record]], *, title: str = "", max_
         notes.append(f"{unplaced} process(es) left out: none of their records has a time {why}")
     if warnings:
         notes.append(f"{warnings} timeout warning(s) left out: neither they nor their invocation has a time {why}")
+    lanes += _platform(lanes, platform, environment_of or {})
     _killed(lanes, replaced)
     return Timeline(title, _labelled(_capped(lanes, max_lanes, notes)), notes)
 

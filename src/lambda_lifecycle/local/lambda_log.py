@@ -7,8 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ..cli.platform_log import SUCCESS, Format, PlatformLine, to_json, to_text
-from ..cli.prices import billed_ms
+from ..platform_log import SUCCESS, Format, PlatformLine, billed_ms, to_json, to_text
 from .runtime_api import Function
 
 TYPE_CHECKING = False

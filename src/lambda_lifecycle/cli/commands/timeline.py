@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from ...records import read_text
+from .. import accounting, aws, logs, timeline, timeline_plot
 from .. import args as flags
-from .. import aws, logs, timeline, timeline_plot
-from ..errors import CliError, UsageError, cannot_read, cannot_write
+from ..errors import CliError, UsageError, cannot_write
 from ..fleet.flags import fleet_choice
 from ..insights import count, number
+from ..log_events import environments_of, events_in, read_input, records_of
 from ..progress import StderrProgress
 from ..report import iso
 from ..timeline import MAX_LANES, MAX_MARKS
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ..fleet.choice import Choice
+    from ..log_events import Event
     from ..timeline import Timeline
 
 DETAILS = (
@@ -72,16 +73,6 @@ def run(args: argparse.Namespace) -> int:
     return _draw(args, drawn)
 
 
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        with open(source, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError as exc:
-        raise cannot_read(source, exc) from None
-
-
 def _left_out(source: str, malformed: int, unrecognised: int) -> None:
     if malformed:
         print(f"lambda-lifecycle: skipped {malformed} malformed record line(s) in {source}", file=sys.stderr)
@@ -95,12 +86,23 @@ def _left_out(source: str, malformed: int, unrecognised: int) -> None:
 
 def _from_file(args: argparse.Namespace) -> Timeline:
 
-    reading = read_text(_read(args.input))
-    _left_out(args.input, reading.malformed, reading.unrecognised)
-    drawn = timeline.build(reading.records, title=f"lambda-lifecycle timeline: {args.input}", max_lanes=args.max_lanes)
+    drawn = _with_lambdas_lines(
+        events_in(read_input(args.input)), args.input, f"lambda-lifecycle timeline: {args.input}", args.max_lanes
+    )
     if not drawn.lanes:
         raise CliError(f"no lambda-lifecycle records with a time in {args.input}")
     return drawn
+
+
+def _with_lambdas_lines(events: list[Event], source: str, title: str, max_lanes: int) -> Timeline:
+    """The timeline of log events: the records' lanes and marks, and Lambda's own lines' killed
+    invocations and failed inits on them."""
+    reading = records_of(events)
+    _left_out(source, reading.malformed, reading.unrecognised)
+    _, lines, _ = accounting.rows_from_events(events)
+    return timeline.build(
+        reading.records, title=title, max_lanes=max_lanes, platform=lines, environment_of=environments_of(events)
+    )
 
 
 def _from_cloudwatch(args: argparse.Namespace) -> Timeline:
@@ -151,10 +153,9 @@ def _of_function(
     start_ms, end_ms = window
     title = f"{function} ({log_group}), {iso(start_ms)} to {iso(end_ms)}"
     if args.engine == "fetch":
-        reading = logs.fetch_records(client, log_group, start_ms, end_ms, progress)
+        events = logs.fetch_events(client, log_group, start_ms, end_ms, progress)
         progress.done()
-        _left_out(log_group, reading.malformed, reading.unrecognised)
-        drawn = timeline.build(reading.records, title=title, max_lanes=args.max_lanes)
+        drawn = _with_lambdas_lines(events, log_group, title, args.max_lanes)
     else:
         drawn = _from_insights(args, client, log_group, (start_ms, end_ms), title, progress)
     return drawn

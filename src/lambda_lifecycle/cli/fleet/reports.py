@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...platform_log import KILLED_CAUSES, PlatformLine, cause, parse
 from .. import prices
 from ..insights import count, number
-from ..platform_log import KILLED_CAUSES, PlatformLine, cause, parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ carries an ``XRAY`` line after a newline in the same log event. A field is ``Nam
 milliseconds as ``15.74 ms`` and memory as ``128 MB``. Lines without ``Status`` succeeded.
 
 Pure: a message in, a ``PlatformLine`` (or why not) out. A platform line this module does not know,
-or one whose fields cannot be read, is counted by the caller, never fatal.
+or one whose fields cannot be read, is counted by the caller, never fatal. The tools (the CLI and the
+local runner, which writes these lines as Lambda would) share it; the SDK never imports it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
-from ..records import time_ms
+from .records import time_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -299,6 +300,12 @@ def parse(message: str, time_ms: int | None = None) -> PlatformLine | Unread | N
         return _text(name, body, time_ms)
     except _Malformed:
         return Unread("malformed", first)
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Lambda's rounding of a duration: up to the next whole millisecond, at least 1."""
+    # A sum of floats (Init Duration + Duration) can land a hair above a whole number: still that number.
+    return max(1, math.ceil(round(duration_ms, 6)))
 
 
 # Writing them (the local runner plays Lambda) -----------------------------------------------------
