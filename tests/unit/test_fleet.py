@@ -387,6 +387,18 @@ def test_reports_count_kills_and_billed_init_in_both_log_formats():
     assert found.init_cost_usd == round(0.053125 * 0.0000166667, 10)
 
 
+def test_the_report_lines_filter_quotes_what_cloudwatch_wants_quoted():
+    import platform_samples as lines
+
+    from lambda_lifecycle.cli.fleet import reports
+
+    terms = [term.removeprefix("?") for term in reports.REPORTS.split()]
+    # A term of more than letters, digits and _ in double quotes, as CloudWatch's pattern syntax asks.
+    assert all(term.isidentifier() or (term.startswith('"') and term.endswith('"')) for term in terms)
+    assert [t.strip('"') for t in terms if t.strip('"') in lines.REPORT_COLD] == ["REPORT"]
+    assert [t.strip('"') for t in terms if t.strip('"') in lines.JSON_REPORT] == ["platform.report"]
+
+
 def test_inits_before_lambda_billed_them_cost_nothing():
     import platform_samples as lines
 

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from ..aws import Client
     from ..insights import Rows
 
-REPORTS = "?REPORT ?platform.report"
+REPORTS = '?REPORT ?"platform.report"'
 """A FilterLogEvents pattern for Lambda's REPORT lines, in both log formats (more may match:
-``parse`` tells them apart)."""
+``parse`` tells them apart). CloudWatch takes a term with characters other than letters, digits
+and ``_`` only in double quotes, hence the quoted JSON type."""
 
 PRICE = prices.LIST_PRICES["x86_64"]
 """The price init GB-seconds are costed at: x86_64's list price (arm64's is 20% lower)."""
