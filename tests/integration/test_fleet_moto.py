@@ -233,6 +233,19 @@ def test_named_functions_sorted_and_cut_in_csv(server, fleet):
     assert rows[-1]["invocations"] == str(sum(n for n, _ in by_invocations))
 
 
+def test_price_costs_the_billed_init_and_another_architectures_is_said_unused(server, fleet):
+    chosen = ["--function", name_of(1), "--function", name_of(2)]
+    prices = ["--price", "x86_64=0.001", "--price", "arm64=0.5"]
+    result = moto_aws.cli(server, "report", "--engine", "fetch", "--since", "2h", "--format", "json", *chosen, *prices)
+    assert result.returncode == 0, result.stderr
+    built = json.loads(result.stdout)
+    gb_s = 131 * 128 / 1000 / 1024  # REPORT_COLD's init, billed
+    assert [row["init_cost_usd"] for row in built["functions"]] == [round(gb_s * 0.001, 10)] * 2
+    assert built["init_price"] == {"architecture": "x86_64", "per_gb_second": 0.001, "source": "--price"}
+    [warning] = [line for line in result.stderr.splitlines() if "--price" in line]
+    assert warning.startswith("lambda-lifecycle: --price arm64 is not used: the fleet report costs init at the x86_64")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

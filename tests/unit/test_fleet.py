@@ -384,7 +384,7 @@ def test_reports_count_kills_and_billed_init_in_both_log_formats():
     assert found.killed == 5
     assert found.init_mb_ms == (131 + 294) * 128  # billed: rounded up to the millisecond
     assert found.init_gb_seconds == 0.053125
-    assert found.init_cost_usd == round(0.053125 * 0.0000166667, 10)
+    assert found.init_cost_usd() == round(0.053125 * 0.0000166667, 10)
 
 
 def test_the_report_lines_filter_quotes_what_cloudwatch_wants_quoted():

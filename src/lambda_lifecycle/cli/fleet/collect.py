@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import reports
 from .batches import Results
 from .table import FunctionRow, Missing, from_insights, from_records
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from ...records import Reading
+    from ..prices import Price
     from ..progress import Progress
     from .choice import Function
     from .reports import Reported
@@ -40,10 +42,11 @@ def by_fetch(
     fetch: Callable[[str, Progress], Reading],
     reported: Callable[[str], Reported],
     progress: Progress,
+    price: Price = reports.PRICE,
 ) -> Collected:
     """Each function's records, read from its log group (``fetch`` reads one log group's window,
     saying how far it got: one progress step for the whole fleet), and what its REPORT lines say
-    (``reported``: killed invocations, billed init)."""
+    (``reported``: killed invocations, billed init, costed at ``price``)."""
     collected = Collected()
     for number, function in enumerate(functions, 1):
         step = f"fetching: {number}/{len(functions)} log groups"
@@ -56,17 +59,19 @@ def by_fetch(
         collected.malformed += reading.malformed
         collected.unrecognised += reading.unrecognised
         records = (timed.record for timed in reading.records)
-        collected.add(from_records(function.name, function.log_group, records, reported(function.log_group)))
+        collected.add(from_records(function.name, function.log_group, records, reported(function.log_group), price))
     return collected
 
 
-def by_insights(functions: Sequence[Function], results: Results) -> Collected:
-    """Each function's row from the batched query results; a function whose batch failed is missing."""
+def by_insights(functions: Sequence[Function], results: Results, price: Price = reports.PRICE) -> Collected:
+    """Each function's row from the batched query results (billed init costed at ``price``); a
+    function whose batch failed is missing."""
     collected = Collected()
     failed = results.failed()
     for function in functions:
         if function.log_group in failed:
             collected.missing.append(Missing(function.name, failed[function.log_group]))
             continue
-        collected.add(from_insights(function.name, function.log_group, results.rows.get(function.log_group, {})))
+        rows = results.rows.get(function.log_group, {})
+        collected.add(from_insights(function.name, function.log_group, rows, price))
     return collected

@@ -10,7 +10,7 @@ import sys
 
 from ...contract import DEFAULT_NAMESPACE
 from .. import args as flags
-from .. import aws, logs, published
+from .. import aws, logs, prices, published
 from ..errors import EXIT_OK, EXIT_PARTIAL, CliError, UsageError
 from ..progress import StderrProgress
 from ..report import iso
@@ -47,6 +47,7 @@ def choose(args: argparse.Namespace, wanted: Choice, progress: Progress) -> tupl
 def report(args: argparse.Namespace, wanted: Choice) -> int:
     """One row per function, fleet totals; exit code 3 (``EXIT_PARTIAL``) when some could not be read."""
     window = flags.window(args)
+    price = _init_price(args.price)
     progress = StderrProgress(sys.stderr)
     client, chosen = choose(args, wanted, progress)
     if args.engine == "fetch":
@@ -55,13 +56,14 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
             lambda group, said: logs.fetch_records(client, group, *window, said),
             lambda group: reports.fetch(client, group, window),
             progress,
+            price,
         )
     else:
         groups = batches.batches([f.log_group for f in chosen.functions])
         results = batches.run(
             client, groups, FLEET_QUERIES, window, progress=progress, concurrency=args.max_concurrent_queries
         )
-        collected = collect.by_insights(chosen.functions, results)
+        collected = collect.by_insights(chosen.functions, results, price)
     progress.done()
     span = f"from {iso(window[0])} to {iso(window[1])}"
     if not collected.rows:
@@ -88,6 +90,7 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
         missing=collected.missing,
         sort=args.sort,
         top=args.top,
+        price=price,
     )
     print(table.render(built, args.format))
     if built.partial:
@@ -97,6 +100,18 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
         )
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _init_price(given: list[prices.Price]) -> prices.Price:
+    """The price the rows' init is costed at: ``--price`` for the architecture REPORT lines are
+    costed as, else its list price; a price given for another architecture is said unused."""
+    unused = sorted({p.architecture for p in given} - {reports.ARCHITECTURE})
+    if unused:
+        _warn(
+            f"--price {', '.join(unused)} is not used: the fleet report costs init at the {reports.ARCHITECTURE}"
+            " price (Lambda's REPORT lines do not say a function's architecture)"
+        )
+    return prices.price_table(given)[reports.ARCHITECTURE]
 
 
 def _sets(

@@ -24,8 +24,12 @@ REPORTS = '?REPORT ?"platform.report"'
 ``parse`` tells them apart). CloudWatch takes a term with characters other than letters, digits
 and ``_`` only in double quotes, hence the quoted JSON type."""
 
-PRICE = prices.LIST_PRICES["x86_64"]
-"""The price init GB-seconds are costed at: x86_64's list price (arm64's is 20% lower)."""
+ARCHITECTURE = "x86_64"
+"""The architecture whose price init GB-seconds are costed at: REPORT lines do not say a
+function's, and x86_64 is the default (arm64's list price is 20% lower)."""
+
+PRICE = prices.LIST_PRICES[ARCHITECTURE]
+"""Its list price, unless ``--price`` gives another."""
 
 
 @dataclass
@@ -37,9 +41,8 @@ class Reported:
     def init_gb_seconds(self) -> float:
         return round(prices.gb_seconds(self.init_mb_ms, 1), 6)
 
-    @property
-    def init_cost_usd(self) -> float:
-        return round(prices.cost(PRICE, gb_s=prices.gb_seconds(self.init_mb_ms, 1)), 10)
+    def init_cost_usd(self, price: prices.Price = PRICE) -> float:
+        return round(prices.cost(price, gb_s=prices.gb_seconds(self.init_mb_ms, 1)), 10)
 
 
 def _killed(status: str | None, error_type: str | None) -> bool:

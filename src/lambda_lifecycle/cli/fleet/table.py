@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from ...contract import ABSENT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ...records import numbers, value
 from ..insights import number
+from ..prices import Price
 from ..render import cell
 from ..report import iso, percentile
 from . import reports
@@ -83,10 +84,14 @@ def _kind(record: Record) -> object:
 
 
 def from_records(
-    function: str, log_group: str, records: Iterable[Record], reported: reports.Reported | None = None
+    function: str,
+    log_group: str,
+    records: Iterable[Record],
+    reported: reports.Reported | None = None,
+    price: Price = reports.PRICE,
 ) -> FunctionRow:
     """One function's row from its raw records (the fetch engine), with what Lambda's REPORT
-    lines say (killed invocations, billed init); percentiles are nearest-rank."""
+    lines say (killed invocations, billed init costed at ``price``); percentiles are nearest-rank."""
     ours = [r for r in records if _kind(r) in RECORD_KINDS]
     invokes = [r for r in ours if _kind(r) == INVOKE]
     shutdowns = [r for r in ours if _kind(r) == SHUTDOWN]
@@ -104,7 +109,7 @@ def from_records(
     row.peak_tmp_percent = max(numbers(ours, "TmpUsedPercent"), default=None)
     row.environments = len({r["environment_id"] for r in ours if isinstance(r.get("environment_id"), str)})
     row.timeout_warnings = sum(_kind(r) == TIMEOUT_WARNING for r in ours)
-    _add_reported(row, reported)
+    _add_reported(row, reported, price)
     row.processes_shut_down = len(shutdowns)
     row.lifetime_p50_s = percentile(numbers(shutdowns, "ContainerAge"), 50)
     row.served_p50 = percentile(numbers(shutdowns, "invocations"), 50)
@@ -112,8 +117,8 @@ def from_records(
     return row
 
 
-def from_insights(function: str, log_group: str, rows: dict[str, Rows]) -> FunctionRow:
-    """One function's row from its log group's rows of the fleet queries."""
+def from_insights(function: str, log_group: str, rows: dict[str, Rows], price: Price = reports.PRICE) -> FunctionRow:
+    """One function's row from its log group's rows of the fleet queries, billed init costed at ``price``."""
     row = FunctionRow(function, log_group)
     for found in rows.get("invocations", []):
         counts = InitTypeCounts(int(number(found, "invocations") or 0), int(number(found, "cold_starts") or 0))
@@ -126,7 +131,7 @@ def from_insights(function: str, log_group: str, rows: dict[str, Rows]) -> Funct
     row.peak_tmp_percent = number(usage, "peak_tmp_percent")
     row.environments = int(number(usage, "environments") or 0)
     row.timeout_warnings = int(number(usage, "timeout_warnings") or 0)
-    _add_reported(row, reports.from_rows(rows.get("reports", [])) if "reports" in rows else None)
+    _add_reported(row, reports.from_rows(rows.get("reports", [])) if "reports" in rows else None, price)
     kept = (rows.get("keep_warm") or [{}])[0]
     row.processes_shut_down = int(number(kept, "shutdowns") or 0)
     row.lifetime_p50_s, row.served_p50 = number(kept, "lifetime_p50"), number(kept, "served_p50")
@@ -134,10 +139,10 @@ def from_insights(function: str, log_group: str, rows: dict[str, Rows]) -> Funct
     return row
 
 
-def _add_reported(row: FunctionRow, reported: reports.Reported | None) -> None:
+def _add_reported(row: FunctionRow, reported: reports.Reported | None, price: Price) -> None:
     if reported is not None:
         row.killed_invocations = reported.killed
-        row.init_gb_seconds, row.init_cost_usd = reported.init_gb_seconds, reported.init_cost_usd
+        row.init_gb_seconds, row.init_cost_usd = reported.init_gb_seconds, reported.init_cost_usd(price)
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ class FleetReport:
     missing: list[Missing] = field(default_factory=list)
     sort: str = "cold_start_rate"
     top: int | None = None
+    price: Price = reports.PRICE
+    """What the rows' init cost is at (the footer says so)."""
 
     @property
     def partial(self) -> bool:
@@ -240,6 +247,11 @@ def as_dict(report: FleetReport) -> dict[str, object]:
         "without_log_group": report.without_log_group,
         "missing": [asdict(m) for m in report.missing],
         "partial": report.partial,
+        "init_price": {
+            "architecture": report.price.architecture,
+            "per_gb_second": report.price.per_gb_second,
+            "source": report.price.source,
+        },
     }
 
 
@@ -296,6 +308,7 @@ def _table(built: dict[str, object]) -> str:
         )
 
     shown, instrumented = built["shown"], built["instrumented"]
+    price: dict[str, object] = built["init_price"]  # type: ignore[assignment]
     lines = [
         f"{built['functions_chosen']}, {built['start']} to {built['end']} ({built['engine']} engine):"
         f" {instrumented} function(s) with records, {shown} shown, sorted by {built['sort']}",
@@ -305,8 +318,9 @@ def _table(built: dict[str, object]) -> str:
         line({**total, "function": "TOTAL"}),
         "",
         "TOTAL adds every function with records (not only those shown); percentiles stay per function.",
-        f"init $: billed on-demand init from Lambda's REPORT lines at the {reports.PRICE.architecture} list price"
-        f" ({reports.PRICE.source}).",
+        f"init $: billed on-demand init from Lambda's REPORT lines at {price['architecture']}'s"
+        f" {price['per_gb_second']:.10f}".rstrip("0").rstrip(".")
+        + f" USD per GB-second ({price['source']}).",
     ]
     without: list[str] = built["without_records"]  # type: ignore[assignment]
     if without:
