@@ -91,8 +91,10 @@ def test_timeline_input_draws_each_kill_where_lambda_put_it(saved, tmp_path):
     assert ended.count("killed: timeout") == 1
     assert ended.count("killed: out of memory") == 1
     assert ended.count("killed: runtime exit") == 1
-    # every lane is one of the run's environment's processes
+    # every lane is one of the run's environment's processes, each kill on the process it ended (the
+    # killed ones wrote their init record, if no invoke record)
     assert {lane.environment_id for lane in drawn.lanes} == set(environments_of(events).values())
+    assert [lane.label.split()[-1] for lane in drawn.lanes] == ["0", "1", "2", "3"]
 
     page = tmp_path / "timeline.html"
     assert main(["timeline", "--input", str(saved), "--output", str(page)]) == 0

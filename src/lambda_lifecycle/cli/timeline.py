@@ -246,17 +246,17 @@ class _Process:
             at = stamp if stamp is not None else _aged(born, r)
             if at is not None:
                 end_mark = Mark(SHUT, at, at, _details(r, _HOVER_SHUTDOWN))
-        if not marks and end_mark is None:
+        # A process killed in its first invocation wrote its init record alone: its lane starts there.
+        init = self.init_marks()
+        timed = [*init, *marks, *([end_mark] if end_mark else [])]
+        if not timed:
             return None
-        first = min(m.start_ms for m in [*marks, *([end_mark] if end_mark else [])])
+        first = min(m.start_ms for m in timed)
         born = first if born is None else min(born, first)
-        last = max(m.end_ms for m in [*marks, *([end_mark] if end_mark else [])])
+        last = max(m.end_ms for m in timed)
         if end_mark is not None:
             marks.append(end_mark)
-        init = self.init_marks()
-        if init:
-            born = min(born, init[0].start_ms)
-            marks += init
+        marks += init
         r = self.any
         return Lane(
             container_id=self.container_id,
@@ -350,14 +350,14 @@ def _platform_details(line: PlatformLine, stream: str, what: str) -> dict[str, o
 
 
 def _placed(lanes: list[Lane], environment: str, start_ms: int, end_ms: int) -> Lane | None:
-    """The environment's process that ran from ``start_ms`` to ``end_ms``: the last one born by its
-    end (a record written during it, such as a timeout warning, can be its first), unless that one
-    had ended (killed) before it began: then a process that wrote no record ran it."""
-    born = [lane for lane in lanes if lane.environment_id == environment and lane.birth_ms <= end_ms]
-    last = max(born, key=lambda lane: lane.birth_ms, default=None)
-    if last is None or (last.ended != "running" and last.end_ms <= start_ms):
-        return None
-    return last
+    """The environment's process that ran an invocation from ``start_ms`` to ``end_ms``: the one
+    running when it began, else one born during it (an init within the invocation); None when no
+    record names it (a process killed before it wrote any)."""
+    mine = [lane for lane in lanes if lane.environment_id == environment]
+    alive = [lane for lane in mine if lane.ended == "running" or lane.end_ms > start_ms]
+    running = [lane for lane in alive if lane.birth_ms <= start_ms]
+    born = running or [lane for lane in alive if start_ms < lane.birth_ms <= end_ms]
+    return max(born, key=lambda lane: lane.birth_ms, default=None)
 
 
 def _platform(
