@@ -380,23 +380,11 @@ def test_reports_count_kills_and_billed_init_in_both_log_formats():
         lines.INIT_REPORT_IMPORT_ERROR,  # an init that failed: nothing was invoked
         '{"lambda_lifecycle":"invoke","Status: timeout":1}',  # not Lambda's
     ]
-    found = reports.in_messages((T0 + i, message) for i, message in enumerate(events))
+    found = reports.in_events((T0 + i, "stream", message) for i, message in enumerate(events))
     assert found.killed == 5
     assert found.init_mb_ms == (131 + 294) * 128  # billed: rounded up to the millisecond
     assert found.init_gb_seconds == 0.053125
     assert found.init_cost_usd() == round(0.053125 * 0.0000166667, 10)
-
-
-def test_the_report_lines_filter_quotes_what_cloudwatch_wants_quoted():
-    import platform_samples as lines
-
-    from lambda_lifecycle.cli.fleet import reports
-
-    terms = [term.removeprefix("?") for term in reports.REPORTS.split()]
-    # A term of more than letters, digits and _ in double quotes, as CloudWatch's pattern syntax asks.
-    assert all(term.isidentifier() or (term.startswith('"') and term.endswith('"')) for term in terms)
-    assert [t.strip('"') for t in terms if t.strip('"') in lines.REPORT_COLD] == ["REPORT"]
-    assert [t.strip('"') for t in terms if t.strip('"') in lines.JSON_REPORT] == ["platform.report"]
 
 
 def test_inits_before_lambda_billed_them_cost_nothing():
@@ -404,7 +392,7 @@ def test_inits_before_lambda_billed_them_cost_nothing():
 
     from lambda_lifecycle.cli.fleet import reports
 
-    assert reports.in_messages([(1_700_000_000_000, lines.REPORT_COLD)]).init_mb_ms == 0  # 2023
+    assert reports.in_events([(1_700_000_000_000, "stream", lines.REPORT_COLD)]).init_mb_ms == 0  # 2023
 
 
 def test_reports_from_the_query_rows_leave_out_function_errors():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..log_events import records_of
 from . import reports
 from .batches import Results
 from .table import FunctionRow, Missing, from_insights, from_records
@@ -15,11 +16,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from ...records import Reading
+    from ..log_events import Event
     from ..prices import Price
     from ..progress import Progress
     from .choice import Function
-    from .reports import Reported
 
 
 @dataclass
@@ -39,14 +39,13 @@ class Collected:
 
 def by_fetch(
     functions: Sequence[Function],
-    fetch: Callable[[str, Progress], Reading],
-    reported: Callable[[str], Reported],
+    fetch: Callable[[str, Progress], list[Event]],
     progress: Progress,
     price: Price = reports.PRICE,
 ) -> Collected:
-    """Each function's records, read from its log group (``fetch`` reads one log group's window,
-    saying how far it got: one progress step for the whole fleet), and what its REPORT lines say
-    (``reported``: killed invocations, billed init, costed at ``price``)."""
+    """Each function's log events, read once from its log group (``fetch`` reads one log group's
+    window, saying how far it got: one progress step for the whole fleet): its records, and what
+    its REPORT lines say (killed invocations, billed init, costed at ``price``)."""
     collected = Collected()
     for number, function in enumerate(functions, 1):
         step = f"fetching: {number}/{len(functions)} log groups"
@@ -55,11 +54,13 @@ def by_fetch(
         def said(message: str, step: str = step) -> None:
             progress(f"{step} ({message})")
 
-        reading = fetch(function.log_group, said)
+        events = fetch(function.log_group, said)
+        reading = records_of(events)
         collected.malformed += reading.malformed
         collected.unrecognised += reading.unrecognised
         records = (timed.record for timed in reading.records)
-        collected.add(from_records(function.name, function.log_group, records, reported(function.log_group), price))
+        reported = reports.in_events(events)
+        collected.add(from_records(function.name, function.log_group, records, reported, price))
     return collected
 
 

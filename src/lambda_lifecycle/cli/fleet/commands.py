@@ -53,8 +53,7 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
     if args.engine == "fetch":
         collected = collect.by_fetch(
             chosen.functions,
-            lambda group, said: logs.fetch_records(client, group, *window, said),
-            lambda group: reports.fetch(client, group, window),
+            lambda group, said: logs.fetch_events(client, group, *window, said),
             progress,
             price,
         )

@@ -2,7 +2,8 @@
 invocations a kill ended before the SDK could write (a timeout, out of memory, a runtime that
 exited: ``platform_log.KILLED_CAUSES``), and the billed GB-seconds of its on-demand inits (Init
 Duration at the configured memory, billed since 2025-08-01: ``prices``). Counted from the fleet
-query's rows (``by @log, status, error_type``) or from the log events themselves (fetch engine)."""
+query's rows (``by @log, status, error_type``) or from the log events themselves (the fetch
+engine, from the same listing its records come from)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ..aws import Client
     from ..insights import Rows
-
-REPORTS = '?REPORT ?"platform.report"'
-"""A FilterLogEvents pattern for Lambda's REPORT lines, in both log formats (more may match:
-``parse`` tells them apart). CloudWatch takes a term with characters other than letters, digits
-and ``_`` only in double quotes, hence the quoted JSON type."""
+    from ..log_events import Event
 
 ARCHITECTURE = "x86_64"
 """The architecture whose price init GB-seconds are costed at: REPORT lines do not say a
@@ -59,24 +55,15 @@ def from_rows(rows: Rows) -> Reported:
     return found
 
 
-def in_messages(events: Iterable[tuple[int, str]]) -> Reported:
-    """The figures of log events (time ms, message); inits before billing began are not counted."""
+def in_events(events: Iterable[Event]) -> Reported:
+    """The figures of log events; inits before billing began, or at a time not known, are not counted."""
     found = Reported()
-    for ms, message in events:
+    for ms, _, message in events:
         line = parse(message, ms)
         if not isinstance(line, PlatformLine) or line.kind != "report":
             continue
         found.killed += _killed(line.status, line.error_type)
-        if line.init_ms is not None and line.memory_mb and prices.init_billed("on-demand", line.time_ms or ms):
+        at_ms = line.time_ms or ms
+        if line.init_ms is not None and line.memory_mb and at_ms and prices.init_billed("on-demand", at_ms):
             found.init_mb_ms += prices.billed_ms(line.init_ms) * line.memory_mb
     return found
-
-
-def fetch(logs: Client, log_group: str, window: tuple[int, int]) -> Reported:
-    """A log group's figures over the window: one FilterLogEvents listing of its REPORT lines."""
-    pages = logs.pages(
-        "filter_log_events", logGroupName=log_group, startTime=window[0], endTime=window[1], filterPattern=REPORTS
-    )
-    return in_messages(
-        (int(e["timestamp"]), str(e.get("message", ""))) for page in pages for e in page.get("events", [])
-    )
