@@ -22,7 +22,7 @@ from ..platform_log import KILLED_CAUSES, PlatformLine, Unread, cause, parse
 from ..records import Record, numbers, records_in
 from . import prices
 from .log_events import NO_STREAM
-from .queries import KIND, records_of
+from .queries import KIND, PLATFORM_REPORTS, PLATFORM_STATUS, STATUS_FIELDS, records_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,17 +37,11 @@ LIKELY_LOST = (
     " a full pipe (stdout blocked, the line never written), or a handler that replaced sys.stdout"
 )
 
-# Logs Insights ------------------------------------------------------------------------------------
-# Text lines have @type (REPORT ...) and the @duration family of fields; JSON log format lines have
-# their own fields (type, record.status, record.metrics.*). Status and Error Type are parsed from
-# a text line's message, where Lambda writes them only for what went wrong.
-_REPORT = 'filter @type = "REPORT" or type = "platform.report"'
-_TEXT_STATUS = "| parse @message /Status: (?<text_status>\\w+)/\n| parse @message /Error Type: (?<text_error>\\S+)/\n"
+# Logs Insights (the fields of Lambda's lines in either log format: ``queries``) --------------------
 PLATFORM_QUERIES: dict[str, str] = {
     "platform_reports": (
-        f"{_REPORT}\n{_TEXT_STATUS}"
-        '| fields coalesce(record.status, text_status, "success") as status,'
-        ' coalesce(record.errorType, text_error, "-") as error_type,'
+        f"{PLATFORM_REPORTS}\n{PLATFORM_STATUS}"
+        f"| fields {STATUS_FIELDS},"
         " coalesce(@billedDuration, record.metrics.billedDurationMs) as billed,"
         " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as memory,"
         " coalesce(@maxMemoryUsed / 1000000, record.metrics.maxMemoryUsedMB) as used, toMillis(@timestamp) as ms\n"
@@ -60,16 +54,14 @@ PLATFORM_QUERIES: dict[str, str] = {
         'filter @message like /^INIT_REPORT/ or type = "platform.initReport"\n'
         "| parse @message /Init Duration: (?<text_ms>[\\d.]+) ms/\n"
         "| parse @message /Phase: (?<text_phase>\\w+)/\n"
-        f"{_TEXT_STATUS}"
-        '| fields coalesce(record.phase, text_phase, "init") as phase,'
-        ' coalesce(record.status, text_status, "success") as status,'
-        ' coalesce(record.errorType, text_error, "-") as error_type,'
+        f"{PLATFORM_STATUS}"
+        f'| fields coalesce(record.phase, text_phase, "init") as phase, {STATUS_FIELDS},'
         " coalesce(record.metrics.durationMs, text_ms) as duration, toMillis(@timestamp) as ms\n"
         f"| stats count(*) as n, sum(duration) as duration_ms, max(ms) as last_ms by {STREAM}, phase, status,"
         " error_type"
     ),
     "lambda_init": (
-        f"{_REPORT}\n"
+        f"{PLATFORM_REPORTS}\n"
         "| fields coalesce(@initDuration, record.metrics.initDurationMs) as init\n"
         "| filter ispresent(init)\n"
         "| stats count(*) as n, pct(init, 50) as p50, pct(init, 90) as p90, pct(init, 99) as p99, max(init) as max"

@@ -45,6 +45,21 @@ KIND = f"coalesce({KIND_KEY}, {LEGACY_KIND_KEY})"
 OURS = records_of()
 """Only the SDK's own records."""
 
+# Lambda's own lines. Text lines have @type (REPORT ...) and the @duration family of fields; JSON
+# log format lines have their own fields (type, record.status, record.metrics.*). Status and Error
+# Type are parsed from a text line's message, where Lambda writes them only for what went wrong.
+PLATFORM_REPORTS = 'filter @type = "REPORT" or type = "platform.report"'
+"""A filter for Lambda's REPORT lines, in either log format."""
+PLATFORM_STATUS = (
+    "| parse @message /Status: (?<text_status>\\w+)/\n| parse @message /Error Type: (?<text_error>\\S+)/\n"
+)
+"""A text line's Status and Error Type, parsed for ``STATUS_FIELDS``."""
+STATUS_FIELDS = (
+    'coalesce(record.status, text_status, "success") as status,'
+    ' coalesce(record.errorType, text_error, "-") as error_type'
+)
+"""A platform line's status and error type in either log format (after ``PLATFORM_STATUS``)."""
+
 
 def invoke_filter_pattern() -> str:
     """A CloudWatch Logs filter pattern for invoke records of either version (the reader then

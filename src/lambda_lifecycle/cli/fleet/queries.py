@@ -9,7 +9,7 @@ merged across functions, so fleet totals carry counts, sums and peaks only.
 from __future__ import annotations
 
 from ...contract import INVOKE, SHUTDOWN
-from ..queries import OURS, records_of, usual, value
+from ..queries import OURS, PLATFORM_REPORTS, PLATFORM_STATUS, STATUS_FIELDS, records_of, usual, value
 
 FLEET_QUERIES: dict[str, str] = {
     "invocations": (
@@ -32,11 +32,8 @@ FLEET_QUERIES: dict[str, str] = {
         " pct(idle, 50) as idle_p50 by @log"
     ),
     "reports": (
-        'filter @type = "REPORT" or type = "platform.report"\n'
-        "| parse @message /Status: (?<text_status>\\w+)/\n"
-        "| parse @message /Error Type: (?<text_error>\\S+)/\n"
-        '| fields coalesce(record.status, text_status, "success") as status,'
-        ' coalesce(record.errorType, text_error, "-") as error_type,'
+        f"{PLATFORM_REPORTS}\n{PLATFORM_STATUS}"
+        f"| fields {STATUS_FIELDS},"
         " ceil(coalesce(@initDuration, record.metrics.initDurationMs)) as init_ms,"
         " coalesce(@memorySize / 1000000, record.metrics.memorySizeMB) as memory_mb\n"
         "| stats count(*) as reports, sum(init_ms * memory_mb) as init_mb_ms by @log, status, error_type"
