@@ -252,7 +252,9 @@ class _Process:
         if not timed:
             return None
         first = min(m.start_ms for m in timed)
-        born = first if born is None else min(born, first)
+        # The init record says when the process started; ContainerAge is rounded to whole seconds,
+        # so a birth from it can precede that start by up to half a second (into a killed predecessor).
+        born = first if born is None or init else min(born, first)
         last = max(m.end_ms for m in timed)
         if end_mark is not None:
             marks.append(end_mark)
