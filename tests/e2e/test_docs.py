@@ -68,3 +68,9 @@ def test_at_1300_px_no_identifier_is_broken_and_no_code_is_cut(site, page, chrom
     dom, _ = open_in_chromium(measured, tmp_path / "profile", window="1300,900")
     (found,) = re.findall(r'data-measured="([^"]*)"', dom)
     assert json.loads(html.unescape(found)) == {"broken": [], "cut": []}
+
+
+def test_the_internals_diagram_is_a_block_the_theme_draws_with_mermaid(site):
+    # The theme turns <pre class="mermaid"> into a picture in the browser (its mermaid script).
+    page = (site / "internals" / "index.html").read_text()
+    assert '<pre class="mermaid"><code>flowchart TB' in page

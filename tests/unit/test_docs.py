@@ -249,3 +249,30 @@ def test_the_api_reference_docstrings_are_markdown_not_rest(module):
     source = (ROOT / "src" / "lambda_lifecycle" / f"{module}.py").read_text()
     assert re.findall(r":(?:func|meth|class|attr|data|mod|exc):`", source) == []
     assert re.findall(r"^.*\S::$|^\s*::$", source, re.MULTILINE) == []
+
+
+def _internals_diagram() -> str:
+    (block,) = re.findall(r"```mermaid\n(.*?)```", (DOCS / "internals.md").read_text(), re.DOTALL)
+    return block
+
+
+def _top_level_modules() -> set[str]:
+    package = ROOT / "src" / "lambda_lifecycle"
+    files = {path.stem for path in package.glob("*.py") if not path.stem.startswith("__")}
+    return files | {path.name for path in package.iterdir() if (path / "__init__.py").is_file()}
+
+
+def test_the_internals_diagram_shows_every_module_and_names_only_modules_that_exist():
+    # A module added to the package is drawn in its layer; a name drawn is a module of the code.
+    named = set(re.findall(r"(?<![\w.])(_?[a-z][a-z_]*)(?:/|\b)", _internals_diagram()))
+    modules = _top_level_modules()
+    assert sorted(modules - named) == []
+    drawn = {name for name in named if name.startswith("_")}
+    assert sorted(drawn - modules) == []
+
+
+def test_the_module_map_has_a_row_for_every_module():
+    text = section(DOCS / "internals.md", "## Module map")
+    rows = " ".join(line.split("|")[1] for line in text.splitlines() if line.startswith("| `"))
+    shown = set(re.findall(r"`([\w/]+?)(?:\.py|/)?`", rows))
+    assert sorted(_top_level_modules() - shown) == []
