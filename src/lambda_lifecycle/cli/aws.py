@@ -96,15 +96,16 @@ class Client:
                 attempt += 1
                 delay = min(delay * 2, _MAX_DELAY_S)
 
-    def pages(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated call (``nextToken``), each call through :meth:`call`."""
+    def pages(self, operation: str, token_key: str = "nextToken", **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a paginated call, each call through :meth:`call`; ``token_key`` names
+        the page token as the service spells it (Logs ``nextToken``, CloudWatch ``NextToken``)."""
         while True:
             page = self.call(operation, **kwargs)
             yield page
-            token = page.get("nextToken")
-            if not token or token == kwargs.get("nextToken"):
+            token = page.get(token_key)
+            if not token or token == kwargs.get(token_key):
                 return
-            kwargs["nextToken"] = token
+            kwargs[token_key] = token
 
 
 def _retryable(exc: Exception) -> str | None:

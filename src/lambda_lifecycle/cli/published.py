@@ -43,15 +43,11 @@ def list_series(cloudwatch: Client, namespace: str, dimensions: Iterable[tuple[s
     if wanted:
         params["Dimensions"] = wanted
     found: set[Series] = set()
-    while True:
-        page = cloudwatch.call("list_metrics", **params)
+    for page in cloudwatch.pages("list_metrics", "NextToken", **params):
         for metric in page.get("Metrics", []):
             dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
             found.add(Series(metric["Namespace"], metric["MetricName"], dims))
-        token = page.get("NextToken")
-        if not token or token == params.get("NextToken"):
-            return found
-        params["NextToken"] = token
+    return found
 
 
 def shown(dimensions: Iterable[tuple[str, str]]) -> str:
