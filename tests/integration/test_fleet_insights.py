@@ -162,14 +162,30 @@ def test_queries_read_at_most_fifty_log_groups_and_merge_exactly():
 def test_api_calls_grow_with_batches_not_invocations():
     fake = FakeLogs(DATA)
     run(fake)
-    # A StartQuery and two polls per batch and query: 3 batches x 3 queries x 3 calls.
+    # A StartQuery and two polls per batch and query: 3 batches x 4 queries x 3 calls.
     assert fake.calls == 3 * len(FLEET_QUERIES) * 3
 
 
 def test_queries_run_concurrently_within_the_limit_given():
-    fake = FakeLogs(DATA)
-    run(fake, concurrency=2)
-    assert fake.most_running <= 2
+    class Meeting(FakeLogs):
+        # The first two polls wait for each other: they meet only if two batches run at once.
+        def __init__(self, data):
+            super().__init__(data)
+            self.meeting = threading.Barrier(2, timeout=10)
+            self.polls = 0
+
+        def get_query_results(self, **params):
+            with self.lock:
+                self.polls += 1
+                meets = self.polls <= 2
+            if meets:
+                self.meeting.wait()
+            return super().get_query_results(**params)
+
+    fake = Meeting(DATA)
+    results, _, _ = run(fake, concurrency=2)
+    assert not results.failures
+    assert fake.most_running == 2
 
 
 def test_the_concurrent_query_limit_is_waited_out():
