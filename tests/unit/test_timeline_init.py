@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lambda_lifecycle.cli import timeline
+from lambda_lifecycle.cli.queries import PROCESSES
 from lambda_lifecycle.contract import INIT, INVOKE, KIND_KEY
 
 IDS = {"container_id": "c1", "environment_id": "e1"}
@@ -39,3 +40,24 @@ def test_init_phases_are_segments_from_the_process_start():
 def test_a_process_without_an_init_record_has_no_init_segments():
     [lane] = timeline.build([(10_005, INVOKE_RECORD)]).lanes
     assert [m.kind for m in lane.marks] == [timeline.COLD]
+
+
+def test_from_logs_insights_rows_the_phases_start_at_the_lanes_birth():
+    row = {
+        "container_id": "c1",
+        "environment": "e1",
+        "born_ms": "1000",
+        "first_ms": "2000",
+        "last_ms": "3000",
+        "invocations": "1",
+        "init_runtime": "100",
+        "init_imports": "600",
+        "init_code": "200",
+    }
+    [lane] = timeline.from_rows([row], None, title="t").lanes
+    assert [(m.kind, m.start_ms, m.end_ms) for m in lane.marks] == [
+        (timeline.INIT_RUNTIME, 1000, 1100),
+        (timeline.INIT_IMPORTS, 1100, 1700),
+        (timeline.INIT_CODE, 1700, 1900),
+    ]
+    assert "max(InitImports) as init_imports" in PROCESSES

@@ -175,7 +175,8 @@ PROCESSES = (
     " count(remaining_ms) as timeout_warnings, count(reason) as shutdowns, sum(reinit) as reinits,"
     " sum(previous_killed) as killed_previous, latest(environment_id) as environment,"
     " latest(worker) as worker_number, latest(process_restarts_or_0) as restarts,"
-    " latest(init_type_or_on_demand) as init"
+    " latest(init_type_or_on_demand) as init,"
+    " max(InitRuntime) as init_runtime, max(InitImports) as init_imports, max(InitCode) as init_code"
     " by container_id"
 )
 """``lambda-lifecycle timeline``'s query: one row per process (``container_id``), at any volume.

@@ -166,6 +166,20 @@ def _aged(born: int | None, record: Record) -> int | None:
     return None if born is None or age is None else born + int(age * 1000)
 
 
+def init_segments(start: int, phases: dict[str, float | None], slowest: list[str]) -> list[Mark]:
+    """The init phases (``InitRuntime``, ``InitImports``, ``InitCode`` in ms) one after the other
+    from ``start``, the slowest imports on the imports segment's hover."""
+    marks = []
+    for kind, name in INIT_PHASES:
+        took = int(phases.get(name) or 0)
+        details: dict[str, object] = {name: took}
+        if kind == INIT_IMPORTS and slowest:
+            details["slowest imports"] = slowest
+        marks.append(Mark(kind, start, start + took, details))
+        start += took
+    return marks
+
+
 class _Process:
     """The records of one process, gathered before its lane is made."""
 
@@ -194,19 +208,14 @@ class _Process:
         stamp, r = self.init or (None, {})
         if stamp is None:
             return []
-        at = stamp - int((_num(r, "InitWait") or _num(r, "RestoreToInvoke") or 0) + (_num(r, "InitDuration") or 0))
-        marks = []
-        for kind, name in INIT_PHASES:
-            took = int(_num(r, name) or 0)
-            details: dict[str, object] = {name: took, "InitDuration": r.get("InitDuration")}
-            listed = r.get("imports")
-            if kind == INIT_IMPORTS and isinstance(listed, list):
-                details["slowest imports"] = [
-                    f"{i.get('module')} {i.get('ms')} ms" for i in listed if isinstance(i, dict)
-                ]
-            marks.append(Mark(kind, at, at + took, details))
-            at += took
-        return marks
+        start = stamp - int((_num(r, "InitWait") or _num(r, "RestoreToInvoke") or 0) + (_num(r, "InitDuration") or 0))
+        listed = r.get("imports")
+        slowest = (
+            [f"{i.get('module')} {i.get('ms')} ms" for i in listed if isinstance(i, dict)]
+            if isinstance(listed, list)
+            else []
+        )
+        return init_segments(start, {name: _num(r, name) for _, name in INIT_PHASES}, slowest)
 
     def birth(self) -> int | None:
         """The earliest record time minus ``ContainerAge`` (whole seconds) among timed records."""
@@ -452,6 +461,10 @@ def build(
     return Timeline(title, _labelled(_capped(lanes, max_lanes, notes)), notes)
 
 
+# The processes query's columns of the init record's phases (drawn from the lane's birth, which
+# Logs Insights knows to the second only; the slowest imports need the records).
+_INIT_COLUMNS = {"init_runtime": "InitRuntime", "init_imports": "InitImports", "init_code": "InitCode"}
+
 _ADDED = (
     "records",
     "invocations",
@@ -522,6 +535,9 @@ def from_rows(
             invocations=_int(row.get("invocations")),
             marks=[Mark(SHUT, last, last, {})] if shut else [],
         )
+        phases = {name: number(row, column) for column, name in _INIT_COLUMNS.items()}
+        if any(took is not None for took in phases.values()):
+            lane.marks[:0] = init_segments(born, phases, [])
         lanes.append(lane)
         by_container[lane.container_id] = row
     _killed(
