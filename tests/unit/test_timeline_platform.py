@@ -115,6 +115,14 @@ def test_killed_invocations_and_failed_inits_are_placed_on_their_environments_la
     assert sum(m.kind == timeline.KILLED for lane in drawn.lanes for m in lane.marks) == 3
 
 
+def test_a_process_known_only_from_lambdas_lines_is_labelled_by_its_log_streams_id():
+    # No record names the stream's environment: its lane's label is the stream's id, not its date.
+    stream = "2026/12/07/[$LATEST]3223c372f3275303a16bbec93b5ed6e3"
+    [(_, line)] = [report(3_005, 2_000, "timeout")]
+    [lane] = timeline.build([], platform=[(stream, line)]).lanes
+    assert lane.label == "3223c372 no record 1"
+
+
 def test_marks_at_one_instant_sit_on_rows_of_their_own():
     records = [invoke("p0", 1_000, n=1, cold=True), warning("p0", 1_000)]
     drawn = timeline.build(records, platform=[report(1_000, 5, "timeout")], environment_of={"stream-a": "env-a"})

@@ -302,6 +302,13 @@ def _killed(lanes: list[Lane], replaced: dict[str, set[str]]) -> None:
                 before.marks.append(Mark(KILLED, before.end_ms, before.end_ms, {"replaced_by": after.container_id}))
 
 
+def _short(environment: str) -> str:
+    """An environment's id cut for a label. An environment no record names is its log stream
+    (``2026/12/07/[$LATEST]3223c372...``), whose date every stream of the day shares: its id after
+    the version."""
+    return environment.rpartition("]")[2][:8] or environment[:8]
+
+
 def _labelled(lanes: list[Lane]) -> list[Lane]:
     """Lanes in drawing order (environments by birth, their processes by worker, then birth),
     each with a label that is unique among them."""
@@ -314,7 +321,7 @@ def _labelled(lanes: list[Lane]) -> list[Lane]:
         part = f"worker {lane.worker}" if lane.worker is not None else f"process {lane.process_restarts}"
         if lane.container_id.startswith(_UNRECORDED):
             part = lane.container_id
-        label = f"{lane.environment_id[:8]} {part}"
+        label = f"{_short(lane.environment_id)} {part}"
         if label in seen:
             label += f" ({lane.container_id[:8]})"
         seen.add(label)
