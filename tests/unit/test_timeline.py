@@ -313,3 +313,22 @@ def test_from_cloudwatch_with_the_fetch_engine_reads_the_records_alone(cloudwatc
     assert cloudwatch.fetched == [window_ms]
     assert 'data-lanes="5"' in page
     assert "killed" in page
+
+
+def test_from_cloudwatch_lambdas_own_lines_mark_their_kills(monkeypatch, tmp_path):
+    # The insights engine fetches the drawn processes' lines: Lambda's REPORT among them says why a1 ended.
+    import platform_samples
+
+    from lambda_lifecycle.cli import aws
+
+    class WithLambdasLines(FakeLogs):
+        def filter_log_events(self, logGroupName, startTime, endTime):
+            found = super().filter_log_events(logGroupName, startTime, endTime)
+            return {
+                "events": [*found["events"], {"timestamp": T0 + 185_000, "message": platform_samples.REPORT_TIMEOUT}]
+            }
+
+    monkeypatch.setattr(aws, "client", lambda *args: aws.Client(WithLambdasLines(timed_story())))
+    page = from_cloudwatch(tmp_path)
+    assert "cause: timeout" in page
+    assert "ended: killed: timeout" in page

@@ -513,13 +513,15 @@ def from_rows(
     title: str,
     max_lanes: int = MAX_LANES,
     notes: list[str] | None = None,
+    platform: Iterable[tuple[str, PlatformLine]] = (),
+    environment_of: Mapping[str, str] | None = None,
 ) -> Timeline:
     """The timeline from the Logs Insights ``processes`` rows (one per process, aggregated at any
-    volume), with the marks of ``records`` when they were fetched (else lanes alone, their counts
-    on hover)."""
+    volume), with the marks of ``records`` when they were fetched, and of Lambda's lines with them
+    (see ``build``); else lanes alone, their counts on hover."""
     notes = list(notes or [])
     if records is not None:
-        drawn = build(records, title=title, max_lanes=max_lanes)
+        drawn = build(records, title=title, max_lanes=max_lanes, platform=platform, environment_of=environment_of)
         drawn.notes[:0] = notes
         return drawn
     lanes, by_container = [], {}

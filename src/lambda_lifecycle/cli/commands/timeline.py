@@ -19,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
+    from ...platform_log import PlatformLine
     from ..fleet.choice import Choice
     from ..log_events import Event
     from ..timeline import Timeline
@@ -176,22 +177,38 @@ def _from_insights(
     rows = logs.run_split(client, log_group, "processes", start_ms, end_ms, progress, timeline.merge_processes)
     chosen = timeline.newest(rows, args.max_lanes)
     records = None
+    lines: list[tuple[str, PlatformLine]] = []
+    environment_of: dict[str, str] = {}
     notes = []
     total = sum(count(row, "records") for row in chosen)
     if chosen and total <= args.max_marks:
         first = max(start_ms, min(int(number(row, "first_ms") or start_ms) for row in chosen))
         last = min(end_ms, max(int(number(row, "last_ms") or end_ms) for row in chosen))
         wanted = {row.get("container_id") for row in chosen}
-        reading = logs.fetch_records(client, log_group, first, last + 1, progress)
+        events = logs.fetch_events(client, log_group, first, last + 1, progress)
+        reading = records_of(events)
         _left_out(log_group, reading.malformed, reading.unrecognised)
         records = [timed for timed in reading.records if timed.record.get("container_id") in wanted]
+        # Lambda's lines of the drawn processes' environments: their kills and failed inits
+        environment_of = environments_of(events)
+        drawn_environments = {row.get("environment") for row in chosen}
+        _, found, _ = accounting.rows_from_events(events)
+        lines = [(stream, line) for stream, line in found if environment_of.get(stream) in drawn_environments]
     elif chosen:
         notes.append(
             f"{total} records in the drawn processes, above --max-marks {args.max_marks}: lanes only, their"
             " invocation counts on hover"
         )
     progress.done()
-    return timeline.from_rows(rows, records, title=title, max_lanes=args.max_lanes, notes=notes)
+    return timeline.from_rows(
+        rows,
+        records,
+        title=title,
+        max_lanes=args.max_lanes,
+        notes=notes,
+        platform=lines,
+        environment_of=environment_of,
+    )
 
 
 def _draw(args: argparse.Namespace, drawn: Timeline) -> int:
