@@ -188,6 +188,15 @@ def test_csv_has_a_row_per_shown_function_then_the_totals():
     assert rows[0]["cold_starts.on-demand"] == "5"
 
 
+def test_the_table_writes_init_dollars_without_an_exponent():
+    report = fleet()
+    report.rows[0].init_cost_usd = 2.521e-07
+    text = table.render(report, "table")
+    assert " 0.0000002521 " in text
+    assert "e-0" not in text
+    assert "x86_64's 0.0000166667 USD per GB-second" in text
+
+
 def test_the_table_says_what_it_left_out():
     report = fleet()
     report.missing = [table.Missing("f9", "ThrottlingException: Rate exceeded")]

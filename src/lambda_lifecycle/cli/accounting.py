@@ -495,11 +495,6 @@ def _g(found: float | int | None) -> str:
     return "-" if found is None else f"{found:g}"
 
 
-def _usd(amount: float) -> str:
-    """Dollars without an exponent, to ten decimals at most: 0.0000166667."""
-    return f"{amount:.10f}".rstrip("0").rstrip(".") or "0"
-
-
 def _spread_text(found: Mapping[str, float | int | None]) -> str:
     return f"p50 {_g(found['p50'])} max {_g(found['max'])}"
 
@@ -538,10 +533,10 @@ def lines(acc: Accounting | None) -> list[str]:
         f"  billed {_g(acc.billed_ms)} ms, {_g(acc.gb_seconds)} GB-s"
         + (f" + {_g(acc.failed_init_gb_seconds)} GB-s of failed inits" if acc.failed_init_gb_seconds else "")
         + f", {acc.requests} requests; estimated "
-        + ", ".join(f"{arch} ${_usd(cost.usd)}" for arch, cost in acc.estimated_cost.items()),
+        + ", ".join(f"{arch} ${prices.usd(cost.usd)}" for arch, cost in acc.estimated_cost.items()),
         "  prices: "
         + ", ".join(
-            f"{arch} ${_usd(c.per_gb_second)}/GB-s + ${_usd(c.per_million_requests)}/1M requests"
+            f"{arch} ${prices.usd(c.per_gb_second)}/GB-s + ${prices.usd(c.per_million_requests)}/1M requests"
             for arch, c in acc.estimated_cost.items()
         )
         + "; "

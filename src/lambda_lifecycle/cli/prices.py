@@ -69,6 +69,11 @@ def cost(price: Price, *, gb_s: float, requests: int = 0) -> float:
     return gb_s * price.per_gb_second + requests * price.per_request
 
 
+def usd(amount: float) -> str:
+    """Dollars as people read them, without an exponent, to ten decimals at most: 0.0000166667."""
+    return f"{amount:.10f}".rstrip("0").rstrip(".") or "0"
+
+
 def init_billed(init_type: str, at_ms: int) -> bool:
     """Whether an init's duration is billed at the GB-second price, for an init of ``init_type``
     (``on-demand``, ``provisioned-concurrency``, ``snap-start``, ...) at epoch milliseconds ``at_ms``.

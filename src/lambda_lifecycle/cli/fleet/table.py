@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from ...contract import ABSENT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ...records import numbers, value
 from ..insights import number
-from ..prices import Price
+from ..prices import Price, usd
 from ..render import cell
 from ..report import iso, percentile
 from . import reports
@@ -285,13 +285,17 @@ def _by_type(by_type: dict[str, dict[str, object]]) -> str:
     return " ".join(f"{_SHORT_INIT_TYPES.get(t, t)} {c['cold_starts']}/{c['invocations']}" for t, c in by_type.items())
 
 
+def _dollars(found: object) -> str:
+    return usd(found) if isinstance(found, float) else cell(found)
+
+
 def _table(built: dict[str, object]) -> str:
     rows: list[dict[str, object]] = built["functions"]  # type: ignore[assignment]
     total: dict[str, object] = built["totals"]  # type: ignore[assignment]
     width = max([len("function"), len("TOTAL"), *(len(str(r["function"])) for r in rows)])
     head = (
         f"{'function':<{width}} {'invocations':>11} {'cold':>6} {'rate':>7} {'init p50':>9} {'init p99':>9}"
-        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'kill':>5} {'init $':>9} {'shut':>5}"
+        f" {'mem %':>6} {'tmp %':>6} {'envs':>5} {'t/o':>4} {'kill':>5} {'init $':>12} {'shut':>5}"
         f" {'life p50 s':>10}"
         "  cold/invocations by init type"
     )
@@ -301,7 +305,7 @@ def _table(built: dict[str, object]) -> str:
             f"{r['function']!s:<{width}} {cell(r['invocations']):>11} {cell(r['cold_starts']):>6}"
             f" {cell(r['cold_start_rate']):>7} {cell(r.get('init_p50_ms')):>9} {cell(r.get('init_p99_ms')):>9}"
             f" {cell(r['peak_memory_percent']):>6} {cell(r['peak_tmp_percent']):>6} {cell(r['environments']):>5}"
-            f" {cell(r['timeout_warnings']):>4} {cell(r['killed_invocations']):>5} {cell(r['init_cost_usd']):>9}"
+            f" {cell(r['timeout_warnings']):>4} {cell(r['killed_invocations']):>5} {_dollars(r['init_cost_usd']):>12}"
             f" {cell(r['processes_shut_down']):>5}"
             f" {cell(r.get('lifetime_p50_s')):>10}"
             f"  {_by_type(r['by_init_type'])}"  # type: ignore[arg-type]
@@ -319,8 +323,7 @@ def _table(built: dict[str, object]) -> str:
         "",
         "TOTAL adds every function with records (not only those shown); percentiles stay per function.",
         f"init $: billed on-demand init from Lambda's REPORT lines at {price['architecture']}'s"
-        f" {price['per_gb_second']:.10f}".rstrip("0").rstrip(".")
-        + f" USD per GB-second ({price['source']}).",
+        f" {usd(price['per_gb_second'])} USD per GB-second ({price['source']}).",  # type: ignore[arg-type]
     ]
     without: list[str] = built["without_records"]  # type: ignore[assignment]
     if without:
