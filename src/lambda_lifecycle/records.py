@@ -39,6 +39,7 @@ __all__ = [
     "kind",
     "numbers",
     "read_text",
+    "record_ms",
     "record_of",
     "records_in",
     "time_ms",
@@ -143,6 +144,16 @@ def time_ms(text: object) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return round(moment.timestamp() * 1000)
+
+
+def record_ms(stamp: int | None, record: Record) -> int | None:
+    """A record's own time: an EMF record's ``_aws.Timestamp``, else its log line's (``stamp``)."""
+    block = record.get("_aws")
+    if isinstance(block, dict):
+        found = time_ms(block.get("Timestamp"))
+        if found is not None:
+            return found
+    return stamp
 
 
 def _from_object(obj: object, line_ms: int | None, reading: Reading) -> None:

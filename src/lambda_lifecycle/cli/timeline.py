@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..contract import INIT, INVOKE, KIND_KEY, RECORD_KINDS, SHUTDOWN, TIMEOUT_WARNING
 from ..platform_log import KILLED_CAUSES, SUCCESS, PlatformLine, cause
-from ..records import Record, numbers, time_ms, value
+from ..records import Record, numbers, record_ms, value
 from .errors import CliError
 from .insights import number
 
@@ -148,16 +148,6 @@ def _kind(record: Record) -> str:
     if value(record, "ColdStart") == 1 or record.get("cold_start") is True:
         return COLD
     return WARM
-
-
-def _record_ms(stamp: int | None, record: Record) -> int | None:
-    """A record's own time: an EMF record's ``_aws.Timestamp``, else the log line's."""
-    block = record.get("_aws")
-    if isinstance(block, dict):
-        found = time_ms(block.get("Timestamp"))
-        if found is not None:
-            return found
-    return stamp
 
 
 def _aged(born: int | None, record: Record) -> int | None:
@@ -443,7 +433,7 @@ def build(
         container = record.get("container_id")
         if not isinstance(container, str) or record.get(KIND_KEY) not in RECORD_KINDS:
             continue
-        processes.setdefault(container, _Process(container)).add(_record_ms(stamp, record), record)
+        processes.setdefault(container, _Process(container)).add(record_ms(stamp, record), record)
         previous = record.get("previous_container_id")
         if isinstance(previous, str) and record.get("previous_killed") is True:
             replaced.setdefault(container, set()).add(previous)

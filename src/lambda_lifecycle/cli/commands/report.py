@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 
+from ...records import Timed, record_ms
 from .. import accounting, aws, logs, prices, report
 from .. import args as flags
 from ..aggregate import aggregate
@@ -123,9 +124,11 @@ def _from_file(args: argparse.Namespace) -> int:
     """The report of a saved log: records and Lambda's lines, the window the file covers."""
     events = events_in(read_input(args.input))
     reading = records_of(events)
-    rows = aggregate(reading.records)
+    # A file of bare lines (the SDK's output, run's stdout) has no line times: the EMF records' own.
+    timed = [Timed(record_ms(ms, record), record) for ms, record in reading.records]
+    rows = aggregate(timed)
     platform_rows, _, unread = accounting.rows_from_events(events)
-    times = [ms for ms, _, _ in events if ms is not None]
+    times = [ms for ms, _, _ in events if ms is not None] + [ms for ms, _ in timed if ms is not None]
     built = report.build(
         function=args.function or args.input,
         log_group=args.log_group or args.input,
