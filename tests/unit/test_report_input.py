@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from lambda_lifecycle.cli import main
-from lambda_lifecycle.contract import INVOKE, KIND_KEY
+from lambda_lifecycle.contract import INVOKE, KIND_KEY, SHUTDOWN
 
 T0 = 1_796_000_000_000
 
@@ -31,9 +31,19 @@ def invoke_line(n: int, at_ms: int) -> str:
 
 def test_bare_sdk_lines_are_read_by_their_emf_timestamps(tmp_path, capsys):
     saved = tmp_path / "stdout.log"
-    lines = ["START RequestId: r1 Version: $LATEST", invoke_line(1, T0), invoke_line(2, T0 + 2_000)]
+    shutdown = {KIND_KEY: SHUTDOWN, "function_name": "orders", "container_id": "c1", "environment_id": "e1"}
+    lines = [
+        "START RequestId: r1 Version: $LATEST",
+        invoke_line(1, T0),
+        invoke_line(2, T0 + 2_000),
+        json.dumps({**shutdown, "reason": "SIGTERM", "invocations": 2}),
+    ]
     saved.write_text("\n".join(lines) + "\n")
     assert main(["report", "--input", str(saved), "--format", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    report = json.loads(out)
     assert (report["invocations"], report["cold_starts"]) == (2, 1)
     assert (report["start"], report["end"]) == ("2026-11-30T00:53:20Z", "2026-11-30T00:53:22Z")
+    # The shutdown record has no time of its own: left out, and said so in one line.
+    assert err.count("\n") == 1
+    assert "left out 1 record(s) without a time" in err

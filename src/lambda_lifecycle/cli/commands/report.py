@@ -127,6 +127,13 @@ def _from_file(args: argparse.Namespace) -> int:
     # A file of bare lines (the SDK's output, run's stdout) has no line times: the EMF records' own.
     timed = [Timed(record_ms(ms, record), record) for ms, record in reading.records]
     rows = aggregate(timed)
+    untimed = sum(ms is None for ms, _ in timed)
+    if untimed:
+        print(
+            f"lambda-lifecycle: left out {untimed} record(s) without a time (timeout warnings, shutdown and init"
+            " records of lines that carry none): save the log stream with run --output, or export it from CloudWatch",
+            file=sys.stderr,
+        )
     platform_rows, _, unread = accounting.rows_from_events(events)
     times = [ms for ms, _, _ in events if ms is not None] + [ms for ms, _ in timed if ms is not None]
     built = report.build(
