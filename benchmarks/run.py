@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,11 @@ class Python:
              "compileall.compile_dir(os.path.dirname(lambda_lifecycle.__file__), quiet=1)"],
             check=True,
         )  # fmt: skip
+        # (e) needs the SDK's otel integration and the OpenTelemetry SDK: an older release of the
+        # SDK measured beside this one has no integration, and its column says so.
+        otel_modules = "lambda_lifecycle.otel, opentelemetry.sdk, opentelemetry.instrumentation.aws_lambda"
+        has_otel = subprocess.run([executable, "-c", f"import {otel_modules}"], capture_output=True)
+        self.otel = has_otel.returncode == 0
 
     def run(self, args: list[str], timeout: float = 900) -> str:
         """Run ``args`` on this interpreter in a fresh Lambda-like process with a tmp dir of its own."""
@@ -261,7 +267,7 @@ def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> 
     # the instrumentation are process-wide).
     otel_runs: dict[str, list[dict[str, Any]]] = {p.label: [] for p in pythons}
     for _ in range(processes):
-        for p in pythons:
+        for p in (p for p in pythons if p.otel):
             otel_runs[p.label].append(p.worker("otel", "--rounds", str(rounds), "--calls", str(calls // 4)))
             _progress(f"OpenTelemetry, python {p.label}: {len(otel_runs[p.label])}/{processes} processes")
     # (b) init, every sample a fresh process, the statements interleaved.
@@ -289,11 +295,16 @@ def measure(pythons: list[Python], quick: bool, processes: int, steps: bool) -> 
         results[p.label].update(
             _summarise(invoke[p.label], imports[p.label], cold[p.label]),
             extension_ms=p.worker("extension", "--rounds", "5" if quick else "41"),
-            otel=_summarise_otel(otel_runs[p.label]),
+            otel=_summarise_otel(otel_runs[p.label]) if p.otel else None,
         )
         if steps:
             results[p.label]["steps"] = p.worker("steps", "--rounds", "3" if quick else "15")
     return results
+
+
+def _if_otel(figure: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
+    """An (e) cell, or why there is none for that column."""
+    return lambda r: figure(r) if r["otel"] is not None else "not measured: no lambda_lifecycle.otel there"
 
 
 def _progress(message: str) -> None:
@@ -390,27 +401,33 @@ def report(results: dict[str, Any], quick: bool, fd_listing: bool) -> str:
         row(f"(d) bytes: {label}", lambda r, label=label: str(r["bytes"][label]))
     row("floor writes the SDK's line (same keys, same length)", lambda r: "yes" if r["floor_same_line"] else "NO")
     row("shutdown extension at init (register + first next)", lambda r: f"{r['extension_ms']:.2f} ms")
-    row("(e) lambda-lifecycle, plain", lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle']:.1f} us")
+    row("(e) lambda-lifecycle, plain", _if_otel(lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle']:.1f} us"))
     row(
         "(e) lambda-lifecycle integrated with OpenTelemetry (flushing), vs plain",
-        lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle + otel']:.1f} us, **{r['otel']['sdk_ratio']:.2f}x**",
+        _if_otel(
+            lambda r: f"{r['otel']['overhead_us']['lambda-lifecycle + otel']:.1f} us, **{r['otel']['sdk_ratio']:.2f}x**"
+        ),
     )
     row(
         "(e) the same without its flush: recording alone, vs plain",
-        lambda r: (
-            f"{r['otel']['overhead_us']['lambda-lifecycle + otel, no flush']:.1f} us, "
-            f"{r['otel']['sdk_ratio_no_flush']:.2f}x"
+        _if_otel(
+            lambda r: (
+                f"{r['otel']['overhead_us']['lambda-lifecycle + otel, no flush']:.1f} us, "
+                f"{r['otel']['sdk_ratio_no_flush']:.2f}x"
+            )
         ),
     )
     row(
         "(e) opentelemetry-instrumentation-aws-lambda alone",
-        lambda r: f"{r['otel']['overhead_us']['instrumentation']:.1f} us",
+        _if_otel(lambda r: f"{r['otel']['overhead_us']['instrumentation']:.1f} us"),
     )
     row(
         "(e) the instrumentation + lambda-lifecycle integrated, vs the instrumentation alone",
-        lambda r: (
-            f"{r['otel']['overhead_us']['instrumentation + lambda-lifecycle otel']:.1f} us, "
-            f"**{r['otel']['instrumentation_ratio']:.2f}x**"
+        _if_otel(
+            lambda r: (
+                f"{r['otel']['overhead_us']['instrumentation + lambda-lifecycle otel']:.1f} us, "
+                f"**{r['otel']['instrumentation_ratio']:.2f}x**"
+            )
         ),
     )
     notes = ["quick run: numbers are rough"] if quick else []
