@@ -186,7 +186,11 @@ def test_init_duration_is_one_point_per_process_in_seconds(lifecycle):
         lifecycle.invoke(handler)
     (point,) = telemetry.metrics()["faas.init_duration"]["points"].values()
     assert point["count"] == 1
-    assert point["sum"] == pytest.approx(1.5, abs=0.01)
+    # The SDK's own InitDuration, in seconds: the 1.5 s simulated plus the real time the setup
+    # above took before the handler was ready, which a loaded machine stretches.
+    init_ms = lifecycle.invocations[0]["InitDuration"]
+    assert 1500 <= init_ms < 3000
+    assert point["sum"] == pytest.approx(init_ms / 1000, abs=0.001)  # the record has whole ms
 
 
 def test_a_timeout_warning_counts_a_timeout(lifecycle, telemetry):
