@@ -187,10 +187,14 @@ def _compile(target: Path, version: str) -> None:
     interpreter = interpreter or shutil.which(f"python{version}")
     # Each file named by the path it has in the function (-s, -p), not by this build's temporary one.
     in_function = ["-s", str(target), "-p", "/opt/python"]
+    # A set literal's frozenset is marshalled in its iteration order, which follows the string
+    # hashes: a fixed seed, or two builds differ (seen with Python 3.10).
+    fixed_hashes = {**os.environ, "PYTHONHASHSEED": "0"}
     compiled = interpreter is not None and (
         subprocess.run(
             [interpreter, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", *in_function, str(target)],
             capture_output=True,
+            env=fixed_hashes,
         ).returncode
         == 0
     )
