@@ -133,6 +133,7 @@ class Environment:
     ) -> None:
         self.api, self.root, self.handler, self.env, self.output, self.log = api, root, handler, env, output, log
         self.entry_point, self.exec_wrapper = entry_point, exec_wrapper
+        api.on_deliver = self._delivered
         self.process: subprocess.Popen[str] | None = None
         self.memory: MemoryWatch | None = None
         self.pumps: list[threading.Thread] = []
@@ -212,6 +213,12 @@ class Environment:
             raise RunError(f"init failed: {init.error_type}: {init.message}")
         return init.duration_ms if phase == "init" else None
 
+    def _delivered(self, invocation: Invocation) -> None:
+        # On the API's thread, before the runtime has the event. An invocation that had to init
+        # its runtime first (a suppressed init) wrote its START before that init.
+        if invocation.started_at == invocation.delivered_at:
+            self.log.start(invocation.request_id)
+
     def invoke(self, number: int, event: Any, timeout_s: float) -> Invocation:
         api = self.api
         invocation = api.invoke(event, timeout_s)
@@ -221,8 +228,6 @@ class Environment:
         process = self.process
         assert process is not None
         api.wait(lambda: invocation.delivered_at is not None or process.returncode is not None, timeout_s)
-        if invocation.delivered_at is not None and invocation.started_at == invocation.delivered_at:
-            self.log.start(invocation.request_id)
         api.wait(
             lambda: invocation.outcome is not None or process.returncode is not None,
             max(0.0, (invocation.deadline or 0) - time.time()),

@@ -99,6 +99,9 @@ class RuntimeAPI:
         self._tmp_dirs: list[str] = []  # made by lambda_environment() for this API; removed at exit
         self._cond = threading.Condition()
         self._closed = False
+        # Called with an invocation that /next is about to hand out, before the runtime can see it:
+        # what it writes (Lambda's START) precedes anything the runtime prints for the invocation.
+        self.on_deliver: Callable[[Invocation], None] | None = None
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -189,7 +192,9 @@ class RuntimeAPI:
             if invocation.started_at is None:
                 invocation.started_at = invocation.delivered_at
             self._cond.notify_all()
-            return invocation
+        if self.on_deliver is not None:
+            self.on_deliver(invocation)
+        return invocation
 
     def extension_ids(self) -> list[str]:
         return [f"ext-{n}-{name}" for n, (name, _) in enumerate(self.extensions)]
