@@ -12,11 +12,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from two_invocations import served_twice
 
 import lambda_lifecycle
 from lambda_lifecycle.cli import layer
 from lambda_lifecycle.contract import INIT, INVOKE, KIND_KEY
-from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+from lambda_lifecycle.local.runtime_api import records
 
 ROOT = Path(__file__).parents[2]
 HOST = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -116,24 +117,15 @@ def test_a_function_runs_from_the_layer_under_the_runtime_client(host_layer, tmp
     task = tmp_path / "task"
     task.mkdir()
     (task / "app.py").write_text(APP)
-    with RuntimeAPI() as api:
-        # Lambda puts /opt/python on the path ahead of the runtime's own packages.
-        env = lambda_environment(api, PYTHONPATH=str(python))
-        process = start_runtime(task, "app.handler", env, exec_wrapper=wrapper)
-        try:
-            api.invoke({"n": 1})
-            api.invoke({"n": 2})
-            api.wait_done(2)
-        finally:
-            process.kill()
-            stdout, stderr = process.communicate(timeout=30)
-    found = records(stdout)
+    # Lambda puts /opt/python on the path ahead of the runtime's own packages.
+    served = served_twice(task, "app.handler", exec_wrapper=wrapper, PYTHONPATH=str(python))
+    found = records(served.stdout)
     invokes = [(r["invocation"], r["cold_start"]) for r in found if r[KIND_KEY] == INVOKE]
-    assert invokes == [(1, True), (2, False)], stderr
+    assert invokes == [(1, True), (2, False)], served.stderr
     [init] = [r for r in found if r[KIND_KEY] == INIT]
     assert init["loaded_by"] == ("entry_point" if through_wrapper else "import")
-    [body] = {str(i.body) for i in api.invocations}  # the same answer twice
-    answer = api.invocations[0].body
+    [body] = {str(i.body) for i in served.invocations}  # the same answer twice
+    answer = served.invocations[0].body
     assert answer["sdk"] == str(python / "lambda_lifecycle" / "__init__.py"), body
     assert answer["wrapt"].startswith(str(python))
     assert (answer["version"], answer["metadata"]) == (lambda_lifecycle.__version__, str(python))

@@ -13,10 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from two_invocations import served_twice
 
 import lambda_lifecycle
 from lambda_lifecycle.contract import KIND_KEY
-from lambda_lifecycle.local.runtime_api import RuntimeAPI, lambda_environment, records, start_runtime
+from lambda_lifecycle.local.runtime_api import records
 
 ROOT = Path(__file__).parents[2]
 VERSION = lambda_lifecycle.__version__
@@ -63,20 +64,11 @@ def test_deployment_package_runs_under_the_runtime_client(wheel, tmp_path):
         "def handler(event, context):\n"
         "    return {'sdk': lambda_lifecycle.__file__}\n"
     )
-    with RuntimeAPI() as api:
-        env = lambda_environment(api)
-        process = start_runtime(package, "app.handler", env)
-        try:
-            api.invoke({"n": 1})
-            api.invoke({"n": 2})
-            api.wait_done(2)
-        finally:
-            process.kill()
-            stdout, stderr = process.communicate(timeout=30)
-    found = [r for r in records(stdout) if r[KIND_KEY] == "invoke"]
-    assert [(r["invocation"], r["cold_start"]) for r in found] == [(1, True), (2, False)], stderr
+    served = served_twice(package, "app.handler")
+    found = [r for r in records(served.stdout) if r[KIND_KEY] == "invoke"]
+    assert [(r["invocation"], r["cold_start"]) for r in found] == [(1, True), (2, False)], served.stderr
     # The SDK that ran is the deployed copy, not the development checkout.
-    assert {Path(i.body["sdk"]).parent.parent for i in api.invocations} == {package}
+    assert {Path(i.body["sdk"]).parent.parent for i in served.invocations} == {package}
 
 
 def run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
