@@ -163,3 +163,16 @@ def test_the_page_fills_the_windows_width():
     page = timeline_plot.to_html(drawn)
     assert '"width":"container"' in page
     assert "#chart { width: 100%; }" in page
+
+
+def test_an_environments_processes_are_drawn_in_the_order_it_counted_them():
+    # A birth is an estimate (here from a ContainerAge that reaches back before p0): the count of
+    # processes before each, from its record, orders the lanes, and names the one a restart killed.
+    first = invoke("p0", 1_000, n=1, cold=True)
+    second = invoke("p1", 4_000, n=1, cold=True, age_s=5, restarts=1)
+    second[1].update(previous_container_id="p0", previous_killed=True)
+    drawn = timeline.build([first, second])
+    assert [lane.container_id for lane in drawn.lanes] == ["p0", "p1"]
+    assert drawn.lanes[1].birth_ms < drawn.lanes[0].birth_ms
+    assert [lane.label.split()[-1] for lane in drawn.lanes] == ["0", "1"]
+    assert drawn.lanes[0].ended == timeline.KILLED

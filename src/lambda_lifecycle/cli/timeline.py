@@ -276,15 +276,31 @@ class _Process:
 _BEFORE = "*"  # in ``replaced``: whichever process came before in the environment (and worker)
 
 
+def _slots(lanes: Iterable[Lane]) -> dict[tuple[str, int | None], list[Lane]]:
+    """The lanes of each environment (and worker), in the order its processes lived.
+
+    Each process's record counts the processes its environment had before it (``process_restarts``,
+    kept in ``/tmp``): that count orders them, as births cannot; a birth is an estimate, and the
+    next process after a kill may look born before the one it replaced. Births order equal counts
+    only. A process known only from Lambda's lines goes among them by its birth.
+    """
+    slots: dict[tuple[str, int | None], list[Lane]] = {}
+    for lane in sorted(lanes, key=lambda lane: (lane.process_restarts, lane.birth_ms)):
+        if not lane.container_id.startswith(_UNRECORDED):
+            slots.setdefault((lane.environment_id, lane.worker), []).append(lane)
+    for lane in sorted(lanes, key=lambda lane: lane.birth_ms):
+        if lane.container_id.startswith(_UNRECORDED):
+            slot = slots.setdefault((lane.environment_id, lane.worker), [])
+            after = next((i for i, other in enumerate(slot) if other.birth_ms > lane.birth_ms), len(slot))
+            slot.insert(after, lane)
+    return slots
+
+
 def _killed(lanes: list[Lane], replaced: dict[str, set[str]]) -> None:
     """Mark as killed each process a later one of its environment (and worker) replaced without a
     shutdown record: the later one names it (``previous_container_id`` with ``previous_killed``),
     or re-initialized after it (``reinit``)."""
-    slots: dict[tuple[str, int | None], list[Lane]] = {}
-    for lane in lanes:
-        slots.setdefault((lane.environment_id, lane.worker), []).append(lane)
-    for slot in slots.values():
-        slot.sort(key=lambda lane: lane.birth_ms)
+    for slot in _slots(lanes).values():
         for before, after in itertools.pairwise(slot):
             named = replaced.get(after.container_id, set())
             if before.ended == "running" and (before.container_id in named or _BEFORE in named):
@@ -300,12 +316,13 @@ def _short(environment: str) -> str:
 
 
 def _labelled(lanes: list[Lane]) -> list[Lane]:
-    """Lanes in drawing order (environments by birth, their processes by worker, then birth),
+    """Lanes in drawing order (environments by birth, their processes by worker, then succession),
     each with a label that is unique among them."""
     born: dict[str, int] = {}
     for lane in lanes:
         born[lane.environment_id] = min(born.get(lane.environment_id, lane.birth_ms), lane.birth_ms)
-    lanes.sort(key=lambda x: (born[x.environment_id], x.environment_id, x.worker or 0, x.birth_ms))
+    order = {id(lane): i for slot in _slots(lanes).values() for i, lane in enumerate(slot)}
+    lanes.sort(key=lambda x: (born[x.environment_id], x.environment_id, x.worker or 0, order[id(x)]))
     seen: set[str] = set()
     for lane in lanes:
         part = f"worker {lane.worker}" if lane.worker is not None else f"process {lane.process_restarts}"
