@@ -152,9 +152,18 @@ def begin() -> None:
         loaded = sys.modules.get(module_of(handler))
         if loaded is not None and not getattr(getattr(loaded, "__spec__", None), "_initializing", False):
             return  # imported after the handler module: init is over
+    except Exception as exc:  # noqa: BLE001 - never fails an init
+        warn_once("init.imports", f"cannot time init's imports ({exc!r}); the init breakdown is off")
+        return
+    time_imports(handler, "entry_point" if os.environ.get("_HANDLER") == ENTRY_POINT else "import")
+
+
+def time_imports(handler: str, loaded_by: str) -> None:
+    """Start timing the imports of the init that loads ``handler`` (``_HANDLER``'s form), loaded
+    by ``entry_point`` or ``import``; ``begin()`` inside Lambda, the demo's simulated init."""
+    try:
         timer = ImportTimer()
         if timer.start():
-            loaded_by = "entry_point" if os.environ.get("_HANDLER") == ENTRY_POINT else "import"
             RUNTIME.init.timing = InitTiming(timer, handler, RUNTIME.clock(), loaded_by)
     except Exception as exc:  # noqa: BLE001 - never fails an init
         warn_once("init.imports", f"cannot time init's imports ({exc!r}); the init breakdown is off")

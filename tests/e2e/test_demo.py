@@ -17,8 +17,13 @@ from lambda_lifecycle.contract import KIND_KEY, complete
 
 def demo(*args: str, temp: Path) -> subprocess.CompletedProcess[str]:
     """``python -m lambda_lifecycle demo`` as ``make demo`` runs it, with ``temp`` as its temp directory."""
+    return python("-m", "lambda_lifecycle", "demo", *args, temp=temp)
+
+
+def python(*args: str, temp: Path) -> subprocess.CompletedProcess[str]:
+    """A new Python process with ``args``, with ``temp`` as its temp directory."""
     return subprocess.run(
-        [sys.executable, "-m", "lambda_lifecycle", "demo", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,8 +50,8 @@ def test_demo_tells_a_whole_lifecycle(shown):
     result = shown
     assert result.returncode == 0, result.stderr
     everything = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [r[KIND_KEY] for r in everything] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
-    warning, shutdown = everything[5], everything[7]
+    assert [r[KIND_KEY] for r in everything] == ["init"] + ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
+    warning, shutdown = everything[6], everything[8]
     records = [r for r in everything if r[KIND_KEY] == "invoke"]
     assert [r["invocation"] for r in records] == [1, 2, 3, 4, 5, 6]
     # On the wire, cold_start is there only when true; the ColdStart metric is on every line.
@@ -54,7 +59,7 @@ def test_demo_tells_a_whole_lifecycle(shown):
     assert [r["ColdStart"] for r in records] == [1] + [0] * 5
     assert [r.get("error") for r in records].count("ValueError") == 1
     assert [round(r.get("IdleTime", 0) / 1000) for r in records] == [0, 2, 45, 300, 1, 20]
-    assert records[0]["InitDuration"] == pytest.approx(350, abs=5)
+    assert records[0]["InitDuration"] == everything[0]["InitDuration"]
     assert all(isinstance(r["TmpUsed"], int) for r in records)
     assert all(problems(r) == [] for r in records)
     assert "1 cold start" in result.stdout
@@ -84,6 +89,47 @@ def test_demo_records_agree_and_tmp_is_the_demos_own(shown):
     assert "/tmp used" not in result.stdout
 
 
+def test_demo_shows_the_anatomy_of_its_init(shown):
+    # The demo's function is loaded through the entry point: its imports are really timed, the
+    # runtime's start is simulated (150 ms), its module code sleeps 40 ms, one first-party module 120 ms.
+    assert shown.returncode == 0, shown.stderr
+    [init] = [
+        r
+        for r in (json.loads(line) for line in shown.stdout.splitlines() if line.startswith("{"))
+        if r[KIND_KEY] == "init"
+    ]
+    assert (init["handler"], init["loaded_by"]) == ("orders_demo/app.lambda_handler", "entry_point")
+    phases = init["InitRuntime"] + init["InitImports"] + init["InitCode"]
+    assert init["InitDuration"] == pytest.approx(phases, abs=2)  # each phase rounded on its own
+    assert init["InitRuntime"] == pytest.approx(150, abs=5)
+    assert init["InitCode"] >= 40
+    slowest = init["imports"][0]
+    assert (slowest["module"], slowest["by"]) == ("orders_demo.catalog", "orders_demo.app")
+    assert 120 <= slowest["ms"] <= init["InitImports"]
+    assert all(i["ms"] >= init["imports_threshold_ms"] for i in init["imports"])
+    # What it printed says the same, phase by phase and import by import.
+    printed = shown.stdout.split("Where its init went (the init record):")[1]
+    assert (
+        f"{init['InitDuration']} ms from the process's start until orders_demo/app.lambda_handler was ready" in printed
+    )
+    assert re.search(rf"imports +{init['InitImports']} ms\n", printed)
+    assert re.search(rf"orders_demo\.catalog +{slowest['ms']} ms +{slowest['share']} % of init", printed)
+
+
+def test_each_run_of_the_demo_in_one_process_measures_its_own_init(tmp_path):
+    # The function is unloaded after a run, so that the next one's init imports it again.
+    script = "from lambda_lifecycle.cli import main; main(['demo']); main(['demo'])"
+    result = python("-c", script, temp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    inits = [
+        r
+        for r in (json.loads(line) for line in result.stdout.splitlines() if line.startswith("{"))
+        if r[KIND_KEY] == "init"
+    ]
+    assert [i["imports"][0]["module"] for i in inits] == ["orders_demo.catalog"] * 2
+    assert result.stderr == ""
+
+
 @pytest.mark.parametrize(("fmt", "prefix"), [("prefixed", "METRICS: "), ("json", "")])
 def test_demo_formats(temp, fmt, prefix):
     result = demo("--format", fmt, temp=temp)
@@ -91,7 +137,7 @@ def test_demo_formats(temp, fmt, prefix):
     # Six invocations, the timeout warning and the shutdown record: every record in the format.
     lines = [line.removeprefix(prefix) for line in result.stdout.splitlines() if line.startswith(prefix + "{")]
     records = [json.loads(line) for line in lines]
-    assert [r[KIND_KEY] for r in records] == ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
+    assert [r[KIND_KEY] for r in records] == ["init"] + ["invoke"] * 5 + ["timeout_warning", "invoke", "shutdown"]
     assert not any("_aws" in r for r in records)  # the metric declarations are emf's alone
 
 
@@ -107,8 +153,17 @@ def test_demo_draws_its_timeline_into_a_file_of_its_own_and_says_where(shown, te
     assert picture.parent == temp
     page = picture.read_text(encoding="utf-8")
     assert 'data-lanes="1"' in page
-    # Its marks: the cold start, the error, the timeout warning and the shutdown, among warm ones.
-    for kind in ("cold start", "error", "timeout warning", "shutdown"):
+    # Its marks: the init's phases, the cold start, the error, the timeout warning and the shutdown,
+    # among warm ones.
+    for kind in (
+        "init: runtime",
+        "init: imports",
+        "init: module code",
+        "cold start",
+        "error",
+        "timeout warning",
+        "shutdown",
+    ):
         assert f'"kind":"{kind}"' in page
     assert shown.stderr == ""
     # Another run draws beside it, leaving this one's picture as it was.
@@ -121,13 +176,7 @@ def test_demo_draws_its_timeline_into_a_file_of_its_own_and_says_where(shown, te
 def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
     # The base install has no plotting library: the demo runs and says, in one line, what to install.
     script = "import sys; sys.modules['altair'] = None; from lambda_lifecycle.cli import main; sys.exit(main(['demo']))"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
+    result = python("-c", script, temp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "timeline picture: pip install 'lambda-lifecycle[timeline]' (from a clone: pip install '.[timeline]')" in (
         result.stdout

@@ -1,25 +1,27 @@
 """``lambda-lifecycle demo`` (``python -m lambda_lifecycle demo``, ``make demo``): one execution
 environment's life, simulated locally with the SDK's public API and its testing helpers.
 
-Gaps between invocations are simulated (the clock jumps instead of sleeping); everything else,
-the handler, the probes and the records, is real. A tool: no function imports it.
+The function (``demo_function/orders_demo``) is loaded as Lambda loads one through the SDK's entry
+point, so its ``init`` record says where its init went. The runtime's start and the gaps between
+invocations are simulated (the clock jumps instead of sleeping); everything else, the imports, the
+handler, the probes and the records, is real. A tool: no function imports it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
-import time
 
-from .. import instrument, on_shutdown, testing
-from ..contract import INVOKE, KIND_KEY, TIMEOUT_WARNING
+from .. import _entry_point, _init_anatomy, testing
+from .._init_anatomy import VARIABLE
+from ..contract import INIT, INVOKE, KIND_KEY, TIMEOUT_WARNING
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
-
-_MB = 1024 * 1024
 
 # (seconds frozen before the invocation, MB the handler writes to /tmp, whether it raises,
 #  seconds it takes: really slept, so the last one nears its 0.6 s timeout and is warned about)
@@ -37,33 +39,31 @@ _FUNCTION_NAME, _FUNCTION_VERSION = "orders-demo", "$LATEST"
 # Lambda's default ephemeral storage: the demo's /tmp is a directory of its own, so its use is
 # what the handler wrote there, not the host disk the directory happens to live on.
 _TMP_SIZE_MB = 512
+_RUNTIME_START_S = 0.15  # the interpreter and the runtime client, before the SDK loads (simulated)
+_PACKAGE = "orders_demo"
+_HANDLER = f"{_PACKAGE}/app.lambda_handler"  # as the function's handler setting would name it
+_TASK_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo_function")
 
 
-def _make_handler(tmp_dir: str) -> Any:
-    # Module-level init of a real function: runs once per environment and is reused warm, and
-    # its cleanup runs when the environment shuts down.
-    connections: list[str] = []
-
-    @on_shutdown
-    def close_connections() -> None:
-        print(f"  (shutdown hook: closing {len(connections)} connection)")
-        connections.clear()
-
-    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if not connections:
-            connections.append("db-connection")
-        time.sleep(event["takes_s"])
-        if event["write_mb"]:
-            path = os.path.join(tmp_dir, f"cache-{event['n']}.bin")
-            with open(path, "wb") as f:
-                for _ in range(event["write_mb"]):  # a MB at a time, as a real handler streams
-                    f.write(os.urandom(_MB))
-                os.fsync(f.fileno())
-        if event["fail"]:
-            raise ValueError("payment provider said no")
-        return {"statusCode": 200, "connections": len(connections)}
-
-    return lambda_handler
+@contextlib.contextmanager
+def _function_loaded() -> Iterator[Callable[..., Any]]:
+    """The demo function's handler, loaded as Lambda loads one through the entry point (its task
+    root on ``sys.path``, the SDK loaded first, the imports timed), and unloaded after."""
+    saved = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = _HANDLER
+    sys.path.insert(0, _TASK_ROOT)
+    try:
+        _init_anatomy.time_imports(_HANDLER, "entry_point")  # as importing the entry point does in Lambda
+        yield _entry_point.load()
+    finally:
+        # Imported again by the next run in this process, so that its init is measured too.
+        sys.path.remove(_TASK_ROOT)
+        for name in [name for name in sys.modules if name.partition(".")[0] == _PACKAGE]:
+            del sys.modules[name]
+        if saved is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = saved
 
 
 def _number(record: dict[str, Any], name: str) -> float:
@@ -78,6 +78,29 @@ def _line(record: dict[str, Any]) -> str:
         f"  took {record['Duration']:7.2f} ms  RSS {_number(record, 'MemoryUsed'):4.0f} MB"
         f"  /tmp {_number(record, 'TmpUsed'):3.0f} of {_TMP_SIZE_MB} MB  {record.get('error') or ''}"
     )
+
+
+def _anatomy(init: dict[str, Any] | None) -> list[str]:
+    if init is None:  # the timing could not start: its one warning said why
+        return ["  no init record: its imports could not be timed"]
+    phases = [
+        ("the runtime", init.get("InitRuntime"), " (simulated: the interpreter and the runtime client)"),
+        ("imports", init.get("InitImports"), ""),
+        ("module code", init.get("InitCode"), " (its connection pool)"),
+        ("until invoked", init.get("InitWait"), ""),
+    ]
+    lines = [f"  {init['InitDuration']:.0f} ms from the process's start until {init['handler']} was ready:"]
+    lines += [f"    {name:<14}{float(ms or 0):6.0f} ms{why}" for name, ms, why in phases]
+    listed = init.get("imports") or []
+    lines.append(f"  its slowest imports ({init.get('imports_threshold_ms')} ms or more, by what pulled them in):")
+    lines += [
+        f"    {i['module']:<22}{i['ms']:7.1f} ms  {i['share']:4.1f} % of init"
+        + (f"  (imported by {i['by']})" if i.get("by") else "")
+        for i in listed
+    ]
+    if init.get("imports_left_out"):
+        lines.append(f"    and {init['imports_left_out']} more over the threshold")
+    return lines
 
 
 def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
@@ -101,8 +124,8 @@ def _timeline(records: list[tuple[int | None, dict[str, object]]]) -> str:
 def run(record_format: str = "emf") -> int:
     """Run the simulation, print every record as Lambda would, then a summary."""
     print("lambda-lifecycle demo: one simulated Lambda execution environment\n")
-    print("Records, one JSON line per invocation (plus a timeout warning and the shutdown record),")
-    print("exactly as they reach CloudWatch Logs:\n")
+    print("Records, one JSON line per invocation (plus the init record, a timeout warning and the")
+    print("shutdown record), exactly as they reach CloudWatch Logs:\n")
     # As Lambda sets them, and as the contexts below say: records written without a context (the
     # shutdown) read these, and must name the same function and version as the invocations.
     os.environ["AWS_LAMBDA_FUNCTION_NAME"] = _FUNCTION_NAME
@@ -110,10 +133,10 @@ def run(record_format: str = "emf") -> int:
     with tempfile.TemporaryDirectory(prefix="lambda-lifecycle-demo-") as tmp_dir, testing.simulated_clock() as clock:
         os.environ["LAMBDA_LIFECYCLE_TMP_PATH"] = tmp_dir
         os.environ["LAMBDA_LIFECYCLE_TMP_SIZE_MB"] = str(_TMP_SIZE_MB)
-        testing.reset(init_duration_ms=0)
-        clock.advance(0.35)  # the runtime and the function's imports (simulated: 350 ms)
-        handler = instrument(tmp_path=tmp_dir, service="demo")(_make_handler(tmp_dir))
-        with testing.capture(echo=True) as records:
+        os.environ["LAMBDA_LIFECYCLE_SERVICE"] = "demo"
+        testing.reset(init_duration_ms=0)  # the process starts now
+        clock.advance(_RUNTIME_START_S)
+        with _function_loaded() as handler, testing.capture(echo=True) as records:
             stamps: list[int | None] = []  # when each record was written, on the simulated clock
 
             def stamp_new() -> None:
@@ -144,6 +167,7 @@ def run(record_format: str = "emf") -> int:
     picture = _timeline(list(zip(stamps, records, strict=True)))
 
     warnings = [r for r in records if r[KIND_KEY] == TIMEOUT_WARNING]
+    init = next((r for r in records if r[KIND_KEY] == INIT), None)
     shutdown = records[-1]
     records = [r for r in records if r[KIND_KEY] == INVOKE]
     first = records[0]
@@ -170,6 +194,9 @@ def run(record_format: str = "emf") -> int:
         f"  shut down ({shutdown['reason']}) after {shutdown['ContainerAge']} s:"
         f" {shutdown['hooks_run']} shutdown hook ran, {shutdown['hooks_failed']} failed"
     )
+    print("\nWhere its init went (the init record):\n")
+    for line in _anatomy(init):
+        print(line)
     print(f"\n  {picture}")
     if record_format == "emf":
         print(
