@@ -34,8 +34,12 @@ if TYPE_CHECKING:
 
 ENTRY_POINT = "lambda_lifecycle.handler.handler"
 VARIABLE = "LAMBDA_LIFECYCLE_HANDLER"
+# Where a wrapper's handler setting (OpenTelemetry's layer: ``otel-instrument``) moves the
+# function's own, which may be the entry point.
+_WRAPPED_HANDLER = "ORIG_HANDLER"
 SDK = "lambda_lifecycle"
 """The entry of what the SDK imports while it sets itself up during init."""
+_ENTRY_POINT_MODULES = frozenset({ENTRY_POINT.rpartition(".")[0]})
 
 
 class InitTiming:
@@ -68,8 +72,14 @@ class InitTiming:
         handler_modules = frozenset(".".join(parts[: n + 1]) for n in range(len(parts)))
         threshold_s = _config.value("init_imports_threshold_ms", {}) / 1000  # bootstrap() and the environment
         until = timer.started_at + (ready - self.loaded_at)  # the timer's clock is perf_counter's
+        through = self.loaded_by == "entry_point"
         found = attribute(
-            timer.imports, until, handler_modules, threshold_s, module if self.loaded_by == "import" else None
+            timer.imports,
+            until,
+            handler_modules,
+            threshold_s,
+            None if through else module,
+            loaders=_ENTRY_POINT_MODULES if through else frozenset(),
         )
         self._found = ready, found
         return found
@@ -127,13 +137,17 @@ class Attribution:
         self.entries = entries
 
 
+def through_entry_point() -> bool:
+    """Whether the function's handler is the entry point: Lambda's handler setting, or the one a
+    wrapper around it loads (OpenTelemetry's layer, with no code change for either)."""
+    return ENTRY_POINT in (os.environ.get("_HANDLER"), os.environ.get(_WRAPPED_HANDLER))
+
+
 def handler_name() -> str | None:
-    """The user's handler as ``_HANDLER`` names it: ``LAMBDA_LIFECYCLE_HANDLER`` when ``_HANDLER``
-    names the entry point."""
-    handler = os.environ.get("_HANDLER")
-    if handler == ENTRY_POINT:
+    """The user's handler as ``_HANDLER`` names it: ``LAMBDA_LIFECYCLE_HANDLER`` through the entry point."""
+    if through_entry_point():
         return os.environ.get(VARIABLE)
-    return handler
+    return os.environ.get("_HANDLER")
 
 
 def module_of(handler: str) -> str:
@@ -155,7 +169,7 @@ def begin() -> None:
     except Exception as exc:  # noqa: BLE001 - never fails an init
         warn_once("init.imports", f"cannot time init's imports ({exc!r}); the init breakdown is off")
         return
-    time_imports(handler, "entry_point" if os.environ.get("_HANDLER") == ENTRY_POINT else "import")
+    time_imports(handler, "entry_point" if through_entry_point() else "import")
 
 
 def time_imports(handler: str, loaded_by: str) -> None:
@@ -219,6 +233,8 @@ def attribute(
     handler_modules: frozenset[str],
     threshold_s: float,
     outermost_by: str | None = None,
+    *,
+    loaders: frozenset[str] = frozenset(),
 ) -> Attribution:
     """Attribute ``imports`` (in the order they began, as ``ImportTimer`` keeps them) that began
     before ``until`` (the timer's clock) to what a user can act on.
@@ -234,6 +250,8 @@ def attribute(
     out of the timing's sight) counts up to ``until``. ``outermost_by`` is who made the imports no
     other import was running around (the handler module, when it was being imported before the
     timing began); an entry's ``by`` is the first-party module whose import pulled it in first.
+    ``loaders`` are modules whose import only loads the handler module (the entry point's, when a
+    wrapper imports it after the SDK): seen through, as the handler's own.
     """
     first_party = min(handler_modules, key=len).partition(".")[0] if handler_modules else ""
     group: list[str | None] = []  # each import's entry, None for the handler's own modules
@@ -245,7 +263,7 @@ def attribute(
         parent = imp.parent
         took = imp.took if imp.took >= 0 else until - imp.start
         outer = imports[parent].name if parent >= 0 else None
-        if imp.name in handler_modules and (parent < 0 or group[parent] is None):
+        if (imp.name in handler_modules or imp.name in loaders) and (parent < 0 or group[parent] is None):
             group.append(None)
             continue
         if parent < 0 or group[parent] is None:

@@ -232,10 +232,10 @@ INIT_FIELDS = (
     "imports_left_out",
 )
 """The fields of an ``init`` record, one per process, written when its first invocation begins.
-``loaded_by`` is ``entry_point`` (``lambda_lifecycle.handler.handler``) or ``import`` (``import
-lambda_lifecycle`` first in the handler module); ``memory_mb`` is the function's memory size (what
-init's GB-seconds are counted at); ``imports_left_out`` counts the imports over the threshold
-beyond the ones listed."""
+``loaded_by`` is ``entry_point`` (``lambda_lifecycle.handler.handler``, the handler setting or a
+wrapper's ``ORIG_HANDLER``) or ``import`` (``import lambda_lifecycle`` first in the handler
+module); ``memory_mb`` is the function's memory size (what init's GB-seconds are counted at);
+``imports_left_out`` counts the imports over the threshold beyond the ones listed."""
 
 DEFAULT_NAMESPACE = "LambdaLifecycle"
 DEFAULT_METRICS = ("ColdStart", "InitDuration", "IdleTime", "MemoryUsedPercent", "TmpUsedPercent")

@@ -7,7 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambda_lifecycle._import_timing import Import, ImportTimer
-from lambda_lifecycle._init_anatomy import SDK, InitTiming, attribute, record_fields
+from lambda_lifecycle._init_anatomy import (
+    ENTRY_POINT,
+    SDK,
+    VARIABLE,
+    InitTiming,
+    attribute,
+    handler_name,
+    record_fields,
+    through_entry_point,
+)
 from lambda_lifecycle._runtime import RUNTIME
 from lambda_lifecycle.contract import INIT_FIELDS, INIT_IMPORT_FIELDS
 
@@ -72,6 +81,37 @@ def test_imports_outside_the_handlers_import_are_made_by_the_handler_module_when
     imports = imports_of(("boto3", 0.1), ("app.slow", 0.3))
     found = attribute(imports, 10.0, HANDLER, 0.0, outermost_by="app.main")
     assert table(found) == {"app.slow": (0.3, 0.3, "app.main"), "boto3": (0.1, 0.1, "app.main")}
+
+
+def test_the_entry_points_import_is_seen_through_when_a_wrapper_made_it_after_the_sdk_loaded():
+    # OpenTelemetry's layer: its wrapper imports the entry point, which imports the handler module.
+    imports = imports_of(
+        ("lambda_lifecycle.handler", 0.001, [("app.main", 0.01, [("boto3", 0.2), ("app.models", 0.05)])])
+    )
+    found = attribute(imports, 10.0, HANDLER, 0.0, loaders=frozenset({"lambda_lifecycle.handler"}))
+    assert table(found) == {"boto3": (0.2, 0.2, "app.main"), "app.models": (0.05, 0.05, "app.main")}
+    assert found.imports_s == pytest.approx(0.25)
+    # Not seen through, the SDK's entry would hold all of it, boto3 included.
+    assert table(attribute(imports, 10.0, HANDLER, 0.0))[SDK][0] == pytest.approx(0.261)
+
+
+@pytest.mark.parametrize(
+    ("handler", "wrapped", "named"),
+    [
+        ("app/main.handler", None, ("app/main.handler", "import")),
+        (ENTRY_POINT, None, ("app/main.handler", "entry_point")),
+        ("otel_wrapper.lambda_handler", ENTRY_POINT, ("app/main.handler", "entry_point")),
+        ("otel_wrapper.lambda_handler", "app/main.handler", ("otel_wrapper.lambda_handler", "import")),
+    ],
+)
+def test_the_users_handler_behind_the_entry_point_and_a_wrapper(monkeypatch, handler, wrapped, named):
+    monkeypatch.setenv("_HANDLER", handler)
+    monkeypatch.setenv(VARIABLE, "app/main.handler")
+    if wrapped is None:
+        monkeypatch.delenv("ORIG_HANDLER", raising=False)
+    else:
+        monkeypatch.setenv("ORIG_HANDLER", wrapped)
+    assert (handler_name(), "entry_point" if through_entry_point() else "import") == named
 
 
 def test_what_the_sdk_imports_while_it_sets_itself_up_is_the_sdks():
