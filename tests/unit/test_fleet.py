@@ -11,7 +11,7 @@ from dataclasses import asdict
 import pytest
 
 from lambda_lifecycle.cli import published
-from lambda_lifecycle.cli.fleet import batches, choice, cloudwatch, table
+from lambda_lifecycle.cli.fleet import batches, choice, cloudwatch, collect, table
 from lambda_lifecycle.cli.published import Series
 from lambda_lifecycle.contract import KIND_KEY
 
@@ -204,6 +204,30 @@ def test_the_table_says_what_it_left_out():
     assert "1 function(s) without lambda-lifecycle records in the window: quiet" in text
     assert "PARTIAL: 1 function(s) could not be read and are not in the totals: f9 (ThrottlingException" in text
     assert json.loads(table.render(report, "json"))["partial"] is True
+
+
+def test_what_lambda_reported_of_a_function_without_records_is_in_the_totals_and_named():
+    # A function whose every invocation was killed before the SDK could write: no record, but
+    # Lambda's REPORT lines count its kills and bill its inits.
+    collected = collect.Collected()
+    killed = table.FunctionRow("crashing", "/aws/lambda/crashing", killed_invocations=4)
+    killed.init_gb_seconds, killed.init_cost_usd = 2.0, 3.33334e-05
+    for row in (fleet().rows[0], killed, table.FunctionRow("quiet", "/aws/lambda/quiet")):
+        collected.add(row)
+    assert ([r.function for r in collected.rows], collected.without_records) == (["f0"], ["crashing", "quiet"])
+    report = fleet()
+    report.without_records, report.unrecorded = collected.without_records, collected.unrecorded
+    built = table.as_dict(report)
+    assert (built["totals"]["killed_invocations"], built["totals"]["init_cost_usd"]) == (4, 3.33334e-05)
+    assert built["totals"]["functions"] == 5  # the rows are the functions with records
+    assert built["without_records_reported"] == [
+        {"function": "crashing", "killed_invocations": 4, "init_gb_seconds": 2.0, "init_cost_usd": 3.33334e-05}
+    ]
+    text = table.render(report, "table")
+    said = "2 function(s) without lambda-lifecycle records in the window: "
+    said += "crashing (Lambda: 4 killed, init 0.0000333334 $), quiet"
+    assert said in text.splitlines()
+    assert "and Lambda's kills and billed init of those without" in text
 
 
 # Explicit --namespace / --service against what exists (issue 21, item 9)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 class Collected:
     rows: list[FunctionRow] = field(default_factory=list)
     without_records: list[str] = field(default_factory=list)
+    unrecorded: list[FunctionRow] = field(default_factory=list)
+    """The rows of functions without records that Lambda's REPORT lines say something of."""
     missing: list[Missing] = field(default_factory=list)
     malformed: int = 0
     unrecognised: int = 0
@@ -33,8 +35,10 @@ class Collected:
     def add(self, row: FunctionRow) -> None:
         if row.has_records:
             self.rows.append(row)
-        else:
-            self.without_records.append(row.function)
+            return
+        self.without_records.append(row.function)
+        if row.lambda_reported:
+            self.unrecorded.append(row)
 
 
 def by_fetch(

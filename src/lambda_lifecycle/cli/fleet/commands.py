@@ -85,6 +85,7 @@ def report(args: argparse.Namespace, wanted: Choice) -> int:
         engine=args.engine,
         rows=collected.rows,
         without_records=collected.without_records,
+        unrecorded=collected.unrecorded,
         without_log_group=list(chosen.without_log_group),
         missing=collected.missing,
         sort=args.sort,

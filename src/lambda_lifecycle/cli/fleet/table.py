@@ -74,6 +74,11 @@ class FunctionRow:
     def has_records(self) -> bool:
         return bool(self.invocations or self.environments or self.processes_shut_down)
 
+    @property
+    def lambda_reported(self) -> bool:
+        """Whether Lambda's REPORT lines say something of it: kills, or billed init."""
+        return bool(self.killed_invocations or self.init_gb_seconds)
+
 
 def _rate(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
@@ -163,6 +168,9 @@ class FleetReport:
     without_records: list[str] = field(default_factory=list)
     without_log_group: list[str] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
+    unrecorded: list[FunctionRow] = field(default_factory=list)
+    """Functions without records that Lambda's REPORT lines say something of (``lambda_reported``):
+    their kills and billed init are in the totals, as Lambda counted them."""
     sort: str = "cold_start_rate"
     top: int | None = None
     price: Price = reports.PRICE
@@ -185,8 +193,10 @@ def sorted_rows(rows: list[FunctionRow], column: str) -> list[FunctionRow]:
     return sorted(rows, key=key)
 
 
-def totals(rows: list[FunctionRow]) -> dict[str, object]:
-    """The fleet's counts and peaks (no percentiles: they stay per function)."""
+def totals(rows: list[FunctionRow], unrecorded: Iterable[FunctionRow] = ()) -> dict[str, object]:
+    """The fleet's counts and peaks (no percentiles: they stay per function); what Lambda reported
+    of the functions without records (``unrecorded``) adds to the kills and the billed init."""
+    reported = [*rows, *unrecorded]
     by_type: dict[str, InitTypeCounts] = {}
     for row in rows:
         for init_type, counts in row.by_init_type.items():
@@ -206,9 +216,9 @@ def totals(rows: list[FunctionRow]) -> dict[str, object]:
         "peak_tmp_percent": max((r.peak_tmp_percent for r in rows if r.peak_tmp_percent is not None), default=None),
         "environments": sum(r.environments for r in rows),
         "timeout_warnings": sum(r.timeout_warnings for r in rows),
-        "killed_invocations": sum(r.killed_invocations for r in rows),
-        "init_gb_seconds": _sum(r.init_gb_seconds for r in rows),
-        "init_cost_usd": _sum(r.init_cost_usd for r in rows),
+        "killed_invocations": sum(r.killed_invocations for r in reported),
+        "init_gb_seconds": _sum(r.init_gb_seconds for r in reported),
+        "init_cost_usd": _sum(r.init_cost_usd for r in reported),
         "processes_shut_down": sum(r.processes_shut_down for r in rows),
     }
 
@@ -242,8 +252,12 @@ def as_dict(report: FleetReport) -> dict[str, object]:
         "shown": len(shown),
         "instrumented": len(report.rows),
         "functions": [_row_dict(row) for row in shown],
-        "totals": totals(report.rows),
+        "totals": totals(report.rows, report.unrecorded),
         "without_records": report.without_records,
+        "without_records_reported": [
+            {k: getattr(row, k) for k in ("function", "killed_invocations", "init_gb_seconds", "init_cost_usd")}
+            for row in report.unrecorded
+        ],
         "without_log_group": report.without_log_group,
         "missing": [asdict(m) for m in report.missing],
         "partial": report.partial,
@@ -289,6 +303,15 @@ def _dollars(found: object) -> str:
     return usd(found) if isinstance(found, float) else cell(found)
 
 
+def _lambda_said(row: dict[str, object]) -> str:
+    killed, cost = row["killed_invocations"], row["init_cost_usd"]
+    said = [
+        *([f"{killed} killed"] if killed else []),
+        *([f"init {usd(cost)} $"] if isinstance(cost, float) and cost else []),
+    ]
+    return f" (Lambda: {', '.join(said)})" if said else ""
+
+
 def _table(built: dict[str, object]) -> str:
     rows: list[dict[str, object]] = built["functions"]  # type: ignore[assignment]
     total: dict[str, object] = built["totals"]  # type: ignore[assignment]
@@ -321,13 +344,18 @@ def _table(built: dict[str, object]) -> str:
         *(line(r) for r in rows),
         line({**total, "function": "TOTAL"}),
         "",
-        "TOTAL adds every function with records (not only those shown); percentiles stay per function.",
+        "TOTAL adds every function with records (not only those shown), and Lambda's kills and billed init"
+        " of those without; percentiles stay per function.",
         f"init $: billed on-demand init from Lambda's REPORT lines at {price['architecture']}'s"
         f" {usd(price['per_gb_second'])} USD per GB-second ({price['source']}).",  # type: ignore[arg-type]
     ]
     without: list[str] = built["without_records"]  # type: ignore[assignment]
     if without:
-        lines.append(f"{len(without)} function(s) without lambda-lifecycle records in the window: {', '.join(without)}")
+        said = {str(r["function"]): _lambda_said(r) for r in built["without_records_reported"]}  # type: ignore[attr-defined]
+        lines.append(
+            f"{len(without)} function(s) without lambda-lifecycle records in the window: "
+            + ", ".join(name + said.get(name, "") for name in without)
+        )
     no_group: list[str] = built["without_log_group"]  # type: ignore[assignment]
     if no_group:
         lines.append(f"{len(no_group)} named function(s) without a log group: {', '.join(no_group)}")
