@@ -343,7 +343,7 @@ def test_fleet_alarms_are_per_function_plus_one_metrics_insights_alarm_per_thres
 
 
 def drawn(function, births):
-    from lambda_lifecycle.cli.timeline import Lane, Timeline
+    from lambda_lifecycle.cli.timeline.model import Lane, Timeline
 
     lanes = [
         Lane(

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 
 from .errors import MissingExtra
-from .timeline import (
+from .timeline.model import (
     COLD,
     ERROR,
     INIT_CODE,

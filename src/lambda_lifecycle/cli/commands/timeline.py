@@ -13,7 +13,7 @@ from ..insights import count, number
 from ..log_events import environments_of, events_in, read_input, records_of
 from ..progress import StderrProgress
 from ..report import iso
-from ..timeline import MAX_LANES, MAX_MARKS
+from ..timeline.model import MAX_LANES, MAX_MARKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ...platform_log import PlatformLine
     from ..fleet.choice import Choice
     from ..log_events import Event
-    from ..timeline import Timeline
+    from ..timeline.model import Timeline
 
 DETAILS = (
     ": a lane per process from birth to shutdown or kill, invocations as marks. Reads CloudWatch (--function;"

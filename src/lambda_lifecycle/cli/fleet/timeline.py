@@ -4,11 +4,11 @@ order, each one's lanes in its own drawing order), labels prefixed with the func
 
 from __future__ import annotations
 
-from ..timeline import Timeline
+from ..timeline.model import Timeline
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..timeline import Lane
+    from ..timeline.model import Lane
 
 
 def combine(timelines: dict[str, Timeline], *, title: str, max_lanes: int) -> Timeline:
