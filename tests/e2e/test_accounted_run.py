@@ -15,7 +15,7 @@ import pytest
 from browser import CHROMIUM, open_in_chromium
 
 from lambda_lifecycle.cli import main, timeline
-from lambda_lifecycle.cli.accounting import rows_from_events
+from lambda_lifecycle.cli.accounting.event_rows import rows_from_events
 from lambda_lifecycle.cli.log_events import environments_of, events_in, records_of
 
 ROOT = Path(__file__).parents[2]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..contract import INVOKE, KIND_KEY
 from ..records import Reading, Record, records_in
-from .accounting import PLATFORM_MERGES, PLATFORM_QUERIES
+from .accounting.platform_queries import PLATFORM_MERGES, PLATFORM_QUERIES
 from .errors import CliError
 from .insights import Rows, parse_results
 from .log_events import NO_STREAM, records_of

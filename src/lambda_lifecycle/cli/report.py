@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from ..contract import SHUTDOWN, TIMEOUT_WARNING
 from . import prices
-from .accounting import Accounting
+from .accounting.model import Accounting
 from .insights import Rows, count, number, time_of
 from .queries import IMPORT_SLOTS, INIT_PHASE_FIELDS, RESULT_LIMIT
 
