@@ -176,3 +176,14 @@ def test_an_environments_processes_are_drawn_in_the_order_it_counted_them():
     assert drawn.lanes[1].birth_ms < drawn.lanes[0].birth_ms
     assert [lane.label.split()[-1] for lane in drawn.lanes] == ["0", "1"]
     assert drawn.lanes[0].ended == timeline.KILLED
+
+
+def test_a_kill_goes_to_the_next_process_though_the_last_kills_line_came_after_it_began():
+    # Under load Lambda's REPORT of a kill can be written after the next invocation began: the
+    # process it ended ran nothing more, so the next kill is the next process's.
+    records = [invoke("p0", 1_000, n=1, cold=True), warning("p1", 3_950)]
+    platform = [report(4_000, 2_000, "timeout"), report(5_000, 1_900, "error", "Runtime.OutOfMemory")]
+    drawn = timeline.build(records, platform=platform, environment_of={"stream-a": "env-a"})
+    lanes = {lane.container_id: lane for lane in drawn.lanes}
+    assert (lanes["p0"].ended, lanes["p1"].ended) == ("killed: timeout", "killed: out of memory")
+    assert all("cause" in m.details for lane in drawn.lanes for m in lane.marks if m.kind == timeline.KILLED)

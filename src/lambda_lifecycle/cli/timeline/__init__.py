@@ -29,6 +29,5 @@ from .model import WARM as WARM
 from .model import Lane as Lane
 from .model import Mark as Mark
 from .model import Timeline as Timeline
-from .model import TimelineError as TimelineError
 from .model import init_segments as init_segments
 from .processes import build as build

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import CliError
-
 MAX_LANES = 200
 MAX_MARKS = 20_000
 
@@ -25,10 +23,6 @@ INIT_RUNTIME, INIT_IMPORTS, INIT_CODE = "init: runtime", "init: imports", "init:
 KINDS = (COLD, REINIT, WARM, ERROR, TIMEOUT, SHUT, KILLED, INIT_FAILED, INIT_RUNTIME, INIT_IMPORTS, INIT_CODE)
 INIT_PHASES = ((INIT_RUNTIME, "InitRuntime"), (INIT_IMPORTS, "InitImports"), (INIT_CODE, "InitCode"))
 """The init record's phases, drawn one after the other from the process's start."""
-
-
-class TimelineError(CliError):
-    """A timeline that cannot be drawn; its message is the one line to show."""
 
 
 @dataclass

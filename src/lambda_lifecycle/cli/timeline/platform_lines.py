@@ -4,7 +4,7 @@ process that ran them, or on a lane of their own for a process killed before it 
 from __future__ import annotations
 
 from ...platform_log import KILLED_CAUSES, SUCCESS, PlatformLine, cause
-from .model import INIT_FAILED, KILLED, Lane, Mark
+from .model import INIT_FAILED, KILLED, SHUT, Lane, Mark
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,9 +32,11 @@ def _platform_details(line: PlatformLine, stream: str, what: str) -> dict[str, o
 def _placed(lanes: list[Lane], environment: str, start_ms: int, end_ms: int) -> Lane | None:
     """The environment's process that ran an invocation from ``start_ms`` to ``end_ms``: the one
     running when it began, else one born during it (an init within the invocation); None when no
-    record names it (a process killed before it wrote any)."""
+    record names it (a process killed before it wrote any). A process one of Lambda's earlier
+    lines ended ran nothing after, though that line may have been written after this invocation
+    began."""
     mine = [lane for lane in lanes if lane.environment_id == environment]
-    alive = [lane for lane in mine if lane.ended == "running" or lane.end_ms > start_ms]
+    alive = [lane for lane in mine if lane.ended == "running" or (lane.ended == SHUT and lane.end_ms > start_ms)]
     running = [lane for lane in alive if lane.birth_ms <= start_ms]
     born = running or [lane for lane in alive if start_ms < lane.birth_ms <= end_ms]
     return max(born, key=lambda lane: lane.birth_ms, default=None)
