@@ -238,6 +238,8 @@ def _tell(what: str, *facts: object) -> None:
 
 def _warn_timeout(measured: Measurement) -> None:
     # On the watchdog thread, while the handler is still running.
+    from . import _stacks  # only when a warning fires: not on the import path of every cold start
+
     settings = measured.settings
     record = _record.timeout_record(
         settings,
@@ -246,9 +248,9 @@ def _warn_timeout(measured: Measurement) -> None:
         elapsed_ms=(time.perf_counter() - measured.t0) * 1000,
         remaining_ms=measured.context.get_remaining_time_in_millis(),
         usage=_probes.sample(settings.tmp_path, settings.tmp_size_mb),
-        stack=_probes.thread_stack(measured.thread, skip=_WRAPPER_CODES)
+        stack=_stacks.thread_stack(measured.thread, skip=_WRAPPER_CODES)
         if measured.awaited is None
-        else _probes.awaiting_stack(measured.awaited, measured.thread, skip=_WRAPPER_CODES),
+        else _stacks.awaiting_stack(measured.awaited, measured.thread, skip=_WRAPPER_CODES),
     )
     line = _record.render(settings, record)
     # The handler may be returning just now: the warning is written only if finish() has not

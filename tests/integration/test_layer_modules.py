@@ -18,7 +18,7 @@ TOOLS = ("lambda_lifecycle.cli", "lambda_lifecycle.local", "lambda_lifecycle.tes
 TOOLS += ("lambda_lifecycle.records", "lambda_lifecycle.platform_log", "lambda_lifecycle.__main__")
 
 EXERCISE = """
-import asyncio, json, os, sys
+import asyncio, json, os, sys, time
 import lambda_lifecycle
 from lambda_lifecycle import otel, powertools
 from lambda_lifecycle.otel import resource
@@ -41,6 +41,17 @@ class Service:
 
 async_handler({}, None)
 Service().handle({}, None)
+
+
+class NearItsTimeout:  # a context with 300 ms left: the timeout warning fires, with the stack
+    aws_request_id, function_name, memory_limit_in_mb = "r-1", "f", 128
+    deadline = time.monotonic() + 0.3
+
+    def get_remaining_time_in_millis(self):
+        return int((self.deadline - time.monotonic()) * 1000)
+
+
+lambda_lifecycle.instrument(lambda event, context: time.sleep(0.25))({}, NearItsTimeout())
 os.environ["LAMBDA_LIFECYCLE_HANDLER"] = "json.dumps"  # any module.function: the entry point loads it
 import lambda_lifecycle.handler
 print(json.dumps(sorted(name for name in sys.modules if name.startswith("lambda_lifecycle"))), file=sys.stderr)

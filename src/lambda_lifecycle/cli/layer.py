@@ -56,6 +56,7 @@ SDK_MODULES = (
     "lambda_lifecycle._record",
     "lambda_lifecycle._runtime",
     "lambda_lifecycle._shutdown",
+    "lambda_lifecycle._stacks",
     "lambda_lifecycle._state",
     "lambda_lifecycle._version",
     "lambda_lifecycle._warnings",
