@@ -179,3 +179,20 @@ def test_lambda_lifecycle_run_through_the_entry_point_and_the_exec_wrapper(app):
         assert result.returncode == 0, result.stderr
         [init] = [r for r in records(result.stdout) if r[KIND_KEY] == INIT]
         assert slow_import(init)["ms"] == pytest.approx(300, rel=0.05)
+
+
+def test_lambda_lifecycle_run_with_a_wrapper_named_relative_to_the_shell(app, tmp_path):
+    # The runtime starts in the code root; the wrapper is found where the user named it from.
+    (tmp_path / "wrapper.sh").write_bytes(EXEC_WRAPPER.read_bytes())
+    (tmp_path / "wrapper.sh").chmod(0o755)
+    command = ["run", "app/main.handler", "--cwd", str(app), "--exec-wrapper", "wrapper.sh"]
+    result = subprocess.run(
+        [sys.executable, "-m", "lambda_lifecycle.cli", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    [init] = [r for r in records(result.stdout) if r[KIND_KEY] == INIT]
+    assert init["loaded_by"] == "entry_point"

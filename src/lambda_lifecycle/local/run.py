@@ -43,6 +43,22 @@ def locate(handler: str, cwd: str | None) -> tuple[Path, str]:
     return root, f"{module}.{function}"
 
 
+def exec_wrapper_at(path: str | None) -> str | None:
+    """``--exec-wrapper``'s script, absolute, checked before anything starts: the runtime starts in
+    the code root, where a path given relative to the shell's directory would name another file (or
+    none, and the run would fail after Lambda's first line with the OS's bare message)."""
+    if path is None:
+        return None
+    script = Path(path).absolute()
+    if not script.is_file():
+        raise RunError(f"--exec-wrapper {path}: {'a directory, not a script' if script.is_dir() else 'no such file'}")
+    if not os.access(script, os.X_OK):
+        raise RunError(
+            f"--exec-wrapper {path}: not executable, and Lambda runs a wrapper as a program: chmod +x {path}"
+        )
+    return str(script)
+
+
 def _summary(invocations: list[Invocation], output: Output, ended: str) -> list[str]:
     found = output.records
     invokes = list(of_kind(found, INVOKE))
@@ -95,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the handler as ``args`` (``lambda-lifecycle run``'s flags) say; raises RunError when it
     cannot, OSError when ``--output`` cannot be written."""
     root, handler = locate(args.handler, args.cwd)
+    exec_wrapper = exec_wrapper_at(args.exec_wrapper)
     events = load_events(args.event, sys.stdin)
     count = args.invocations or len(events)
     name = args.function_name or re.sub(r"[^A-Za-z0-9_-]", "-", root.resolve().name)[:64] or "local"
@@ -115,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
                 output,
                 log,
                 entry_point=args.entry_point,
-                exec_wrapper=args.exec_wrapper,
+                exec_wrapper=exec_wrapper,
             )
             try:
                 if args.init_type != "on-demand":
