@@ -83,16 +83,18 @@ def _line(record: dict[str, Any]) -> str:
 def _anatomy(init: dict[str, Any] | None) -> list[str]:
     if init is None:  # the timing could not start: its one warning said why
         return ["  no init record: its imports could not be timed"]
+    # The three phases that add up to InitDuration go under it; the wait for the first invocation
+    # comes after the handler was ready, so it is a line of its own, not a fourth share of the sum.
     phases = [
         ("the runtime", init.get("InitRuntime"), " (simulated: the interpreter and the runtime client)"),
         ("imports", init.get("InitImports"), ""),
         ("module code", init.get("InitCode"), " (its connection pool)"),
-        ("until invoked", init.get("InitWait"), ""),
     ]
     lines = [f"  {init['InitDuration']:.0f} ms from the process's start until {init['handler']} was ready:"]
     lines += [f"    {name:<14}{float(ms or 0):6.0f} ms{why}" for name, ms, why in phases]
+    lines.append(f"  then {float(init.get('InitWait') or 0):.0f} ms until its first invocation")
     listed = init.get("imports") or []
-    lines.append(f"  its slowest imports ({init.get('imports_threshold_ms')} ms or more, by what pulled them in):")
+    lines.append(f"  the imports of {init.get('imports_threshold_ms')} ms or more, slowest first:")
     lines += [
         f"    {i['module']:<22}{i['ms']:7.1f} ms  {i['share']:4.1f} % of init"
         + (f"  (imported by {i['by']})" if i.get("by") else "")
