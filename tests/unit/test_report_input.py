@@ -47,3 +47,11 @@ def test_bare_sdk_lines_are_read_by_their_emf_timestamps(tmp_path, capsys):
     # The shutdown record has no time of its own: left out, and said so in one line.
     assert err.count("\n") == 1
     assert "left out 1 record(s) without a time" in err
+
+
+def test_a_files_report_names_the_file_once(tmp_path, capsys):
+    saved = tmp_path / "stdout.log"
+    saved.write_text(invoke_line(1, T0) + "\n")
+    assert main(["report", "--input", str(saved)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"{saved}, 2026-11-30T00:53:20Z to 2026-11-30T00:53:20Z"  # it read "{saved} ({saved}), ..."

@@ -141,8 +141,10 @@ def _left_out_lines(r: Report) -> list[str]:
 def table(r: Report) -> str:
     envs = r.environments
     per, life, ended = envs.invocations_per_environment, envs.lifetime_s, envs.ended
+    # A file read with --input is both: named once.
+    source = r.function if r.function == r.log_group else f"{r.function} ({r.log_group})"
     lines = [
-        f"{r.function} ({r.log_group}), {r.start} to {r.end}",
+        f"{source}, {r.start} to {r.end}",
         "",
         f"invocations {r.invocations}, cold starts {r.cold_starts} ({cell(r.cold_start_rate)}),"
         f" proactive inits {r.proactive_inits}, re-inits {r.reinits}",
