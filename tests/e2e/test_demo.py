@@ -184,3 +184,18 @@ def test_demo_without_the_plotting_extra_says_how_to_get_the_picture(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no picture, and the demo's own /tmp is gone too
     assert "6 invocations" in result.stdout
     assert result.stderr == ""
+
+
+def test_a_reader_that_leaves_early_ends_the_demo_quietly(tmp_path):
+    # `lambda-lifecycle demo | head -1`: no warning that records are dropped, the exit code of a closed pipe.
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "lambda_lifecycle", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert demo.stdout.readline().startswith("lambda-lifecycle demo")
+    demo.stdout.close()
+    assert demo.stderr.read() == ""
+    assert demo.wait(timeout=120) == 141

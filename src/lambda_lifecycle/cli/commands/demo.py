@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     os.environ["LAMBDA_LIFECYCLE_FORMAT"] = args.format  # as a function's configuration would set it
+    from ..._warnings import LifecycleWarning
     from ..demo import run as demo
 
-    return demo(args.format)
+    with warnings.catch_warnings():
+        # The reader left (`demo | head`): rather than the SDK's warning that it drops the records,
+        # the command ends quietly at its own next print (exit 141), as every command does.
+        warnings.filterwarnings("ignore", r".*cannot write records to stdout \(BrokenPipeError", LifecycleWarning)
+        return demo(args.format)
