@@ -103,17 +103,19 @@ def test_demo_shows_the_anatomy_of_its_init(shown):
     assert init["InitDuration"] == pytest.approx(phases, abs=2)  # each phase rounded on its own
     assert init["InitRuntime"] == pytest.approx(150, abs=5)
     assert init["InitCode"] >= 40
-    slowest = init["imports"][0]
-    assert (slowest["module"], slowest["by"]) == ("orders_demo.catalog", "orders_demo.app")
-    assert 120 <= slowest["ms"] <= init["InitImports"]
+    # Found by name: on a loaded machine the real import of http can take longer than its 120 ms.
+    catalog = next(i for i in init["imports"] if i["module"] == "orders_demo.catalog")
+    assert catalog["by"] == "orders_demo.app"
+    assert 120 <= catalog["ms"] <= init["InitImports"]
     assert all(i["ms"] >= init["imports_threshold_ms"] for i in init["imports"])
+    assert [i["ms"] for i in init["imports"]] == sorted((i["ms"] for i in init["imports"]), reverse=True)
     # What it printed says the same, phase by phase and import by import.
     printed = shown.stdout.split("Where its init went (the init record):")[1]
     assert (
         f"{init['InitDuration']} ms from the process's start until orders_demo/app.lambda_handler was ready" in printed
     )
     assert re.search(rf"imports +{init['InitImports']} ms\n", printed)
-    assert re.search(rf"orders_demo\.catalog +{slowest['ms']} ms +{slowest['share']} % of init", printed)
+    assert re.search(rf"orders_demo\.catalog +{catalog['ms']} ms +{catalog['share']} % of init", printed)
 
 
 def test_each_run_of_the_demo_in_one_process_measures_its_own_init(tmp_path):
@@ -126,7 +128,7 @@ def test_each_run_of_the_demo_in_one_process_measures_its_own_init(tmp_path):
         for r in (json.loads(line) for line in result.stdout.splitlines() if line.startswith("{"))
         if r[KIND_KEY] == "init"
     ]
-    assert [i["imports"][0]["module"] for i in inits] == ["orders_demo.catalog"] * 2
+    assert [[i["module"] for i in init["imports"]].count("orders_demo.catalog") for init in inits] == [1, 1]
     assert result.stderr == ""
 
 
