@@ -168,27 +168,27 @@ def run(record_format: str = "emf") -> int:
 
     picture = _timeline(list(zip(stamps, records, strict=True)))
 
-    warnings = [r for r in records if r[KIND_KEY] == TIMEOUT_WARNING]
+    timeout_warnings = [r for r in records if r[KIND_KEY] == TIMEOUT_WARNING]
     init = next((r for r in records if r[KIND_KEY] == INIT), None)
     shutdown = records[-1]
-    records = [r for r in records if r[KIND_KEY] == INVOKE]
-    first = records[0]
+    invokes = [r for r in records if r[KIND_KEY] == INVOKE]
+    first = invokes[0]
     print("\nWhat this container lived through:\n")
-    for record in records:
+    for record in invokes:
         print(_line(record))
-    errors = [str(r.get("error")) for r in records if r.get("error")]
-    tmp_peak = max(_number(r, "TmpUsed") for r in records)
+    errors = [str(r.get("error")) for r in invokes if r.get("error")]
+    tmp_peak = max(_number(r, "TmpUsed") for r in invokes)
     print(
         f"\n  container {first['container_id']} ({first['init_type']}): init {first['InitDuration']:.0f} ms,"
-        f" {len(records)} invocations, {sum(1 for r in records if r['cold_start'])} cold start,"
+        f" {len(invokes)} invocations, {sum(1 for r in invokes if r['cold_start'])} cold start,"
         f" {len(errors)} error ({', '.join(errors)})"
     )
     print(
-        f"  frozen {sum(_number(r, 'IdleTime') for r in records) / 1000:.0f} s in all;"
-        f" peak RSS {_number(records[-1], 'MaxMemoryUsed'):.0f} MB of 128 MB;"
+        f"  frozen {sum(_number(r, 'IdleTime') for r in invokes) / 1000:.0f} s in all;"
+        f" peak RSS {_number(invokes[-1], 'MaxMemoryUsed'):.0f} MB of 128 MB;"
         f" /tmp {tmp_peak:.0f} MB of {_TMP_SIZE_MB} MB"
     )
-    for warning in warnings:
+    for warning in timeout_warnings:
         stack = warning["stack"]
         where = stack[0] if isinstance(stack, list) and stack else "an unknown line"
         print(f"  invocation {warning['invocation']} was {warning['remaining_ms']} ms from timing out, at {where}")
