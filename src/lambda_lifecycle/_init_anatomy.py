@@ -72,14 +72,14 @@ class InitTiming:
         handler_modules = frozenset(".".join(parts[: n + 1]) for n in range(len(parts)))
         threshold_s = _config.value("init_imports_threshold_ms", {}) / 1000  # bootstrap() and the environment
         until = timer.started_at + (ready - self.loaded_at)  # the timer's clock is perf_counter's
-        through = self.loaded_by == "entry_point"
+        via_entry_point = self.loaded_by == "entry_point"
         found = attribute(
             timer.imports,
             until,
             handler_modules,
             threshold_s,
-            None if through else module,
-            loaders=_ENTRY_POINT_MODULES if through else frozenset(),
+            None if via_entry_point else module,
+            loaders=_ENTRY_POINT_MODULES if via_entry_point else frozenset(),
         )
         self._found = ready, found
         return found
@@ -117,7 +117,8 @@ class Entry:
         self.first = first
         """When its first import began (the timer's clock)."""
         self.took = 0.0
-        """Cumulative: its imports that no other import of it was already running, in full."""
+        """Cumulative: the full time of each of its imports, except those made inside another
+        import of the same entry (already counted in that one's time)."""
         self.own = 0.0
         """Without the imports of other packages or modules it pulled in."""
         self.by = by
