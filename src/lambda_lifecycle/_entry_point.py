@@ -22,9 +22,9 @@ def load() -> Callable[..., Any]:
     error type (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ...)."""
     name = os.environ.get(VARIABLE, "").strip()
     if not name or name == ENTRY_POINT:
+        said = "names this entry point" if name else "is not set"
         raise _malformed(
-            f"Bad handler {ENTRY_POINT!r}: set {VARIABLE} to the function's own handler (module.function)"
-            + (", not to this entry point" if name else "")
+            f"Bad handler {ENTRY_POINT!r}: {VARIABLE} {said}; set it to the function's own handler (module.function)"
         )
     target = _runtime_client_loader()(name)
     already = is_instrumented(target)

@@ -89,7 +89,7 @@ def test_an_unset_handler_variable_is_a_malformed_handler_name(app):
             process.communicate(timeout=30)
     [error] = api.init_errors
     assert error["errorType"] == "Runtime.MalformedHandlerName"
-    assert "LAMBDA_LIFECYCLE_HANDLER" in error["errorMessage"]
+    assert "LAMBDA_LIFECYCLE_HANDLER is not set; set it to the function's own handler" in error["errorMessage"]
 
 
 def test_results_and_exceptions_pass_through_the_entry_point_unchanged(app):

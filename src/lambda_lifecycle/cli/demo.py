@@ -88,7 +88,7 @@ def _anatomy(init: dict[str, Any] | None) -> list[str]:
     phases = [
         ("the runtime", init.get("InitRuntime"), " (simulated: the interpreter and the runtime client)"),
         ("imports", init.get("InitImports"), ""),
-        ("module code", init.get("InitCode"), " (its connection pool)"),
+        ("module code", init.get("InitCode"), " (its client and connection pool)"),
     ]
     lines = [f"  {init['InitDuration']:.0f} ms from the process's start until {init['handler']} was ready:"]
     lines += [f"    {name:<14}{float(ms or 0):6.0f} ms{why}" for name, ms, why in phases]
