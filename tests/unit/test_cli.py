@@ -96,7 +96,7 @@ def test_every_format_renders(records, fmt):
         assert "invocations,4" in text.splitlines()
         assert "by_init_type.on-demand.cold_starts,1" in text.splitlines()
     else:
-        assert "invocations 4, cold starts 1 (0.25)" in text
+        assert "invocations 4, cold starts 1 (rate 0.25)" in text
         assert "time.sleep(0.35)" in text
 
 

@@ -146,7 +146,7 @@ def table(r: Report) -> str:
     lines = [
         f"{source}, {r.start} to {r.end}",
         "",
-        f"invocations {r.invocations}, cold starts {r.cold_starts} ({cell(r.cold_start_rate)}),"
+        f"invocations {r.invocations}, cold starts {r.cold_starts} (rate {cell(r.cold_start_rate)}),"
         f" proactive inits {r.proactive_inits}, re-inits {r.reinits}",
         "",
         f"{'init type':<26}{'invocations':>12}{'cold starts':>12}{'rate':>8}{'proactive':>10}{'re-inits':>9}",
