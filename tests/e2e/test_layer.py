@@ -58,6 +58,7 @@ def host_layer(tmp_path_factory):
     result, out = build(tmp_path_factory.mktemp("layer"), "--arch", HOST_ARCH, "--python", HOST)
     assert result.returncode == 0, result.stderr
     assert f"{out} (" in result.stdout
+    assert "no change to the function's code: set AWS_LAMBDA_EXEC_WRAPPER=/opt/lambda-lifecycle" in result.stdout
     return out
 
 

@@ -26,4 +26,8 @@ def run(args: argparse.Namespace) -> int:
 
     path, size = layer.build(arch=args.arch, python=args.python, output=args.output)
     print(f"{path} ({size / 1024:.0f} KiB): add it as a layer; the SDK imports as lambda_lifecycle")
+    print(
+        f"  with no change to the function's code: set AWS_LAMBDA_EXEC_WRAPPER=/opt/{layer.WRAPPER_IN_LAYER}"
+        " (the docs' Deployment page has the rest)"
+    )
     return 0
