@@ -340,8 +340,9 @@ def test_timeline_across_functions_groups_lanes_by_function_and_says_what_it_cap
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     # Lambda's own lines add the processes they say were killed where no record's lane can hold them:
-    # shop-fn-000's timeout after its environments shut down, and shop-fn-007's (it writes no records).
-    drawn = sum(plan(i)["environments"] for i in range(10) if instrumented(i)) + 2
+    # shop-fn-000's timeout and out-of-memory kill after its environments shut down (two kills, two
+    # processes), and shop-fn-007's timeout (it writes no records).
+    drawn = sum(plan(i)["environments"] for i in range(10) if instrumented(i)) + 3
     assert f"drew the 6 newest of {drawn} processes across 10 functions" in result.stderr
     assert "without records in the window" not in result.stderr
     assert result.stdout.strip() == f"wrote {output}: 6 processes"
