@@ -59,6 +59,33 @@ def test_public_objects_name_their_public_module():
         assert getattr(testing, name).__module__ == "lambda_lifecycle.testing", name
 
 
+def test_the_tools_reader_of_lambdas_lines_keeps_its_names():
+    # platform_log re-exports them from its private modules; the CLI and the local runner import them.
+    from lambda_lifecycle import platform_log
+
+    assert sorted(platform_log.__all__) == [
+        "Cause",
+        "ERROR",
+        "EXIT_ERROR",
+        "FAILURE",
+        "Format",
+        "KILLED_CAUSES",
+        "Kind",
+        "OUT_OF_MEMORY",
+        "PlatformLine",
+        "SUCCESS",
+        "TIMEOUT",
+        "Unread",
+        "billed_ms",
+        "cause",
+        "parse",
+        "parse_object",
+        "to_json",
+        "to_text",
+    ]
+    assert [name for name in platform_log.__all__ if not hasattr(platform_log, name)] == []
+
+
 def test_package_is_typed():
     from importlib.resources import files
 
