@@ -1,4 +1,4 @@
-"""A :class:`~lambda_lifecycle.cli.report.Report` shown as a table (for people), JSON, or CSV
+"""A :class:`~lambda_lifecycle.cli.report_model.Report` shown as a table (for people), JSON, or CSV
 (``field,value`` rows, nested fields named with dots). Pure."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import io
 import json
 
 from . import accounting
-from .report import Distribution, Durable, InitAnatomy, KeepWarm, Report
+from .report_model import Distribution, Durable, InitAnatomy, KeepWarm, Report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

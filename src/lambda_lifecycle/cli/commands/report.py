@@ -16,6 +16,7 @@ from ..insights import Rows, number
 from ..log_events import events_in, read_input, records_of
 from ..progress import StderrProgress
 from ..render import render
+from ..report_model import Report
 
 DETAILS = (
     ": cold starts by init type, proactive inits, re-inits, InitDuration and IdleTime percentiles,"
@@ -102,12 +103,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _accounted(
-    built: report.Report,
+    built: Report,
     rows: dict[str, Rows],
     platform_rows: dict[str, Rows],
     price: list[prices.Price],
     unread: dict[str, int],
-) -> report.Report:
+) -> Report:
     """The report with Lambda's own lines beside the records (``accounting``)."""
     peaks = [number(row, "peak_memory_mb") for row in rows.get("environments", [])]
     found = accounting.build(
@@ -149,7 +150,7 @@ def _from_file(args: argparse.Namespace) -> int:
     return _show(args, _accounted(built, rows, platform_rows, args.price, unread), f"in {args.input}")
 
 
-def _show(args: argparse.Namespace, built: report.Report, where: str) -> int:
+def _show(args: argparse.Namespace, built: Report, where: str) -> int:
     if not built.by_init_type and not built.environments.seen and built.accounted is None:
         malformed, unrecognised = built.malformed_lines, built.unrecognised_lines
         skipped = [f"{malformed} malformed lines skipped"] if malformed else []
