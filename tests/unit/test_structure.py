@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import lambda_lifecycle
 
 PACKAGE = pathlib.Path(lambda_lifecycle.__file__).parent
-# The handler-side SDK: what a function imports. The CLI and the local runner run elsewhere.
-SDK_MODULES = sorted(PACKAGE.glob("*.py"))
+# Every module, the tools' and the packages' included: none but the owner keeps state or
+# reacts to a fork.
+MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
 def _tree(path: pathlib.Path) -> ast.Module:
@@ -21,7 +22,7 @@ def _tree(path: pathlib.Path) -> ast.Module:
 def test_only_the_owner_reacts_to_a_fork():
     registering = [
         path.name
-        for path in SDK_MODULES
+        for path in MODULES
         for node in ast.walk(_tree(path))
         if isinstance(node, ast.Attribute) and node.attr == "register_at_fork"
     ]
@@ -31,8 +32,8 @@ def test_only_the_owner_reacts_to_a_fork():
 def test_no_module_rebinds_its_globals():
     # A `global` statement is state kept outside the owner, or a seam made by rebinding.
     offenders = [
-        f"{path.name}:{node.lineno}"
-        for path in SDK_MODULES
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in MODULES
         for node in ast.walk(_tree(path))
         if isinstance(node, ast.Global)
     ]
