@@ -187,3 +187,19 @@ def test_a_kill_goes_to_the_next_process_though_the_last_kills_line_came_after_i
     lanes = {lane.container_id: lane for lane in drawn.lanes}
     assert (lanes["p0"].ended, lanes["p1"].ended) == ("killed: timeout", "killed: out of memory")
     assert all("cause" in m.details for lane in drawn.lanes for m in lane.marks if m.kind == timeline.KILLED)
+
+
+def test_a_kill_goes_to_the_first_process_born_during_its_invocation_not_the_next_one():
+    # The out-of-memory kill's line comes after the next process has begun: of the two born during
+    # the killed invocation, the first ran it.
+    records = [invoke("p0", 1_000, n=1, cold=True), warning("p1", 3_600), invoke("p2", 4_905, n=1, restarts=2)]
+    platform = [report(2_990, 1_985, "timeout"), report(5_000, 2_000, "error", "Runtime.OutOfMemory")]
+    before = {lane.container_id: lane.birth_ms - T0 for lane in timeline.build(records).lanes}
+    assert 3_000 < before["p1"] < before["p2"] <= 5_000  # both born during the killed invocation
+    drawn = timeline.build(records, platform=platform, environment_of={"stream-a": "env-a"})
+    lanes = {lane.container_id: lane for lane in drawn.lanes}
+    assert (lanes["p0"].ended, lanes["p1"].ended, lanes["p2"].ended) == (
+        "killed: timeout",
+        "killed: out of memory",
+        "running",
+    )

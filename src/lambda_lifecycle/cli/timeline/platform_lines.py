@@ -30,16 +30,21 @@ def _platform_details(line: PlatformLine, stream: str, what: str) -> dict[str, o
 
 
 def _placed(lanes: list[Lane], environment: str, start_ms: int, end_ms: int) -> Lane | None:
-    """The environment's process that ran an invocation from ``start_ms`` to ``end_ms``: the one
-    running when it began, else one born during it (an init within the invocation); None when no
-    record names it (a process killed before it wrote any). A process one of Lambda's earlier
-    lines ended ran nothing after, though that line may have been written after this invocation
-    began."""
+    """The environment's process that ran an invocation from ``start_ms`` to ``end_ms``: the newest
+    one running when it began, else the first one born during it (an init within the invocation);
+    None when no record names it (a process killed before it wrote any).
+
+    Lambda's line is written when the process is gone, and may come after the next process has
+    begun: a process born later than the first during the invocation came after it, and a process
+    one of Lambda's earlier lines ended ran nothing after, though that line may have been written
+    after this invocation began."""
     mine = [lane for lane in lanes if lane.environment_id == environment]
     alive = [lane for lane in mine if lane.ended == "running" or (lane.ended == SHUT and lane.end_ms > start_ms)]
     running = [lane for lane in alive if lane.birth_ms <= start_ms]
-    born = running or [lane for lane in alive if start_ms < lane.birth_ms <= end_ms]
-    return max(born, key=lambda lane: lane.birth_ms, default=None)
+    if running:
+        return max(running, key=lambda lane: lane.birth_ms)
+    born = [lane for lane in alive if start_ms < lane.birth_ms <= end_ms]
+    return min(born, key=lambda lane: lane.birth_ms, default=None)
 
 
 def place_platform_lines(
