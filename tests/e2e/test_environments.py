@@ -203,7 +203,10 @@ def test_init_duration_is_close_to_the_time_from_spawn_to_the_first_next(record_
     """InitDuration runs from the process start (/proc, 10 ms ticks) to the handler being ready;
     the truth here is from spawning the runtime to its first /next request."""
     differences = []
-    for _ in range(3):
+    # The first run is not measured: in a new virtualenv, with cold caches, its runtime client once
+    # took 142 ms more between the handler being ready and its first request (Python 3.10, CI),
+    # which is after what InitDuration measures and not what this test is about.
+    for run in range(4):
         with RuntimeAPI() as api:
             spawned = time.time()
             process = start_runtime(APP, "app.handler", lambda_environment(api))
@@ -213,6 +216,8 @@ def test_init_duration_is_close_to_the_time_from_spawn_to_the_first_next(record_
             finally:
                 process.kill()
                 stdout, _ = process.communicate(timeout=30)
+        if run == 0:
+            continue
         truth_ms = (api.next_calls[0] - spawned) * 1000
         measured = invokes(records(stdout))[0]["InitDuration"]
         differences.append(truth_ms - measured)
