@@ -39,7 +39,6 @@ VARIABLE = "LAMBDA_LIFECYCLE_HANDLER"
 _WRAPPED_HANDLER = "ORIG_HANDLER"
 SDK = "lambda_lifecycle"
 """The entry of what the SDK imports while it sets itself up during init."""
-_ENTRY_POINT_MODULES = frozenset({ENTRY_POINT.rpartition(".")[0]})
 
 
 class InitTiming:
@@ -154,6 +153,10 @@ def handler_name() -> str | None:
 def module_of(handler: str) -> str:
     """The module a ``_HANDLER`` value names, dotted, as the runtime client imports it."""
     return handler.rpartition(".")[0].replace("/", ".")
+
+
+# Whose import only loads the handler module, when a wrapper imports the entry point after the SDK.
+_ENTRY_POINT_MODULES = frozenset({module_of(ENTRY_POINT)})
 
 
 def begin() -> None:
